@@ -1,0 +1,51 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
+
+/**
+ * The AWS clients a function may use, passed into the plain functions so tests can hand in
+ * mocked ones. Created lazily: a function only pays for the clients it touches.
+ */
+export interface Clients {
+  readonly codedeploy: CodeDeployClient;
+  readonly ecs: ECSClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly cloudwatch: CloudWatchClient;
+  readonly ssm: SSMClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly sfn: SFNClient;
+  readonly lambda: LambdaClient;
+}
+
+type Ctors = { [K in keyof Clients]: new (config: object) => Clients[K] };
+const ctors: Ctors = {
+  codedeploy: CodeDeployClient,
+  ecs: ECSClient,
+  elbv2: ElasticLoadBalancingV2Client,
+  cloudwatch: CloudWatchClient,
+  ssm: SSMClient,
+  dynamodb: DynamoDBClient,
+  sfn: SFNClient,
+  lambda: LambdaClient,
+};
+
+/** SDK retries (standard mode, 3 attempts) absorb throttling; our code handles what is left. */
+export function createClients(): Clients {
+  const cache: Partial<Clients> = {};
+  const out = {} as Clients;
+  for (const key of Object.keys(ctors) as (keyof Clients)[]) {
+    Object.defineProperty(out, key, {
+      enumerable: true,
+      get: () => {
+        if (!cache[key]) (cache as Record<string, unknown>)[key] = new ctors[key]({ maxAttempts: 3 });
+        return cache[key];
+      },
+    });
+  }
+  return out;
+}
