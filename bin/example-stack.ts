@@ -1,0 +1,33 @@
+import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct } from 'constructs';
+import { CanaryFargateService, HttpCheck, TrafficSchedule } from '../lib';
+
+export interface ExampleStackProps extends StackProps {
+  /** @default 'public.ecr.aws/nginx/nginx:stable' */
+  readonly image?: string;
+  /** @default 80 */
+  readonly containerPort?: number | string;
+}
+
+/** The example: one service, the default 5 → 25 → 50 → 100 % schedule, a smoke test on '/'. */
+export class ExampleStack extends Stack {
+  public readonly api: CanaryFargateService;
+
+  constructor(scope: Construct, id: string, props: ExampleStackProps = {}) {
+    super(scope, id, props);
+    this.api = new CanaryFargateService(this, 'Api', {
+      image: ecs.ContainerImage.fromRegistry(props.image ?? 'public.ecr.aws/nginx/nginx:stable'),
+      containerPort: Number(props.containerPort ?? 80),
+      schedule: TrafficSchedule.default(),
+      smokeTests: [HttpCheck.get('/', { expectStatus: 200 })],
+    });
+    Validations.of(this.api.loadBalancer).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason: 'The example serves the public on its production port 80; the test listener (9000) stays closed to the internet.',
+    }, {
+      id: 'AwsSolutions-ELB2',
+      reason: 'The example has no log bucket; pass accessLogsBucket to CanaryFargateService to turn access logs on.',
+    });
+  }
+}

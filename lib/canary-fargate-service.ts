@@ -1,0 +1,291 @@
+import { Duration, Names, Token } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import {
+  AnalysisOptions,
+  CanaryDeployment,
+  RollbackAlarmOptions,
+} from './deployment/canary-deployment';
+import { TrafficSchedule } from './deployment/traffic-schedule';
+import { SmokeTest } from './hooks/smoke-test';
+import { invalid } from './private/validation';
+
+export interface CanaryFargateServiceProps {
+  /** The container image of the service. */
+  readonly image: ecs.ContainerImage;
+  /**
+   * Port the container listens on.
+   * @default 80
+   */
+  readonly containerPort?: number;
+  /**
+   * Name of the container.
+   * @default 'app'
+   */
+  readonly containerName?: string;
+  /**
+   * Environment variables of the container.
+   * @default none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * The VPC to run in. Ignored when `cluster` is given (the cluster's VPC is used).
+   * @default a new VPC with 2 AZs, public and private subnets, one NAT gateway and flow logs
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The ECS cluster to run in.
+   * @default a new cluster with Container Insights
+   */
+  readonly cluster?: ecs.ICluster;
+  /**
+   * An existing Application Load Balancer to add the production and test listeners to.
+   * @default a new load balancer (internet-facing unless `publicLoadBalancer` is false)
+   */
+  readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
+  /**
+   * Whether a new load balancer is internet-facing.
+   * @default true
+   */
+  readonly publicLoadBalancer?: boolean;
+  /**
+   * Bucket for the access logs of a new load balancer.
+   * @default no access logs
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+  /**
+   * Certificate for an HTTPS production listener.
+   * @default HTTP
+   */
+  readonly certificate?: acm.ICertificate;
+  /**
+   * Port of the production listener.
+   * @default 443 with a certificate, else 80
+   */
+  readonly listenerPort?: number;
+  /**
+   * Port of the test listener, which serves the new version before production does.
+   * @default 9000
+   */
+  readonly testListenerPort?: number;
+  /**
+   * Who may reach the test listener. It is never open to the internet by default.
+   * @default nobody (the smoke tests call the new tasks directly)
+   */
+  readonly testTrafficFrom?: ec2.IPeer;
+  /**
+   * Target group health check.
+   * @default path '/', HTTP 200-399, every 15 s, 2 healthy / 3 unhealthy
+   */
+  readonly healthCheck?: elbv2.HealthCheck;
+  /**
+   * Task CPU units.
+   * @default 256
+   */
+  readonly cpu?: number;
+  /**
+   * Task memory in MiB.
+   * @default 512
+   */
+  readonly memoryLimitMiB?: number;
+  /**
+   * Number of tasks.
+   * @default 2
+   */
+  readonly desiredCount?: number;
+  /**
+   * CPU architecture of the tasks.
+   * @default X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+  /**
+   * How long the load balancer drains a deregistered task.
+   * @default Duration.seconds(30)
+   */
+  readonly deregistrationDelay?: Duration;
+  /** @default TrafficSchedule.default() */
+  readonly schedule?: TrafficSchedule;
+  /** @default release-policy.md thresholds */
+  readonly analysis?: AnalysisOptions;
+  /** @default 2 of 3 one-minute periods, no extra alarms */
+  readonly alarms?: RollbackAlarmOptions;
+  /** @default none */
+  readonly smokeTests?: SmokeTest[];
+  /** @default Duration.minutes(5) */
+  readonly terminationWaitTime?: Duration;
+  /** @default Duration.minutes(10) */
+  readonly installTimeout?: Duration;
+}
+
+/**
+ * A Fargate service behind an Application Load Balancer, released by stepped canary:
+ * VPC and cluster (or yours), load balancer with a production and a private test listener,
+ * two target groups, the service with the CODE_DEPLOY controller and a CanaryDeployment.
+ */
+export class CanaryFargateService extends Construct {
+  public readonly vpc: ec2.IVpc;
+  public readonly cluster: ecs.ICluster;
+  public readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  public readonly listener: elbv2.ApplicationListener;
+  public readonly testListener: elbv2.ApplicationListener;
+  /** [blue, green] at creation; they swap roles every deployment. */
+  public readonly targetGroups: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup];
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  public readonly container: ecs.ContainerDefinition;
+  public readonly service: ecs.FargateService;
+  public readonly deployment: CanaryDeployment;
+  public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
+  public readonly rollbackAlarm: cloudwatch.IAlarm;
+
+  constructor(scope: Construct, id: string, props: CanaryFargateServiceProps) {
+    super(scope, id);
+    const containerPort = props.containerPort ?? 80;
+    const listenerPort = props.listenerPort ?? (props.certificate ? 443 : 80);
+    const testListenerPort = props.testListenerPort ?? 9000;
+    validatePorts(this, containerPort, listenerPort, testListenerPort);
+    if (props.vpc && props.cluster) {
+      invalid(this, 'vpc', 'give either vpc or cluster, not both: the cluster already has a VPC.');
+    }
+
+    this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc ?? newVpc(this),
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+    this.vpc = this.cluster.vpc;
+
+    if (props.loadBalancer && props.accessLogsBucket) {
+      invalid(this, 'accessLogsBucket', 'only applies to a load balancer this construct creates; enable access logs on your own loadBalancer instead.');
+    }
+    if (props.loadBalancer) {
+      this.loadBalancer = props.loadBalancer;
+    } else {
+      const alb = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+        vpc: this.vpc,
+        internetFacing: props.publicLoadBalancer ?? true,
+        dropInvalidHeaderFields: true,
+      });
+      if (props.accessLogsBucket) alb.logAccessLogs(props.accessLogsBucket, Names.uniqueId(this));
+      this.loadBalancer = alb;
+    }
+
+    const healthCheck: elbv2.HealthCheck = {
+      path: '/',
+      healthyHttpCodes: '200-399',
+      interval: Duration.seconds(15),
+      healthyThresholdCount: 2,
+      unhealthyThresholdCount: 3,
+      ...props.healthCheck,
+    };
+    const tg = (tgId: string) => new elbv2.ApplicationTargetGroup(this, tgId, {
+      vpc: this.vpc,
+      port: containerPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      healthCheck,
+      deregistrationDelay: props.deregistrationDelay ?? Duration.seconds(30),
+    });
+    this.targetGroups = [tg('BlueTargetGroup'), tg('GreenTargetGroup')];
+    const [blue, green] = this.targetGroups;
+
+    // The listeners' default actions name one target group each and never change on an ordinary
+    // stack update, so CloudFormation does not reset the weights CodeDeploy set (aws-facts.md).
+    this.listener = this.loadBalancer.addListener('ProductionListener', {
+      port: listenerPort,
+      protocol: props.certificate ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
+      certificates: props.certificate ? [props.certificate] : undefined,
+      sslPolicy: props.certificate ? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
+      defaultAction: elbv2.ListenerAction.forward([blue]),
+      open: true,
+    });
+    this.testListener = this.loadBalancer.addListener('TestListener', {
+      port: testListenerPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      defaultAction: elbv2.ListenerAction.forward([green]),
+      open: false,
+    });
+    if (props.testTrafficFrom) {
+      this.testListener.connections.allowDefaultPortFrom(props.testTrafficFrom, 'cdk-ecs-canary test traffic');
+    }
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: props.cpu ?? 256,
+      memoryLimitMiB: props.memoryLimitMiB ?? 512,
+      runtimePlatform: { cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    this.container = this.taskDefinition.addContainer(props.containerName ?? 'app', {
+      image: props.image,
+      portMappings: [{ containerPort }],
+      environment: props.environment,
+      logging: ecs.LogDrivers.awsLogs({
+        streamPrefix: 'app',
+        logGroup: new logs.LogGroup(this, 'ContainerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      }),
+    });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.desiredCount ?? 2,
+      deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
+      assignPublicIp: false,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      healthCheckGracePeriod: Duration.seconds(60),
+      // Keep full capacity when ECS replaces tasks outside a deployment (CodeDeploy runs releases).
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+    });
+    this.service.attachToApplicationTargetGroup(blue);
+    // The load balancer reaches the tasks on the container port; targets of both groups.
+    this.service.connections.allowFrom(this.loadBalancer, ec2.Port.tcp(containerPort), 'load balancer to tasks');
+
+    this.deployment = new CanaryDeployment(this, 'Canary', {
+      service: this.service,
+      containerName: this.container.containerName,
+      containerPort,
+      listener: this.listener,
+      testListener: this.testListener,
+      blueTargetGroup: blue,
+      greenTargetGroup: green,
+      schedule: props.schedule,
+      analysis: props.analysis,
+      alarms: props.alarms,
+      smokeTests: props.smokeTests,
+      terminationWaitTime: props.terminationWaitTime,
+      installTimeout: props.installTimeout,
+    });
+    this.deploymentGroup = this.deployment.deploymentGroup;
+    this.rollbackAlarm = this.deployment.rollbackAlarm;
+  }
+}
+
+function newVpc(scope: Construct): ec2.Vpc {
+  const vpc = new ec2.Vpc(scope, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 1,
+    subnetConfiguration: [
+      { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+      { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+    ],
+  });
+  vpc.addFlowLog('FlowLogs', { trafficType: ec2.FlowLogTrafficType.REJECT });
+  return vpc;
+}
+
+function validatePorts(scope: Construct, container: number, listener: number, test: number): void {
+  const port = (prop: string, v: number) => {
+    if (!Token.isUnresolved(v) && (!Number.isInteger(v) || v < 1 || v > 65535)) invalid(scope, prop, `must be a TCP port 1..65535 (got ${v}).`);
+  };
+  port('containerPort', container);
+  port('listenerPort', listener);
+  port('testListenerPort', test);
+  if (!Token.isUnresolved(listener) && listener === test) {
+    invalid(scope, 'testListenerPort', `must differ from the production listener port (${listener}); the test listener serves the new version only.`);
+  }
+}

@@ -1,0 +1,449 @@
+import { Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct, IConstruct } from 'constructs';
+import { RollbackAlarms } from '../alarms/rollback-alarms';
+import { AppSpecHookFunctions, CanaryHooks } from '../hooks/canary-hooks';
+import { SmokeTest } from '../hooks/smoke-test';
+import { invalid } from '../private/validation';
+import { AnalysisConfig, CONFIG_VERSION, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
+import { TrafficSchedule } from './traffic-schedule';
+
+/** What to do when a step stays inconclusive (too little traffic) after every extension. */
+export enum InconclusivePolicy {
+  /** Roll back: a canary that could not be judged is not a pass. */
+  FAIL = 'fail',
+  /** Move on to the next step anyway (for low-traffic staging services). */
+  PASS = 'pass',
+}
+
+/** Ratios the new version is judged by against the stable one, over the same window. */
+export interface RelativeToStable {
+  /**
+   * Green's 5xx rate may be at most this many times blue's.
+   * @default 2
+   */
+  readonly errorRate?: number;
+  /**
+   * Floor for blue's error rate in that ratio, in percent, so 0 % vs 0.01 % is not "infinite".
+   * @default 0.1
+   */
+  readonly errorRateFloorPercent?: number;
+  /**
+   * Green's p95 may be at most this many times blue's.
+   * @default 1.5
+   */
+  readonly latency?: number;
+}
+
+/** How each step is judged. The thresholds also set the rollback alarms. Defaults: release-policy.md. */
+export interface AnalysisOptions {
+  /**
+   * Time between two verdicts while a step bakes.
+   * @default Duration.minutes(1)
+   */
+  readonly interval?: Duration;
+  /**
+   * Requests the new version must have served in a step's window before it can pass;
+   * below it the verdict is inconclusive and the step is extended.
+   * @default 100
+   */
+  readonly minRequests?: number;
+  /**
+   * 5xx responses as a percent of requests.
+   * @default 1
+   */
+  readonly maxErrorRatePercent?: number;
+  /**
+   * p95 response time.
+   * @default Duration.seconds(1)
+   */
+  readonly maxP95?: Duration;
+  /**
+   * p99 response time.
+   * @default Duration.seconds(2)
+   */
+  readonly maxP99?: Duration;
+  /**
+   * Unhealthy hosts tolerated; more for `unhealthyMinutes` minutes fails.
+   * @default 0
+   */
+  readonly maxUnhealthyHosts?: number;
+  /**
+   * Consecutive minutes of unhealthy hosts that fail.
+   * @default 2
+   */
+  readonly unhealthyMinutes?: number;
+  /**
+   * Canary-vs-stable ratios; `false` turns the relative checks off.
+   * @default { errorRate: 2, errorRateFloorPercent: 0.1, latency: 1.5 }
+   */
+  readonly relativeToStable?: RelativeToStable | false;
+  /**
+   * What to do when a step stays inconclusive after `maxExtensions` extensions.
+   * @default InconclusivePolicy.FAIL
+   */
+  readonly onInconclusive?: InconclusivePolicy;
+  /**
+   * How many times an inconclusive step is extended by one bake.
+   * @default 1
+   */
+  readonly maxExtensions?: number;
+}
+
+/** Timing of the rollback alarms. */
+export interface RollbackAlarmOptions {
+  /**
+   * Minutes a rate or latency threshold must be breached within `evaluationMinutes`.
+   * @default 2
+   */
+  readonly breachMinutes?: number;
+  /**
+   * Window of the rate and latency alarms, in minutes. Must be shorter than the first step's bake.
+   * @default 3
+   */
+  readonly evaluationMinutes?: number;
+  /**
+   * Your own alarms that roll a deployment back too (added to the composite alarm).
+   * @default none
+   */
+  readonly additionalAlarms?: cloudwatch.IAlarm[];
+}
+
+export interface CanaryDeploymentProps {
+  /** The ECS service; it must use the `CODE_DEPLOY` deployment controller. */
+  readonly service: ecs.IBaseService;
+  /** Name of the container the load balancer sends traffic to (for the AppSpec). */
+  readonly containerName: string;
+  /** Port of that container (for the AppSpec and the smoke tests). */
+  readonly containerPort: number;
+  /** The production listener. CodeDeploy and the traffic stepper weight its default action. */
+  readonly listener: elbv2.IApplicationListener;
+  /**
+   * The test listener: serves the new version before production does.
+   * @default no test listener; smoke tests still call the new tasks directly
+   */
+  readonly testListener?: elbv2.IApplicationListener;
+  /** The target group serving production now. */
+  readonly blueTargetGroup: elbv2.IApplicationTargetGroup;
+  /** The other target group; CodeDeploy registers the new tasks there. */
+  readonly greenTargetGroup: elbv2.IApplicationTargetGroup;
+  /**
+   * How production traffic moves to the new version.
+   * @default TrafficSchedule.default() (5 % 5 min → 25 % 10 min → 50 % 15 min → 100 %)
+   */
+  readonly schedule?: TrafficSchedule;
+  /**
+   * How each step is judged; the same thresholds set the rollback alarms.
+   * @default release-policy.md thresholds
+   */
+  readonly analysis?: AnalysisOptions;
+  /**
+   * Rollback alarm timing and your own alarms.
+   * @default 2 of 3 one-minute periods, no extra alarms
+   */
+  readonly alarms?: RollbackAlarmOptions;
+  /**
+   * Checks against the new version before production sees it.
+   * @default none
+   */
+  readonly smokeTests?: SmokeTest[];
+  /**
+   * Base URL through which the smoke tests reach the new version (e.g. an internal test listener).
+   * @default the new tasks are called directly on their private IPs from inside the VPC
+   */
+  readonly testBaseUrl?: string;
+  /**
+   * How long the old tasks are kept after 100 %; rollback stays possible during this time.
+   * @default Duration.minutes(5)
+   */
+  readonly terminationWaitTime?: Duration;
+  /**
+   * How long AfterInstall waits for the new tasks to be running and healthy (at most 14 minutes).
+   * @default Duration.minutes(10)
+   */
+  readonly installTimeout?: Duration;
+  /**
+   * Window of metrics judged at 100 % by AfterAllowTraffic (and of the stable baseline).
+   * @default Duration.minutes(5)
+   */
+  readonly finalVerdictWindow?: Duration;
+  /**
+   * CodeDeploy application name.
+   * @default generated
+   */
+  readonly applicationName?: string;
+  /**
+   * CodeDeploy deployment group name.
+   * @default generated
+   */
+  readonly deploymentGroupName?: string;
+}
+
+/** The AppSpec of one release, as CodeDeploy's CreateDeployment and CodePipeline take it. */
+export interface AppSpec {
+  readonly version: '0.0';
+  readonly Resources: Array<{ TargetService: { Type: 'AWS::ECS::Service'; Properties: { TaskDefinition: string; LoadBalancerInfo: { ContainerName: string; ContainerPort: number } } } }>;
+  readonly Hooks: Array<Record<string, string>>;
+}
+
+/**
+ * Canary releases for an existing ECS service: the CodeDeploy application and deployment group,
+ * the custom deployment config rendered from the schedule, the rollback alarms, and the
+ * lifecycle hooks that run the in-hook steps and judge them.
+ */
+export class CanaryDeployment extends Construct {
+  public readonly application: codedeploy.EcsApplication;
+  public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
+  /** The custom deployment config (CodeDeploy's part of the schedule). */
+  public readonly deploymentConfig: codedeploy.IEcsDeploymentConfig;
+  public readonly rollbackAlarms: RollbackAlarms;
+  /** The composite alarm the deployment group watches. */
+  public readonly rollbackAlarm: cloudwatch.IAlarm;
+  public readonly schedule: TrafficSchedule;
+  /** The shared hook functions of the stack. */
+  public readonly hooks: CanaryHooks;
+  /** The functions this deployment's AppSpec names. */
+  public readonly hookFunctions: AppSpecHookFunctions;
+  /** The SSM parameter holding the runtime configuration the hooks read. */
+  public readonly configParameter: ssm.StringParameter;
+  public readonly containerName: string;
+  public readonly containerPort: number;
+  public readonly service: ecs.IBaseService;
+  /** Resolved analysis thresholds. */
+  public readonly analysis: AnalysisConfig;
+
+  constructor(scope: Construct, id: string, props: CanaryDeploymentProps) {
+    super(scope, id);
+    this.schedule = props.schedule ?? TrafficSchedule.default();
+    this.service = props.service;
+    this.containerName = props.containerName;
+    this.containerPort = props.containerPort;
+    this.analysis = resolveAnalysis(this, props.analysis ?? {});
+    validateDeployment(this, props, this.schedule, this.analysis);
+
+    const a = props.analysis ?? {};
+    this.rollbackAlarms = new RollbackAlarms(this, 'RollbackAlarms', {
+      targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
+      maxErrorRatePercent: this.analysis.maxErrorRatePercent,
+      maxP95: a.maxP95,
+      maxP99: a.maxP99,
+      maxUnhealthyHosts: this.analysis.maxUnhealthyHosts,
+      unhealthyMinutes: this.analysis.unhealthyMinutes,
+      breachMinutes: props.alarms?.breachMinutes,
+      evaluationMinutes: props.alarms?.evaluationMinutes,
+      additionalAlarms: props.alarms?.additionalAlarms,
+      description: `${Names.uniqueId(this)}`,
+    });
+    this.rollbackAlarm = this.rollbackAlarms.alarm;
+    validateAlarmWindow(this, this.schedule, this.rollbackAlarms.evaluationWindow);
+
+    this.application = new codedeploy.EcsApplication(this, 'Application', { applicationName: props.applicationName });
+    this.deploymentConfig = sharedDeploymentConfig(this, this.schedule);
+    this.deploymentGroup = new codedeploy.EcsDeploymentGroup(this, 'DeploymentGroup', {
+      application: this.application,
+      deploymentGroupName: props.deploymentGroupName,
+      service: props.service,
+      deploymentConfig: this.deploymentConfig,
+      blueGreenDeploymentConfig: {
+        blueTargetGroup: props.blueTargetGroup,
+        greenTargetGroup: props.greenTargetGroup,
+        listener: props.listener,
+        testListener: props.testListener,
+        terminationWaitTime: props.terminationWaitTime ?? Duration.minutes(5),
+      },
+      alarms: [this.rollbackAlarm],
+      // Never continue when alarm state cannot be read (aws-facts.md).
+      ignorePollAlarmsFailure: false,
+      autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+    });
+
+    Validations.of(this.deploymentGroup.role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECS]',
+      reason: 'AWSCodeDeployRoleForECS is the AWS-managed service role policy CodeDeploy needs for ECS blue/green: '
+        + 'task sets, listener and target-group changes, alarm reads and invoking the lifecycle hooks it is given in the AppSpec.',
+    });
+
+    this.hooks = CanaryHooks.of(this);
+    const vpc = clusterVpc(props.service);
+    this.hookFunctions = this.hooks.appSpecHooks(vpc);
+    const smoke = (props.smokeTests ?? []).map((s) => s.bind(this));
+
+    const applicationName = this.application.applicationName;
+    const deploymentGroupName = this.deploymentGroup.deploymentGroupName;
+    const runtimeConfig: CanaryRuntimeConfig = {
+      version: CONFIG_VERSION,
+      clusterName: props.service.cluster.clusterName,
+      serviceName: props.service.serviceName,
+      productionListenerArn: props.listener.listenerArn,
+      testListenerArn: props.testListener?.listenerArn,
+      targetGroupArns: [props.blueTargetGroup.targetGroupArn, props.greenTargetGroup.targetGroupArn],
+      testBaseUrl: props.testBaseUrl,
+      containerPort: props.containerPort,
+      steps: this.schedule.inHookSteps.map((s) => ({ percent: s.percent, bakeSeconds: s.bake.toSeconds() })),
+      finalStep: this.schedule.finalStep
+        ? { percent: this.schedule.finalStep.percent, bakeSeconds: this.schedule.finalStep.bake.toSeconds() }
+        : undefined,
+      analysis: this.analysis,
+      smokeTests: smoke.map((s) => s.config),
+      alarmNames: this.rollbackAlarms.alarms.map((al) => al.alarmName).concat(this.rollbackAlarm.alarmName),
+      installTimeoutSeconds: (props.installTimeout ?? Duration.minutes(10)).toSeconds(),
+      finalVerdictWindowSeconds: (props.finalVerdictWindow ?? Duration.minutes(5)).toSeconds(),
+    };
+    this.configParameter = new ssm.StringParameter(this, 'RuntimeConfig', {
+      parameterName: configParameterName(applicationName, deploymentGroupName),
+      simpleName: false,
+      stringValue: Stack.of(this).toJsonString(runtimeConfig),
+      // Standard tier up to 4 KB, advanced beyond (many smoke tests) without a synth-time guess.
+      tier: ssm.ParameterTier.INTELLIGENT_TIERING,
+      description: 'cdk-ecs-canary runtime configuration read by the lifecycle hooks',
+    });
+
+    this.hooks.register({
+      applicationName,
+      deploymentGroupName,
+      deploymentGroupArn: this.deploymentGroup.deploymentGroupArn,
+      configParameterArn: this.configParameter.parameterArn,
+      serviceArn: props.service.serviceArn,
+      productionListenerArn: props.listener.listenerArn,
+      alarms: [...this.rollbackAlarms.alarms, this.rollbackAlarm],
+      vpc,
+      serviceConnections: connectionsOf(props.service),
+      containerPort: props.containerPort,
+      checkFunctions: smoke.flatMap((s) => s.functions),
+    });
+  }
+
+  /** The AppSpec that releases `taskDefinitionArn` through this deployment's hooks. */
+  public appSpec(taskDefinitionArn: string): AppSpec {
+    const h = this.hookFunctions;
+    return {
+      version: '0.0',
+      Resources: [{
+        TargetService: {
+          Type: 'AWS::ECS::Service',
+          Properties: {
+            TaskDefinition: taskDefinitionArn,
+            LoadBalancerInfo: { ContainerName: this.containerName, ContainerPort: this.containerPort },
+          },
+        },
+      }],
+      Hooks: [
+        { BeforeInstall: h.beforeInstall.functionName },
+        { AfterInstall: h.afterInstall.functionName },
+        { AfterAllowTestTraffic: h.afterAllowTestTraffic.functionName },
+        { BeforeAllowTraffic: h.beforeAllowTraffic.functionName },
+        { AfterAllowTraffic: h.afterAllowTraffic.functionName },
+      ],
+    };
+  }
+
+  /** The AppSpec as a JSON string (tokens resolved by CloudFormation). */
+  public renderAppSpec(taskDefinitionArn: string): string {
+    return Stack.of(this).toJsonString(this.appSpec(taskDefinitionArn));
+  }
+}
+
+function clusterVpc(service: ecs.IBaseService) {
+  try {
+    return service.cluster.vpc;
+  } catch {
+    // An imported cluster without a VPC: the smoke-test hook then runs outside any VPC.
+    return undefined;
+  }
+}
+
+function connectionsOf(service: ecs.IBaseService) {
+  return (service as Partial<ecs.BaseService>).connections;
+}
+
+/** Deployment configs are capped at 50 per account: services with the same schedule share one. */
+function sharedDeploymentConfig(scope: IConstruct, schedule: TrafficSchedule): codedeploy.IEcsDeploymentConfig {
+  const routing = schedule.renderTrafficRouting().bind(scope);
+  if (routing.type === 'AllAtOnce') return codedeploy.EcsDeploymentConfig.ALL_AT_ONCE;
+  const key = routing.timeBasedCanary
+    ? `Canary${routing.timeBasedCanary.canaryPercentage}Percent${routing.timeBasedCanary.canaryInterval}Minutes`
+    : `Linear${routing.timeBasedLinear!.linearPercentage}Percent${routing.timeBasedLinear!.linearInterval}Minutes`;
+  const stack = Stack.of(scope);
+  const container = (stack.node.tryFindChild('CdkEcsCanaryDeploymentConfigs') as Construct | undefined)
+    ?? new Construct(stack, 'CdkEcsCanaryDeploymentConfigs');
+  return (container.node.tryFindChild(key) as codedeploy.EcsDeploymentConfig | undefined)
+    ?? new codedeploy.EcsDeploymentConfig(container, key, { trafficRouting: schedule.renderTrafficRouting() });
+}
+
+function resolveAnalysis(scope: IConstruct, a: AnalysisOptions): AnalysisConfig {
+  const rel = a.relativeToStable === false ? undefined : (a.relativeToStable ?? {});
+  const intervalSeconds = (a.interval ?? Duration.minutes(1)).toSeconds();
+  if (!Token.isUnresolved(intervalSeconds) && (intervalSeconds < 60 || intervalSeconds % 60 !== 0)) {
+    invalid(scope, 'analysis.interval', `must be whole minutes of at least 1 (load balancer metrics are per minute), got ${intervalSeconds} s.`);
+  }
+  const config: AnalysisConfig = {
+    intervalSeconds,
+    minRequests: a.minRequests ?? 100,
+    maxErrorRatePercent: a.maxErrorRatePercent ?? 1,
+    maxP95Ms: (a.maxP95 ?? Duration.seconds(1)).toMilliseconds(),
+    maxP99Ms: (a.maxP99 ?? Duration.seconds(2)).toMilliseconds(),
+    maxUnhealthyHosts: a.maxUnhealthyHosts ?? 0,
+    unhealthyMinutes: a.unhealthyMinutes ?? 2,
+    errorRateRatio: rel ? rel.errorRate ?? 2 : undefined,
+    errorRateFloorPercent: rel?.errorRateFloorPercent ?? 0.1,
+    latencyRatio: rel ? rel.latency ?? 1.5 : undefined,
+    onInconclusive: a.onInconclusive ?? InconclusivePolicy.FAIL,
+    maxExtensions: a.maxExtensions ?? 1,
+  };
+  const check = (prop: string, ok: boolean, msg: string) => {
+    if (!ok) invalid(scope, `analysis.${prop}`, msg);
+  };
+  check('minRequests', Number.isInteger(config.minRequests) && config.minRequests >= 1,
+    `must be a whole number >= 1 (got ${config.minRequests}); a step must never pass on no data.`);
+  check('maxExtensions', Number.isInteger(config.maxExtensions) && config.maxExtensions >= 0 && config.maxExtensions <= 10,
+    `must be a whole number 0..10 (got ${config.maxExtensions}).`);
+  if (config.errorRateRatio !== undefined) {
+    check('relativeToStable.errorRate', config.errorRateRatio >= 1, `must be >= 1 (got ${config.errorRateRatio}); below 1 a canary identical to stable fails.`);
+  }
+  if (config.latencyRatio !== undefined) {
+    check('relativeToStable.latency', config.latencyRatio >= 1, `must be >= 1 (got ${config.latencyRatio}); below 1 a canary identical to stable fails.`);
+  }
+  check('relativeToStable.errorRateFloorPercent', config.errorRateFloorPercent > 0 && config.errorRateFloorPercent < 100,
+    `must be between 0 and 100 exclusive (got ${config.errorRateFloorPercent}).`);
+  return config;
+}
+
+function validateDeployment(scope: IConstruct, props: CanaryDeploymentProps, schedule: TrafficSchedule, analysis: AnalysisConfig): void {
+  const errors = schedule.validate(analysis.maxExtensions);
+  if (errors.length > 0) invalid(scope, 'schedule', errors.map((e) => e.replace(/^schedule:?\s*/, '')).join('\n'));
+  if (!Token.isUnresolved(props.containerPort) && (!Number.isInteger(props.containerPort) || props.containerPort < 1 || props.containerPort > 65535)) {
+    invalid(scope, 'containerPort', `must be a TCP port 1..65535 (got ${props.containerPort}).`);
+  }
+  if (props.blueTargetGroup === props.greenTargetGroup) {
+    invalid(scope, 'greenTargetGroup', 'must be a different target group from blueTargetGroup: CodeDeploy moves the new tasks to the other group.');
+  }
+  if (props.testListener && props.testListener === props.listener) {
+    invalid(scope, 'testListener', 'must be a different listener from the production listener.');
+  }
+  const install = props.installTimeout?.toSeconds();
+  if (install !== undefined && !Token.isUnresolved(install) && (install < 60 || install > 14 * 60)) {
+    invalid(scope, 'installTimeout', `must be between 1 and 14 minutes (got ${props.installTimeout!.toHumanString()}): the AfterInstall hook runs in one Lambda invocation (15 min maximum).`);
+  }
+  const term = props.terminationWaitTime?.toMinutes({ integral: false });
+  if (term !== undefined && !Token.isUnresolved(term) && (term < 0 || term > 2880)) {
+    invalid(scope, 'terminationWaitTime', `must be between 0 and 2880 minutes (got ${term}).`);
+  }
+  const fv = props.finalVerdictWindow?.toSeconds();
+  if (fv !== undefined && !Token.isUnresolved(fv) && (fv < 60 || fv % 60 !== 0 || fv > 3600)) {
+    invalid(scope, 'finalVerdictWindow', `must be whole minutes between 1 and 60 (got ${props.finalVerdictWindow!.toHumanString()}).`);
+  }
+}
+
+function validateAlarmWindow(scope: IConstruct, schedule: TrafficSchedule, window: Duration): void {
+  const first = schedule.inHookSteps[0] ?? schedule.finalStep;
+  if (!first || Token.isUnresolved(window.toSeconds()) || Token.isUnresolved(first.bake.toSeconds())) return;
+  if (window.toSeconds() >= first.bake.toSeconds()) {
+    invalid(scope, 'alarms.evaluationMinutes',
+      `the rollback alarm window (${window.toHumanString()}) must be shorter than the first step's bake (${first.bake.toHumanString()} at ${first.percent} %), ` +
+      'or a bad first step can move on before its alarm can fire. Lower alarms.evaluationMinutes or lengthen the first bake.');
+  }
+}

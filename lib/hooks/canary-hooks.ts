@@ -1,0 +1,329 @@
+import { CfnElement, Duration, Lazy, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct, IConstruct } from 'constructs';
+import { DEFAULT_METRICS_NAMESPACE, ENV } from '../runtime-config';
+import { BundledFunction, bundledAssetDir } from '../private/assets';
+
+/** Everything the shared functions need to be allowed to touch for one canary service. */
+export interface HookTarget {
+  /** CodeDeploy application and deployment group names (for the guard rule). */
+  readonly applicationName: string;
+  readonly deploymentGroupName: string;
+  /** ARN of the deployment group: GetDeployment, PutLifecycleEventHookExecutionStatus, ListDeployments. */
+  readonly deploymentGroupArn: string;
+  /** ARN of the SSM parameter holding the group's runtime configuration. */
+  readonly configParameterArn: string;
+  /** ARN of the ECS service (DescribeServices). */
+  readonly serviceArn: string;
+  /** The production listener the stepper and the guard weight. */
+  readonly productionListenerArn: string;
+  /** Alarms the preflight reads. */
+  readonly alarms: cloudwatch.IAlarm[];
+  /** The VPC the service runs in: the smoke-test function runs there to reach green targets. */
+  readonly vpc?: ec2.IVpc;
+  /** Security groups of the service: opened to the smoke-test function on the container port. */
+  readonly serviceConnections?: ec2.Connections;
+  readonly containerPort: number;
+  /** Users' own check functions the smoke-test hook invokes. */
+  readonly checkFunctions: lambda.IFunction[];
+}
+
+/** The hook functions a deployment's AppSpec names. */
+export interface AppSpecHookFunctions {
+  readonly beforeInstall: lambda.IFunction;
+  readonly afterInstall: lambda.IFunction;
+  readonly afterAllowTestTraffic: lambda.IFunction;
+  readonly beforeAllowTraffic: lambda.IFunction;
+  readonly afterAllowTraffic: lambda.IFunction;
+}
+
+const SINGLETON_ID = 'CdkEcsCanaryHooks';
+
+/**
+ * The Lambda hooks, the traffic stepper, the guard and the decision-record table, created once
+ * per stack and shared by every canary service in it (30 services do not mean 150 functions).
+ * Per-service settings reach the functions through each deployment group's SSM configuration;
+ * per-service permissions are added by `register()`, scoped to that service's resources.
+ */
+export class CanaryHooks extends Construct {
+  /** The stack's shared instance, created on first use. */
+  public static of(scope: IConstruct): CanaryHooks {
+    const stack = Stack.of(scope);
+    return (stack.node.tryFindChild(SINGLETON_ID) as CanaryHooks | undefined) ?? new CanaryHooks(stack, SINGLETON_ID);
+  }
+
+  /** Decision records and stepper state, kept 90 days (TTL attribute `expiresAt`). */
+  public readonly table: dynamodb.Table;
+  public readonly beforeInstall: lambda.Function;
+  public readonly afterInstall: lambda.Function;
+  public readonly beforeAllowTraffic: lambda.Function;
+  public readonly afterAllowTraffic: lambda.Function;
+  /** Runs every decision of the traffic stepper; the state machine is only its timer. */
+  public readonly stepper: lambda.Function;
+  public readonly stateMachine: sfn.StateMachine;
+  /** Puts production back on the stable target group when a deployment fails or is stopped. */
+  public readonly guard: lambda.Function;
+  public readonly guardRule: events.Rule;
+  /** The CloudWatch namespace of the outcome metrics. */
+  public readonly metricsNamespace = DEFAULT_METRICS_NAMESPACE;
+
+  private readonly applicationNames: string[] = [];
+  private readonly smokeFunctions = new Map<string, { fn: lambda.Function; sg?: ec2.SecurityGroup }>();
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    this.table = new dynamodb.Table(this, 'Decisions', {
+      partitionKey: { name: 'deploymentId', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Decision records answer "why did it roll back?": keep them when the stack goes.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.beforeInstall = this.makeFunction('BeforeInstall', 'before-install', Duration.minutes(2));
+    // AfterInstall waits for the replacement task set; Lambda's 15 min maximum bounds the wait.
+    this.afterInstall = this.makeFunction('AfterInstall', 'after-install', Duration.minutes(15));
+    this.beforeAllowTraffic = this.makeFunction('BeforeAllowTraffic', 'before-allow-traffic', Duration.minutes(1));
+    this.afterAllowTraffic = this.makeFunction('AfterAllowTraffic', 'after-allow-traffic', Duration.minutes(2));
+    this.stepper = this.makeFunction('Stepper', 'stepper', Duration.minutes(1));
+    this.guard = this.makeFunction('Guard', 'guard', Duration.minutes(1));
+
+    this.stateMachine = this.makeStateMachine();
+    this.beforeAllowTraffic.addEnvironment(ENV.STEPPER_STATE_MACHINE_ARN, this.stateMachine.stateMachineArn);
+    this.stateMachine.grantStartExecution(this.beforeAllowTraffic);
+
+    this.table.grant(this.stepper, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query');
+    this.table.grant(this.afterAllowTraffic, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    this.table.grant(this.guard, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    for (const fn of [this.afterAllowTraffic, this.guard, this.stepper]) this.grantPutMetricData(fn);
+    // Read-only calls without resource-level permissions (Service Authorization Reference):
+    // cloudwatch:GetMetricData, elasticloadbalancing:Describe*, ecs:DescribeTaskDefinition.
+    this.grantUnscoped(this.beforeInstall, 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeListeners', 'ecs:DescribeTaskDefinition');
+    this.grantUnscoped(this.afterInstall, 'elasticloadbalancing:DescribeTargetHealth');
+    this.grantUnscoped(this.afterAllowTraffic, 'elasticloadbalancing:DescribeListeners', 'cloudwatch:GetMetricData');
+    this.grantUnscoped(this.stepper, 'elasticloadbalancing:DescribeListeners', 'cloudwatch:GetMetricData');
+    this.grantUnscoped(this.guard, 'elasticloadbalancing:DescribeListeners');
+
+    this.guardRule = new events.Rule(this, 'GuardRule', {
+      description: 'cdk-ecs-canary: put production back on the stable version when a canary deployment fails or stops',
+      eventPattern: {
+        source: ['aws.codedeploy'],
+        detailType: ['CodeDeploy Deployment State-change Notification'],
+        detail: {
+          state: ['FAILURE', 'STOP', 'SUCCESS'],
+          // Filled as services register; resolved at synth time.
+          application: Lazy.list({ produce: () => this.applicationNames }),
+        },
+      },
+      targets: [new targets.LambdaFunction(this.guard, { retryAttempts: 4, maxEventAge: Duration.hours(1) })],
+    });
+  }
+
+  /** The smoke-test hook function for a VPC (one per VPC in the stack, usually one). */
+  public afterAllowTestTrafficFor(vpc?: ec2.IVpc): lambda.Function {
+    const key = vpc ? Names.nodeUniqueId(vpc.node) : 'NoVpc';
+    const existing = this.smokeFunctions.get(key);
+    if (existing) return existing.fn;
+    const first = this.smokeFunctions.size === 0;
+    const id = first ? 'AfterAllowTestTraffic' : `AfterAllowTestTraffic${key}`;
+    const sg = vpc
+      ? new ec2.SecurityGroup(this, `${id}SecurityGroup`, {
+        vpc,
+        description: 'cdk-ecs-canary smoke tests: calls the new version directly',
+        allowAllOutbound: true,
+      })
+      : undefined;
+    const fn = this.makeFunction(id, 'after-allow-test-traffic', Duration.minutes(5), vpc && sg ? {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [sg],
+    } : {});
+    this.grantUnscoped(fn, 'elasticloadbalancing:DescribeTargetHealth');
+    if (vpc) {
+      // ENI management for a function in a VPC has no resource-level permissions.
+      this.grantUnscoped(fn, 'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses');
+    }
+    this.smokeFunctions.set(key, { fn, sg });
+    return fn;
+  }
+
+  /** The functions to name in an AppSpec's Hooks for a service in `vpc`. */
+  public appSpecHooks(vpc?: ec2.IVpc): AppSpecHookFunctions {
+    return {
+      beforeInstall: this.beforeInstall,
+      afterInstall: this.afterInstall,
+      afterAllowTestTraffic: this.afterAllowTestTrafficFor(vpc),
+      beforeAllowTraffic: this.beforeAllowTraffic,
+      afterAllowTraffic: this.afterAllowTraffic,
+    };
+  }
+
+  /** Grants the shared functions what they need for one more service, scoped to its resources. */
+  public register(target: HookTarget): void {
+    this.applicationNames.push(target.applicationName);
+    const smoke = this.afterAllowTestTrafficFor(target.vpc);
+    const all = [this.beforeInstall, this.afterInstall, smoke, this.beforeAllowTraffic, this.afterAllowTraffic, this.stepper, this.guard];
+    const hooksThatReport = [this.beforeInstall, this.afterInstall, smoke, this.beforeAllowTraffic, this.afterAllowTraffic, this.stepper];
+
+    for (const fn of all) {
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['codedeploy:GetDeployment'],
+        resources: [target.deploymentGroupArn],
+      }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [target.configParameterArn] }));
+    }
+    for (const fn of hooksThatReport) {
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
+        resources: [target.deploymentGroupArn],
+      }));
+    }
+    this.beforeInstall.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['codedeploy:ListDeployments'],
+      resources: [target.deploymentGroupArn],
+    }));
+    for (const fn of [this.beforeInstall, this.afterInstall, this.stepper, this.guard]) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [target.serviceArn] }));
+    }
+    for (const fn of [this.stepper, this.guard]) {
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['elasticloadbalancing:ModifyListener'],
+        resources: [target.productionListenerArn],
+      }));
+    }
+    if (target.alarms.length > 0) {
+      this.beforeInstall.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: target.alarms.map((a) => a.alarmArn),
+      }));
+    }
+    for (const check of target.checkFunctions) check.grantInvoke(smoke);
+
+    const sg = this.smokeFunctions.get(target.vpc ? Names.nodeUniqueId(target.vpc.node) : 'NoVpc')?.sg;
+    if (sg && target.serviceConnections) {
+      target.serviceConnections.allowFrom(sg, ec2.Port.tcp(target.containerPort), 'cdk-ecs-canary smoke tests reach the new version directly');
+    }
+  }
+
+  private makeFunction(id: string, asset: BundledFunction, timeout: Duration, extra: Partial<lambda.FunctionProps> = {}): lambda.Function {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An explicit role with log permissions scoped to this function's log group instead of the
+    // AWSLambdaBasicExecutionRole managed policy (which allows every log group).
+    const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Only for actions without resource-level permissions (Service Authorization Reference): '
+        + 'cloudwatch:GetMetricData, cloudwatch:PutMetricData (narrowed by the cloudwatch:namespace condition), '
+        + 'elasticloadbalancing:DescribeListeners/DescribeTargetHealth, ecs:DescribeTaskDefinition and the ec2 network-interface '
+        + 'actions of a function in a VPC. Every mutating call is scoped to the registered resources.',
+    });
+    return new lambda.Function(this, id, {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(bundledAssetDir(asset)),
+      timeout,
+      memorySize: 256,
+      role,
+      logGroup,
+      description: `cdk-ecs-canary ${asset}`,
+      environment: {
+        [ENV.DECISIONS_TABLE]: this.table.tableName,
+        [ENV.METRICS_NAMESPACE]: this.metricsNamespace,
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'cdk-ecs-canary',
+      },
+      ...extra,
+    });
+  }
+
+  private grantPutMetricData(fn: lambda.Function): void {
+    // PutMetricData has no resource-level permission; the namespace condition narrows it.
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': this.metricsNamespace } },
+    }));
+  }
+
+  private grantUnscoped(fn: lambda.Function, ...actions: string[]): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: ['*'] }));
+  }
+
+  private makeStateMachine(): sfn.StateMachine {
+    const ids = {
+      deploymentId: sfn.JsonPath.stringAt('$.deploymentId'),
+      lifecycleEventHookExecutionId: sfn.JsonPath.stringAt('$.lifecycleEventHookExecutionId'),
+    };
+    const invoke = (id: string, payload: Record<string, unknown>) => new tasks.LambdaInvoke(this, id, {
+      lambdaFunction: this.stepper,
+      payload: sfn.TaskInput.fromObject(payload),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+    });
+
+    const abort = invoke('Abort', { action: 'abort', ...ids, error: sfn.JsonPath.objectAt('$.error') });
+    // Abort restores production to blue and reports Failed: retry it hard, it is the safety net.
+    abort.addRetry({ errors: ['States.ALL'], maxAttempts: 6, interval: Duration.seconds(5), backoffRate: 2 });
+    const failed = new sfn.Fail(this, 'RolledBack', { error: 'CanaryFailed', cause: 'The stepper restored production to the stable version and reported Failed' });
+    abort.next(failed);
+
+    const start = invoke('Start', { action: 'start', ...ids });
+    const tick = invoke('Tick', { action: 'tick', ...ids });
+    for (const task of [start, tick]) {
+      task.addRetry({ errors: ['TransientError'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
+      task.addCatch(abort, { errors: ['States.ALL'], resultPath: '$.error' });
+    }
+    const wait = new sfn.Wait(this, 'Bake', { time: sfn.WaitTime.secondsPath('$.waitSeconds') });
+    const done = new sfn.Succeed(this, 'StepsDone');
+    const isDone = new sfn.Choice(this, 'Done?')
+      .when(sfn.Condition.booleanEquals('$.done', true), done)
+      .otherwise(wait);
+    start.next(isDone);
+    wait.next(tick);
+    tick.next(isDone);
+
+    const logGroup = new logs.LogGroup(this, 'StepperStateMachineLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const machine = new sfn.StateMachine(this, 'StepperStateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(start),
+      // The hook fails after 1 hour anyway; ending a little earlier lets CodeDeploy's
+      // rollback and the guard take over.
+      timeout: Duration.minutes(59),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    const stepperId = Stack.of(this).getLogicalId(this.stepper.node.defaultChild as CfnElement);
+    Validations.of(machine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Generated by aws-cdk-lib: X-Ray tracing and CloudWatch Logs delivery, which have no resource-level permissions.',
+    }, {
+      id: `AwsSolutions-IAM5[Resource::<${stepperId}.Arn>:*]`,
+      reason: 'Generated by aws-cdk-lib: lambda:InvokeFunction on the stepper function\'s versions and aliases only.',
+    });
+    return machine;
+  }
+}

@@ -1,0 +1,45 @@
+// Bundles each Lambda entry point with esbuild into assets/<name>/index.js at library build time,
+// so a consumer's `cdk synth` needs neither esbuild nor Docker. The AWS SDK v3 is left out: the
+// Node.js 22+ Lambda runtimes provide it, which keeps each bundle small.
+import * as esbuild from 'esbuild';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const ENTRIES = {
+  'before-install': 'lambda/hooks/before-install.ts',
+  'after-install': 'lambda/hooks/after-install.ts',
+  'after-allow-test-traffic': 'lambda/hooks/after-allow-test-traffic.ts',
+  'before-allow-traffic': 'lambda/hooks/before-allow-traffic.ts',
+  'after-allow-traffic': 'lambda/hooks/after-allow-traffic.ts',
+  stepper: 'lambda/stepper/handler.ts',
+  guard: 'lambda/guard/handler.ts',
+};
+
+const outRoot = join(root, 'assets');
+const metaRoot = join(root, 'assets', '.meta');
+mkdirSync(metaRoot, { recursive: true });
+const sizes = {};
+for (const [name, entry] of Object.entries(ENTRIES)) {
+  const outdir = join(outRoot, name);
+  rmSync(outdir, { recursive: true, force: true });
+  const result = await esbuild.build({
+    entryPoints: [join(root, entry)],
+    outfile: join(outdir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    sourcemap: false,
+    external: ['@aws-sdk/*'],
+    metafile: true,
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+  writeFileSync(join(metaRoot, `${name}.json`), JSON.stringify(result.metafile));
+  sizes[name] = statSync(join(outdir, 'index.js')).size;
+}
+writeFileSync(join(metaRoot, 'sizes.json'), JSON.stringify(sizes, null, 2));
+console.log(Object.entries(sizes).map(([n, s]) => `${n}: ${(s / 1024).toFixed(1)} KB`).join('\n'));
