@@ -1,0 +1,178 @@
+/**
+ * BeforeInstall: preflight. Nothing has been created yet, so a Failed here costs nothing: it
+ * refuses to start a release while the stable version is unhealthy or in alarm, another
+ * deployment of the group is running, or the new task definition cannot work.
+ */
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DeploymentStatus, GetDeploymentCommand, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { Clients, createClients } from '../shared/clients';
+import type { DeploymentContext } from '../shared/deployment-context';
+import { errorMessage } from '../shared/errors';
+import { HookOutcome, InvocationContext, runHook } from '../shared/hook-handler';
+import { logger } from '../shared/logger';
+import { resolveColors } from '../shared/traffic';
+import { describeTargets, isHealthy, summarizeStates, targetGroupName, targetLabel } from './target-health';
+
+/** Statuses of a deployment that still holds the group (CodeDeploy runs one at a time per group). */
+export const ACTIVE_DEPLOYMENT_STATUSES: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
+
+/** DescribeAlarms accepts at most 100 names per call. */
+const ALARM_NAMES_PER_CALL = 100;
+
+/** Runs every preflight check (in parallel) and fails naming each problem found. */
+export async function beforeInstall(ctx: DeploymentContext, clients: Clients): Promise<HookOutcome> {
+  const checks: [string, () => Promise<string[]>][] = [
+    ['alarms', () => alarmProblems(clients, ctx.config.alarmNames ?? [])],
+    ['the stable target group', () => stableTargetProblems(clients, ctx)],
+    ['other deployments', () => concurrentDeploymentProblems(clients, ctx)],
+    ['the task definition', () => taskDefinitionProblems(clients, ctx)],
+  ];
+  // A check that cannot run is a problem of its own: preflight never passes on what it could not see.
+  const results = await Promise.all(checks.map(([what, run]) =>
+    run().catch((err: unknown) => [`could not check ${what}: ${errorMessage(err)}`])));
+  const problems = results.flat();
+  if (problems.length > 0) return { status: 'Failed', reason: `preflight failed: ${problems.join('; ')}` };
+  return { status: 'Succeeded', reason: 'preflight passed: no alarm firing, stable targets healthy, no other deployment, task definition usable' };
+}
+
+/** Alarms in ALARM, and alarms that do not exist (a release without its rollback alarm is unguarded). */
+export async function alarmProblems(clients: Clients, alarmNames: readonly string[]): Promise<string[]> {
+  const names = [...new Set(alarmNames)];
+  if (names.length === 0) return [];
+  const states = new Map<string, string | undefined>();
+  for (let i = 0; i < names.length; i += ALARM_NAMES_PER_CALL) {
+    const chunk = names.slice(i, i + ALARM_NAMES_PER_CALL);
+    let NextToken: string | undefined;
+    do {
+      const page = await clients.cloudwatch.send(new DescribeAlarmsCommand({
+        AlarmNames: chunk,
+        AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
+        NextToken,
+      }));
+      for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+        if (a.AlarmName) states.set(a.AlarmName, a.StateValue);
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+  }
+  const problems: string[] = [];
+  const firing = names.filter((n) => states.get(n) === 'ALARM');
+  if (firing.length > 0) problems.push(`alarm in ALARM: ${firing.join(', ')}`);
+  const missing = names.filter((n) => !states.has(n));
+  if (missing.length > 0) problems.push(`alarm not found: ${missing.join(', ')}`);
+  return problems;
+}
+
+/** The stable (blue) target group must have healthy targets and no unhealthy one. */
+export async function stableTargetProblems(clients: Clients, ctx: DeploymentContext): Promise<string[]> {
+  const { blueTargetGroupArn } = await resolveColors(clients, ctx.config);
+  const targets = await describeTargets(clients, blueTargetGroupArn);
+  const name = targetGroupName(blueTargetGroupArn);
+  // Other states (initial, draining) are a scaling or replacement in flight, not a sick version.
+  const unhealthy = targets.filter((t) => t.state === 'unhealthy');
+  if (unhealthy.length > 0) {
+    const list = unhealthy.map((t) => `${targetLabel(t)}${t.reason ? ` (${t.reason})` : ''}`).join(', ');
+    return [`stable target group ${name} has unhealthy targets: ${list}`];
+  }
+  if (!targets.some(isHealthy)) {
+    return [`stable target group ${name} has no healthy target (${targets.length === 0 ? 'no registered targets' : summarizeStates(targets)})`];
+  }
+  return [];
+}
+
+/** CodeDeploy runs one deployment per group; one still open means this one would fight it. */
+export async function concurrentDeploymentProblems(clients: Clients, ctx: DeploymentContext): Promise<string[]> {
+  const others: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await clients.codedeploy.send(new ListDeploymentsCommand({
+      applicationName: ctx.applicationName,
+      deploymentGroupName: ctx.deploymentGroupName,
+      includeOnlyStatuses: ACTIVE_DEPLOYMENT_STATUSES,
+      nextToken,
+    }));
+    others.push(...(page.deployments ?? []).filter((id) => id !== ctx.deploymentId));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  if (others.length === 0) return [];
+  return [`another deployment of ${ctx.applicationName}/${ctx.deploymentGroupName} is in progress: ${others.join(', ')}`];
+}
+
+/** What the AppSpec says the new version is. */
+export interface AppSpecTarget {
+  readonly taskDefinition?: string;
+  readonly containerName?: string;
+  readonly containerPort?: number;
+}
+
+/**
+ * Reads the ECS service resource of a JSON AppSpec. Returns undefined when the content is not
+ * JSON (YAML is legal AppSpec, but this library always renders JSON).
+ */
+export function parseAppSpec(content: string): AppSpecTarget | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(content);
+  } catch {
+    return undefined;
+  }
+  const resources = (doc as { Resources?: unknown })?.Resources;
+  const entries = Array.isArray(resources) ? resources.flatMap((r) => (r && typeof r === 'object' ? Object.values(r) : [])) : [];
+  const service = entries.find((e) => (e as { Type?: unknown })?.Type === 'AWS::ECS::Service') as
+    | { Properties?: { TaskDefinition?: unknown; LoadBalancerInfo?: { ContainerName?: unknown; ContainerPort?: unknown } } }
+    | undefined;
+  const props = service?.Properties;
+  const lb = props?.LoadBalancerInfo;
+  const port = Number(lb?.ContainerPort);
+  return {
+    taskDefinition: typeof props?.TaskDefinition === 'string' ? props.TaskDefinition : undefined,
+    containerName: typeof lb?.ContainerName === 'string' ? lb.ContainerName : undefined,
+    containerPort: lb?.ContainerPort !== undefined && Number.isInteger(port) ? port : undefined,
+  };
+}
+
+/** The AppSpec's task definition must be ACTIVE and run ContainerName exposing ContainerPort. */
+export async function taskDefinitionProblems(clients: Clients, ctx: DeploymentContext): Promise<string[]> {
+  // loadDeploymentContext already read the deployment but keeps no revision; one more read is cheap.
+  const { deploymentInfo } = await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: ctx.deploymentId }));
+  const revision = deploymentInfo?.revision;
+  const content = revision?.revisionType === 'AppSpecContent' ? revision.appSpecContent?.content : undefined;
+  if (!content) {
+    logger.info('task definition check skipped: the revision is not inline AppSpec content', { revisionType: revision?.revisionType });
+    return [];
+  }
+  const spec = parseAppSpec(content);
+  if (!spec) {
+    logger.info('task definition check skipped: the AppSpec is not JSON');
+    return [];
+  }
+  if (!spec.taskDefinition) return ['the AppSpec names no TaskDefinition for an AWS::ECS::Service resource'];
+  const { taskDefinition: td } = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: spec.taskDefinition }));
+  const name = td?.taskDefinitionArn ? taskDefinitionName(td.taskDefinitionArn) : taskDefinitionName(spec.taskDefinition);
+  if (!td) return [`task definition ${name} not found`];
+  if (td.status !== 'ACTIVE') return [`task definition ${name} is ${td.status ?? 'of unknown status'}, not ACTIVE`];
+  if (!spec.containerName || spec.containerPort === undefined) {
+    return ['the AppSpec has no LoadBalancerInfo with ContainerName and ContainerPort'];
+  }
+  const containers = td.containerDefinitions ?? [];
+  const container = containers.find((c) => c.name === spec.containerName);
+  if (!container) {
+    return [`task definition ${name} has no container named ${spec.containerName} (has ${containers.map((c) => c.name).join(', ') || 'none'})`];
+  }
+  const ports = (container.portMappings ?? []).map((p) => p.containerPort);
+  if (!ports.includes(spec.containerPort)) {
+    return [`container ${spec.containerName} of task definition ${name} does not expose port ${spec.containerPort} (exposes ${ports.join(', ') || 'none'})`];
+  }
+  return [];
+}
+
+/** `arn:...:task-definition/api:42` -> `api:42`. */
+function taskDefinitionName(arn: string): string {
+  return /task-definition\/(.+)$/.exec(arn)?.[1] ?? arn;
+}
+
+const clients = createClients();
+
+export const handler = (event: unknown, context: InvocationContext): Promise<HookOutcome> =>
+  runHook('BeforeInstall', event, context, clients, (ctx, c) => beforeInstall(ctx, c));
