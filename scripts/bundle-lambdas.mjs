@@ -15,6 +15,7 @@ export const ENTRIES = {
   'after-allow-traffic': 'lambda/hooks/after-allow-traffic.ts',
   stepper: 'lambda/stepper/handler.ts',
   guard: 'lambda/guard/handler.ts',
+  release: 'lambda/release/handler.ts',
 };
 
 const outRoot = join(root, 'assets');
@@ -37,6 +38,8 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
     metafile: true,
     logLevel: 'warning',
     legalComments: 'none',
+    // Error class names are part of the contract (Step Functions retries on 'TransientError').
+    keepNames: true,
   });
   writeFileSync(join(metaRoot, `${name}.json`), JSON.stringify(result.metafile));
   sizes[name] = statSync(join(outdir, 'index.js')).size;

@@ -105,10 +105,10 @@ export class CanaryHooks extends Construct {
     this.beforeAllowTraffic.addEnvironment(ENV.STEPPER_STATE_MACHINE_ARN, this.stateMachine.stateMachineArn);
     this.stateMachine.grantStartExecution(this.beforeAllowTraffic);
 
-    this.table.grant(this.stepper, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query');
+    this.table.grant(this.stepper, 'dynamodb:GetItem', 'dynamodb:PutItem');
     this.table.grant(this.afterAllowTraffic, 'dynamodb:GetItem', 'dynamodb:PutItem');
     this.table.grant(this.guard, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    for (const fn of [this.afterAllowTraffic, this.guard, this.stepper]) this.grantPutMetricData(fn);
+    for (const fn of [this.afterAllowTraffic, this.guard]) this.grantPutMetricData(fn);
     // Read-only calls without resource-level permissions (Service Authorization Reference):
     // cloudwatch:GetMetricData, elasticloadbalancing:Describe*, ecs:DescribeTaskDefinition.
     this.grantUnscoped(this.beforeInstall, 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeListeners', 'ecs:DescribeTaskDefinition');
@@ -151,7 +151,7 @@ export class CanaryHooks extends Construct {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [sg],
     } : {});
-    this.grantUnscoped(fn, 'elasticloadbalancing:DescribeTargetHealth');
+    this.grantUnscoped(fn, 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeListeners');
     if (vpc) {
       // ENI management for a function in a VPC has no resource-level permissions.
       this.grantUnscoped(fn, 'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
@@ -196,7 +196,7 @@ export class CanaryHooks extends Construct {
       actions: ['codedeploy:ListDeployments'],
       resources: [target.deploymentGroupArn],
     }));
-    for (const fn of [this.beforeInstall, this.afterInstall, this.stepper, this.guard]) {
+    for (const fn of [this.beforeInstall, this.afterInstall, smoke, this.stepper, this.guard]) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [target.serviceArn] }));
     }
     for (const fn of [this.stepper, this.guard]) {
@@ -298,6 +298,9 @@ export class CanaryHooks extends Construct {
     const wait = new sfn.Wait(this, 'Bake', { time: sfn.WaitTime.secondsPath('$.waitSeconds') });
     const done = new sfn.Succeed(this, 'StepsDone');
     const isDone = new sfn.Choice(this, 'Done?')
+      // A tick that rolled back reports Failed itself and ends here, visibly failed.
+      .when(sfn.Condition.and(sfn.Condition.booleanEquals('$.done', true), sfn.Condition.isPresent('$.finished'),
+        sfn.Condition.stringEquals('$.finished', 'failed')), failed)
       .when(sfn.Condition.booleanEquals('$.done', true), done)
       .otherwise(wait);
     start.next(isDone);

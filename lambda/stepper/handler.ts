@@ -1,0 +1,61 @@
+/**
+ * Lambda entry of the traffic stepper, invoked by the stepper state machine (Start, Tick, Abort).
+ * Thin: check the payload, run the stepper, and name thrown errors so the state machine retries
+ * transient ones (TransientError) and sends everything else to Abort.
+ */
+import { ENV } from '../../lib/runtime-config';
+import { Clients, createClients } from '../shared/clients';
+import { ConfigurationError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { runStepper, StepperDeps } from './stepper';
+import { toStepperError } from './transient';
+import type { StepperErrorInfo, StepperInput, StepperOutput } from './types';
+
+const ACTIONS = new Set(['start', 'tick', 'abort']);
+
+/** The payload as the state machine sends it; anything else is a ConfigurationError. */
+export function parseStepperInput(event: unknown): StepperInput {
+  const e = event as Record<string, unknown> | undefined;
+  if (!e || typeof e !== 'object') throw new ConfigurationError('stepper: the payload is not an object');
+  const { action, deploymentId, lifecycleEventHookExecutionId } = e;
+  if (typeof action !== 'string' || !ACTIONS.has(action)) {
+    throw new ConfigurationError(`stepper: unknown action ${JSON.stringify(action)} (start, tick or abort)`);
+  }
+  if (typeof deploymentId !== 'string' || !/^d-[A-Z0-9]+$/.test(deploymentId)) {
+    throw new ConfigurationError(`stepper: deploymentId ${JSON.stringify(deploymentId)} is not a CodeDeploy deployment id`);
+  }
+  if (typeof lifecycleEventHookExecutionId !== 'string' || lifecycleEventHookExecutionId.length === 0) {
+    throw new ConfigurationError('stepper: lifecycleEventHookExecutionId is missing');
+  }
+  const ids = { deploymentId, lifecycleEventHookExecutionId };
+  if (action === 'abort') {
+    const err = e.error as StepperErrorInfo | undefined;
+    const error = err && typeof err === 'object'
+      ? { Error: typeof err.Error === 'string' ? err.Error : undefined, Cause: typeof err.Cause === 'string' ? err.Cause : undefined }
+      : undefined;
+    return { action, ...ids, error };
+  }
+  return { action: action as 'start' | 'tick', ...ids };
+}
+
+/** Builds the handler; tests hand in mocked clients and a fake clock. */
+export function makeHandler(deps: () => StepperDeps): (event: unknown) => Promise<StepperOutput> {
+  return async (event: unknown) => {
+    try {
+      return await runStepper(parseStepperInput(event), deps());
+    } catch (err) {
+      const out = toStepperError(err);
+      logger.error('stepper invocation failed', { errorName: out.name, error: out.message });
+      throw out;
+    }
+  };
+}
+
+let clients: Clients | undefined;
+
+export const handler = makeHandler(() => {
+  const table = process.env[ENV.DECISIONS_TABLE];
+  if (!table) throw new ConfigurationError(`stepper: environment variable ${ENV.DECISIONS_TABLE} is not set`);
+  clients ??= createClients();
+  return { clients, table, now: () => new Date() };
+});

@@ -1,0 +1,95 @@
+/**
+ * The stepper's decisions, pure: given where the release stands, the time and the judge's
+ * verdict, what happens next. No I/O and no clock, so every branch is a table-driven test.
+ */
+import type { Verdict } from '../judge/types';
+import type { AnalysisConfig, StepConfig } from '../../lib/runtime-config';
+import { HOOK_BUDGET_SECONDS, TickDecision } from './types';
+
+/** Used when the configuration's interval is not a positive number. */
+const DEFAULT_INTERVAL_SECONDS = 60;
+
+export function intervalSeconds(analysis: Pick<AnalysisConfig, 'intervalSeconds'>): number {
+  const s = analysis.intervalSeconds;
+  return typeof s === 'number' && Number.isFinite(s) && s > 0 ? s : DEFAULT_INTERVAL_SECONDS;
+}
+
+/** The hook has used its budget: the next report must be Failed, with time left to restore first. */
+export function budgetExceeded(hookStartedAtMs: number, nowMs: number, budgetSeconds = HOOK_BUDGET_SECONDS): boolean {
+  return nowMs - hookStartedAtMs >= budgetSeconds * 1000;
+}
+
+/** End of a step's bake, counting its extensions (each adds one bake). */
+export function stepEndsAt(stepStartedAtMs: number, bakeSeconds: number, extensions: number): number {
+  return stepStartedAtMs + bakeSeconds * (1 + extensions) * 1000;
+}
+
+/**
+ * Whole seconds until the next tick: one analysis interval, or less when the bake or the hook
+ * budget ends sooner (so the step advances, or the budget fails it, on time). At least 1 s:
+ * Step Functions' Wait needs a positive integer.
+ */
+export function waitSeconds(nowMs: number, untilMs: number, analysis: Pick<AnalysisConfig, 'intervalSeconds'>, hookStartedAtMs: number, budgetSeconds = HOOK_BUDGET_SECONDS): number {
+  const budgetEnd = hookStartedAtMs + budgetSeconds * 1000;
+  const seconds = Math.min(intervalSeconds(analysis), (untilMs - nowMs) / 1000, (budgetEnd - nowMs) / 1000);
+  return Math.max(1, Math.ceil(seconds));
+}
+
+export interface TickFacts {
+  readonly steps: readonly StepConfig[];
+  readonly analysis: AnalysisConfig;
+  readonly stepIndex: number;
+  readonly stepStartedAtMs: number;
+  readonly extensions: number;
+  readonly hookStartedAtMs: number;
+  readonly nowMs: number;
+  readonly verdict: Pick<Verdict, 'outcome' | 'reason'>;
+}
+
+function label(steps: readonly StepConfig[], index: number): string {
+  return `step ${index + 1}/${steps.length} (${steps[index]?.percent} % green)`;
+}
+
+/**
+ * fail -> fail now, whatever the bake. Bake not over -> wait. Bake over: pass -> next step (or
+ * complete after the last in-hook step); inconclusive -> extend by one bake up to maxExtensions,
+ * then follow onInconclusive ('fail' unless it says 'pass').
+ */
+export function decideTick(f: TickFacts): TickDecision {
+  const step = f.steps[f.stepIndex];
+  if (!step) return { kind: 'fail', reason: `step index ${f.stepIndex} is not in the configured schedule of ${f.steps.length} steps` };
+  if (f.verdict.outcome === 'fail') {
+    return { kind: 'fail', reason: `${label(f.steps, f.stepIndex)} failed: ${f.verdict.reason}` };
+  }
+
+  const end = stepEndsAt(f.stepStartedAtMs, step.bakeSeconds, f.extensions);
+  if (f.nowMs < end) {
+    return { kind: 'wait', waitSeconds: waitSeconds(f.nowMs, end, f.analysis, f.hookStartedAtMs) };
+  }
+
+  if (f.verdict.outcome === 'pass') return advanceOrComplete(f, 'passed');
+
+  const maxExtensions = Math.max(0, Math.floor(f.analysis.maxExtensions ?? 0));
+  if (f.extensions < maxExtensions) {
+    const extensions = f.extensions + 1;
+    const newEnd = stepEndsAt(f.stepStartedAtMs, step.bakeSeconds, extensions);
+    return { kind: 'extend', extensions, waitSeconds: waitSeconds(f.nowMs, newEnd, f.analysis, f.hookStartedAtMs) };
+  }
+  const tried = `after ${f.extensions} extension${f.extensions === 1 ? '' : 's'}`;
+  if (f.analysis.onInconclusive === 'pass') return advanceOrComplete(f, `inconclusive ${tried}, passed by policy onInconclusive=pass`);
+  return { kind: 'fail', reason: `${label(f.steps, f.stepIndex)} stayed inconclusive ${tried}: ${f.verdict.reason}` };
+}
+
+function advanceOrComplete(f: TickFacts, how: string): TickDecision {
+  const next = f.stepIndex + 1;
+  const nextStep = f.steps[next];
+  if (!nextStep) {
+    return { kind: 'complete', reason: `${label(f.steps, f.stepIndex)} ${how}; all ${f.steps.length} in-hook steps done` };
+  }
+  return {
+    kind: 'advance',
+    stepIndex: next,
+    percent: nextStep.percent,
+    waitSeconds: waitSeconds(f.nowMs, f.nowMs + nextStep.bakeSeconds * 1000, f.analysis, f.hookStartedAtMs),
+  };
+}

@@ -1,0 +1,440 @@
+/**
+ * The traffic stepper: every decision of the in-hook steps (5 -> 25 -> 50 % by default). Step
+ * Functions is only the timer; all state lives in the `state` record, so a retried or duplicated
+ * invocation continues from it and the CLI can read progress.
+ *
+ * Rules that hold on every path:
+ * - Failing puts production back on blue 100 % FIRST, then reports Failed. A restore that throws
+ *   does not stop the report: CodeDeploy's rollback and the guard reroute after it.
+ * - The hook is reported once. The decision is written (finished, reported=false) before the
+ *   report, so a retry after a lost report re-reports the same decision instead of judging again;
+ *   CodeDeploy refuses a second report (LifecycleEventAlreadyCompletedException), which is fine.
+ * - Once `reported` is set, start/tick/abort do nothing but return done.
+ */
+import { DeploymentStatus } from '@aws-sdk/client-codedeploy';
+import { judge } from '../judge';
+import type { Clients } from '../shared/clients';
+import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-context';
+import { ConfigurationError, errorMessage } from '../shared/errors';
+import { logger, setDeploymentId } from '../shared/logger';
+import { fetchWindow } from '../shared/metrics';
+import { HookReporter } from '../shared/reporter';
+import { resolveColors, restoreStable, setWeights } from '../shared/traffic';
+import { budgetExceeded, decideTick, stepEndsAt, waitSeconds } from './schedule';
+import { StepperStore } from './store';
+import {
+  ControlDoc,
+  HOOK_BUDGET_SECONDS,
+  StepperErrorInfo,
+  StepperFinish,
+  StepperInput,
+  StepperOutput,
+  StepperState,
+} from './types';
+
+export interface StepperDeps {
+  readonly clients: Clients;
+  /** The decisions table (CANARY_DECISIONS_TABLE). */
+  readonly table: string;
+  /** The clock; tests pass a fake one. */
+  readonly now: () => Date;
+}
+
+/** Used when the configuration has no usable finalVerdictWindowSeconds. */
+const DEFAULT_BASELINE_SECONDS = 15 * 60;
+
+/** CodeDeploy no longer waits for any hook of a deployment in these states. */
+const TERMINAL_STATUSES: readonly string[] = [DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED, DeploymentStatus.STOPPED];
+
+export async function runStepper(input: StepperInput, deps: StepperDeps): Promise<StepperOutput> {
+  setDeploymentId(input.deploymentId);
+  logger.appendKeys({ stepperAction: input.action });
+  const run = new StepperRun(input, deps);
+  switch (input.action) {
+    case 'start':
+      return run.start();
+    case 'tick':
+      return run.tick();
+    case 'abort':
+      return run.abort(input.error);
+    default: {
+      const unknown: never = input;
+      throw new ConfigurationError(`unknown stepper action ${JSON.stringify((unknown as { action?: unknown }).action)}`);
+    }
+  }
+}
+
+/** One invocation: the reporter guarantees at most one report per invocation. */
+class StepperRun {
+  private readonly store: StepperStore;
+  private readonly reporter: HookReporter;
+  private readonly clients: Clients;
+
+  constructor(private readonly input: StepperInput, private readonly deps: StepperDeps) {
+    this.clients = deps.clients;
+    this.store = new StepperStore(deps.clients, deps.table, input.deploymentId);
+    this.reporter = new HookReporter(deps.clients, input.deploymentId, input.lifecycleEventHookExecutionId);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Actions
+
+  async start(): Promise<StepperOutput> {
+    const existing = await this.store.readState();
+    if (existing) {
+      // A retried or duplicated Start: the state is written after the first weights were set.
+      if (existing.finished) return this.settle(existing);
+      logger.info('stepper already started: continuing from the recorded state', { stepIndex: existing.stepIndex });
+      const ctx = await this.context();
+      return this.waiting(existing, this.untilNextTick(existing, ctx, this.deps.now()));
+    }
+
+    const ctx = await this.context();
+    if (TERMINAL_STATUSES.includes(ctx.status)) return this.closeTerminal(ctx, undefined);
+    const { steps, analysis } = ctx.config;
+    if (steps.length === 0) {
+      // The hook does not start the stepper for an empty schedule; answer anyway if it ever does.
+      await this.reporter.report('Succeeded', 'no in-hook steps: CodeDeploy\'s deployment configuration shifts all traffic');
+      return this.finishedOutput('succeeded');
+    }
+    const control = await this.store.readControl();
+    if (control?.action === 'abort') return this.fail(ctx, undefined, `aborted by ${control.by} at ${control.at}, before the first step`);
+
+    // Green is whichever group the PRIMARY (stable) task set does not use: they swap every deployment.
+    const colors = await resolveColors(this.clients, ctx.config);
+    const baseline = await this.fetchBaseline(ctx, colors);
+    await setWeights(this.clients, ctx.config.productionListenerArn, colors, steps[0].percent);
+
+    const now = this.deps.now();
+    const state: StepperState = {
+      lifecycleEventHookExecutionId: this.input.lifecycleEventHookExecutionId,
+      hookStartedAt: now.toISOString(),
+      productionListenerArn: ctx.config.productionListenerArn,
+      colors,
+      stepIndex: 0,
+      percent: steps[0].percent,
+      stepStartedAt: now.toISOString(),
+      extensions: 0,
+      decisions: 0,
+      baseline,
+      updatedAt: now.toISOString(),
+    };
+    await this.store.writeState(state, now);
+    logger.info('stepper started', { percent: steps[0].percent, ...colors, intervalSeconds: analysis.intervalSeconds });
+    return this.waiting(state, this.untilNextTick(state, ctx, now));
+  }
+
+  async tick(): Promise<StepperOutput> {
+    const state = await this.store.readState();
+    if (!state) throw new ConfigurationError(`no stepper state for ${this.input.deploymentId}: Start did not record one`);
+    if (state.finished) return this.settle(state);
+
+    const ctx = await this.context();
+    if (TERMINAL_STATUSES.includes(ctx.status)) return this.closeTerminal(ctx, state);
+    const control = await this.store.readControl();
+    const now = this.deps.now();
+    if (control) return this.obey(ctx, state, control, now);
+
+    const hookStartedAtMs = Date.parse(state.hookStartedAt);
+    if (budgetExceeded(hookStartedAtMs, now.getTime())) {
+      const minutes = Math.round((now.getTime() - hookStartedAtMs) / 60_000);
+      return this.fail(ctx, state, `hook budget exceeded: the stepper has run ${minutes} min, the limit is ${HOOK_BUDGET_SECONDS / 60} min (CodeDeploy fails a hook after 60)`);
+    }
+
+    const { steps, analysis, productionListenerArn } = ctx.config;
+    const from = new Date(state.stepStartedAt);
+    const to = now.getTime() > from.getTime() ? now : new Date(from.getTime() + 1000);
+    const samples = await fetchWindow(this.clients, productionListenerArn, state.colors, from, to);
+    const verdict = judge({ green: samples.green, blue: samples.blue, thresholds: analysis });
+    const decision = decideTick({
+      steps,
+      analysis,
+      stepIndex: state.stepIndex,
+      stepStartedAtMs: from.getTime(),
+      extensions: state.extensions,
+      hookStartedAtMs,
+      nowMs: now.getTime(),
+      verdict,
+    });
+    logger.info('verdict', { stepIndex: state.stepIndex, percent: state.percent, outcome: verdict.outcome, reason: verdict.reason, decision: decision.kind });
+
+    const seq = state.decisions + 1;
+    try {
+      await this.store.writeDecision(seq, {
+        phase: 'step',
+        step: state.stepIndex,
+        percent: state.percent,
+        verdict,
+        samples,
+        window: { from: from.toISOString(), to: to.toISOString() },
+        thresholds: analysis,
+        action: decision.kind,
+        extensions: decision.kind === 'extend' ? decision.extensions : state.extensions,
+        at: now.toISOString(),
+      }, verdict.outcome, now);
+    } catch (err) {
+      // A lost record must not hold back a rollback; anything else retries the whole tick.
+      if (decision.kind !== 'fail') throw err;
+      logger.error('could not record the failing verdict; failing anyway', { error: errorMessage(err) });
+    }
+
+    const judged: StepperState = {
+      ...state,
+      decisions: seq,
+      lastVerdict: { outcome: verdict.outcome, reason: verdict.reason, at: now.toISOString(), stepIndex: state.stepIndex, percent: state.percent },
+      updatedAt: now.toISOString(),
+    };
+    switch (decision.kind) {
+      case 'fail':
+        return this.fail(ctx, judged, decision.reason);
+      case 'complete':
+        return this.succeed(judged, decision.reason);
+      case 'wait':
+        await this.store.writeState(judged, now);
+        return this.waiting(judged, decision.waitSeconds);
+      case 'extend': {
+        const extended = { ...judged, extensions: decision.extensions };
+        await this.store.writeState(extended, now);
+        logger.info('step extended while inconclusive', { stepIndex: state.stepIndex, extensions: decision.extensions });
+        return this.waiting(extended, decision.waitSeconds);
+      }
+      case 'advance': {
+        await setWeights(this.clients, productionListenerArn, state.colors, decision.percent);
+        const advanced: StepperState = {
+          ...judged,
+          stepIndex: decision.stepIndex,
+          percent: decision.percent,
+          stepStartedAt: now.toISOString(),
+          extensions: 0,
+        };
+        await this.store.writeState(advanced, now);
+        logger.info('advanced to the next step', { stepIndex: decision.stepIndex, percent: decision.percent });
+        return this.waiting(advanced, decision.waitSeconds);
+      }
+      default: {
+        const unknown: never = decision;
+        throw new ConfigurationError(`unknown decision ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** The state machine caught an error it could not retry away: roll back and report Failed. */
+  async abort(error: StepperErrorInfo | undefined): Promise<StepperOutput> {
+    const reason = `stepper error: ${describeError(error)}`;
+    logger.error('stepper aborting', { reason });
+    // Every read here is best effort: the thing that broke may be one of them.
+    let state: StepperState | undefined;
+    try {
+      state = await this.store.readState();
+    } catch (err) {
+      logger.error('abort: could not read the stepper state', { error: errorMessage(err) });
+    }
+    if (state?.finished) return this.settle(state);
+    let ctx: DeploymentContext | undefined;
+    try {
+      ctx = await this.context();
+    } catch (err) {
+      logger.error('abort: could not load the deployment', { error: errorMessage(err) });
+    }
+    if (ctx && TERMINAL_STATUSES.includes(ctx.status)) return this.closeTerminal(ctx, state);
+    return this.fail(ctx, state, reason);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Endings
+
+  /** promote: report Succeeded now, weights stay. abort: fail path. Both are recorded. */
+  private async obey(ctx: DeploymentContext, state: StepperState, control: ControlDoc, now: Date): Promise<StepperOutput> {
+    const seq = state.decisions + 1;
+    try {
+      await this.store.writeDecision(seq, { phase: 'control', step: state.stepIndex, percent: state.percent, control, at: now.toISOString() }, control.action, now);
+    } catch (err) {
+      if (control.action !== 'abort') throw err;
+      logger.error('could not record the abort; aborting anyway', { error: errorMessage(err) });
+    }
+    const recorded = { ...state, decisions: seq };
+    if (control.action === 'abort') return this.fail(ctx, recorded, `aborted by ${control.by} at ${control.at}`);
+    // [inference, aws-facts.md] CodeDeploy sets absolute weights at its own shift, so the weights
+    // stay where they are until AllowTraffic moves them.
+    return this.succeed(recorded, `promoted by ${control.by} at ${control.at}: remaining in-hook bake skipped at ${state.percent} % green`);
+  }
+
+  private async succeed(state: StepperState, reason: string): Promise<StepperOutput> {
+    const now = this.deps.now();
+    const finished: StepperState = { ...state, finished: 'succeeded', reason, finishedAt: now.toISOString(), reported: false, updatedAt: now.toISOString() };
+    // Must be written before the report: nothing is lost if it fails (the tick is retried).
+    await this.store.writeState(finished, now);
+    await this.reporter.report('Succeeded', reason);
+    await this.tryWriteState({ ...finished, reported: true });
+    return this.finishedOutput('succeeded', finished);
+  }
+
+  /**
+   * The fail path: production to blue 100 %, then Failed reported. Nothing but the report may
+   * stop it; records are best effort. `report: false` when CodeDeploy no longer waits for the hook.
+   */
+  private async fail(ctx: DeploymentContext | undefined, state: StepperState | undefined, reason: string, report = true): Promise<StepperOutput> {
+    const now = this.deps.now();
+    let colors = state?.colors;
+    let listenerArn = state?.productionListenerArn ?? ctx?.config.productionListenerArn;
+    let restored = state?.restored ?? false;
+    let restoreError: string | undefined;
+    if (!restored) {
+      try {
+        // The recorded state is enough to restore: the configuration may be what cannot be read.
+        if (!colors || !listenerArn) {
+          const c = ctx ?? await this.context();
+          listenerArn ??= c.config.productionListenerArn;
+          colors ??= await resolveColors(this.clients, c.config);
+        }
+        await restoreStable(this.clients, listenerArn, colors);
+        restored = true;
+      } catch (err) {
+        restoreError = errorMessage(err);
+        logger.error('COULD NOT PUT PRODUCTION BACK ON THE STABLE VERSION: reporting Failed anyway, CodeDeploy rollback and the guard must reroute', {
+          error: restoreError,
+          colors,
+        });
+      }
+    }
+
+    const failed: StepperState | undefined = colors && listenerArn
+      ? {
+        ...(state ?? this.emptyState(listenerArn, colors, now)),
+        finished: 'failed',
+        reason,
+        finishedAt: state?.finishedAt ?? now.toISOString(),
+        restored,
+        reported: !report,
+        updatedAt: now.toISOString(),
+      }
+      : undefined;
+    if (failed) await this.tryWriteState(failed);
+
+    if (!report) {
+      // The deployment has ended: the guard writes its outcome record; do not overwrite it.
+      return this.finishedOutput('failed', failed);
+    }
+    await this.reporter.report('Failed', reason);
+    if (failed) await this.tryWriteState({ ...failed, reported: true });
+    try {
+      await this.store.writeOutcome({
+        source: 'stepper',
+        result: 'failed',
+        reason,
+        stepIndex: state?.stepIndex,
+        percent: state?.percent,
+        restored,
+        restoreError,
+        at: now.toISOString(),
+      }, now);
+    } catch (err) {
+      logger.error('could not write the outcome record', { error: errorMessage(err) });
+    }
+    return this.finishedOutput('failed', failed);
+  }
+
+  /** The deployment ended without us (stopped, failed elsewhere): restore, nothing to report. */
+  private closeTerminal(ctx: DeploymentContext, state: StepperState | undefined): Promise<StepperOutput> {
+    logger.warn('deployment already ended: CodeDeploy no longer waits for this hook', { status: ctx.status });
+    return this.fail(ctx, state, `deployment is ${ctx.status}: CodeDeploy no longer waits for this hook`, false);
+  }
+
+  /** A decided hook: finish reporting it if that was cut short, else nothing at all. */
+  private async settle(state: StepperState): Promise<StepperOutput> {
+    const finished = state.finished ?? 'failed';
+    if (state.reported) {
+      logger.info('hook already decided and reported: nothing to do', { finished });
+      return this.finishedOutput(finished, state);
+    }
+    logger.warn('hook decided but its report did not complete: reporting again', { finished });
+    if (finished === 'succeeded') {
+      await this.reporter.report('Succeeded', state.reason);
+      await this.tryWriteState({ ...state, reported: true });
+      return this.finishedOutput('succeeded', state);
+    }
+    return this.fail(undefined, state, state.reason ?? 'failed');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Helpers
+
+  private context(): Promise<DeploymentContext> {
+    return loadDeploymentContext(this.clients, this.input.deploymentId);
+  }
+
+  /** The stable version's recent metrics, for AfterAllowTraffic's comparison after the shift. */
+  private async fetchBaseline(ctx: DeploymentContext, colors: StepperState['colors']): Promise<StepperState['baseline']> {
+    const seconds = ctx.config.finalVerdictWindowSeconds > 0 ? ctx.config.finalVerdictWindowSeconds : DEFAULT_BASELINE_SECONDS;
+    const to = this.deps.now();
+    const from = new Date(to.getTime() - seconds * 1000);
+    const { blue } = await fetchWindow(this.clients, ctx.config.productionListenerArn, colors, from, to);
+    return { blue, from: from.toISOString(), to: to.toISOString() };
+  }
+
+  private untilNextTick(state: StepperState, ctx: DeploymentContext, now: Date): number {
+    const step = ctx.config.steps[state.stepIndex];
+    const end = step ? stepEndsAt(Date.parse(state.stepStartedAt), step.bakeSeconds, state.extensions) : now.getTime();
+    return waitSeconds(now.getTime(), end, ctx.config.analysis, Date.parse(state.hookStartedAt));
+  }
+
+  private emptyState(productionListenerArn: string, colors: StepperState['colors'], now: Date): StepperState {
+    return {
+      lifecycleEventHookExecutionId: this.input.lifecycleEventHookExecutionId,
+      hookStartedAt: now.toISOString(),
+      productionListenerArn,
+      colors,
+      stepIndex: 0,
+      percent: 0,
+      stepStartedAt: now.toISOString(),
+      extensions: 0,
+      decisions: 0,
+      updatedAt: now.toISOString(),
+    };
+  }
+
+  private async tryWriteState(state: StepperState): Promise<void> {
+    const now = this.deps.now();
+    try {
+      await this.store.writeState({ ...state, updatedAt: now.toISOString() }, now);
+    } catch (err) {
+      logger.error('could not write the stepper state', { error: errorMessage(err), finished: state.finished, reported: state.reported });
+    }
+  }
+
+  private waiting(state: StepperState, seconds: number): StepperOutput {
+    return {
+      deploymentId: this.input.deploymentId,
+      lifecycleEventHookExecutionId: this.input.lifecycleEventHookExecutionId,
+      waitSeconds: seconds,
+      done: false,
+      stepIndex: state.stepIndex,
+      percent: state.percent,
+    };
+  }
+
+  private finishedOutput(finished: StepperFinish, state?: StepperState): StepperOutput {
+    return {
+      deploymentId: this.input.deploymentId,
+      lifecycleEventHookExecutionId: this.input.lifecycleEventHookExecutionId,
+      waitSeconds: 0,
+      done: true,
+      finished,
+      ...(state ? { stepIndex: state.stepIndex, percent: state.percent } : {}),
+    };
+  }
+}
+
+/** `{ Error, Cause }` from Step Functions -> one line; a Lambda Cause is JSON with errorMessage. */
+export function describeError(error: StepperErrorInfo | undefined): string {
+  if (!error || (!error.Error && !error.Cause)) return 'unknown error';
+  let cause = error.Cause ?? '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed?.errorMessage === 'string') cause = parsed.errorMessage;
+  } catch {
+    // not JSON: keep as is
+  }
+  const text = [error.Error, cause].filter((s) => s).join(': ');
+  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
+}

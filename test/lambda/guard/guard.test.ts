@@ -1,0 +1,232 @@
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeListenersCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { guard, GuardDeps } from '../../../lambda/guard/guard';
+import { handler, makeGuardHandler } from '../../../lambda/guard/handler';
+import type { GuardOutcomeDoc } from '../../../lambda/guard/types';
+import { APP, DEPLOYMENT_ID, FakeAws, GROUP, LISTENER, mocks, serverError, TABLE, TG_A, TG_B, throttled, timeout } from '../stepper/fake-aws';
+
+const EVENT_TIME = '2025-06-02T10:30:00Z';
+
+function event(state: string, deploymentId = DEPLOYMENT_ID) {
+  return {
+    version: '0',
+    source: 'aws.codedeploy',
+    'detail-type': 'CodeDeploy Deployment State-change Notification',
+    time: EVENT_TIME,
+    region: 'eu-west-1',
+    detail: { region: 'eu-west-1', deploymentId, instanceGroupId: 'ig-1', deploymentGroup: GROUP, application: APP, state },
+  };
+}
+
+let fake: FakeAws;
+let deps: GuardDeps;
+beforeEach(() => {
+  fake = new FakeAws().install();
+  deps = { clients: fake.clients, table: TABLE, namespace: 'CdkEcsCanary', now: fake.now };
+});
+
+function guardRecord(): (Record<string, unknown> & { guard: GuardOutcomeDoc }) | undefined {
+  return fake.record('outcome');
+}
+
+function putStepperState(blue: string): void {
+  const green = blue === TG_A ? TG_B : TG_A;
+  fake.items.set(`${DEPLOYMENT_ID}|state`, {
+    deploymentId: { S: DEPLOYMENT_ID },
+    sk: { S: 'state' },
+    kind: { S: 'state' },
+    doc: { S: JSON.stringify({ colors: { blueTargetGroupArn: blue, greenTargetGroupArn: green }, productionListenerArn: LISTENER }) },
+    expiresAt: { N: '0' },
+  });
+}
+
+describe('FAILURE and STOP', () => {
+  test('split weights are put back on the stable (PRIMARY) group, then the outcome is recorded and counted', async () => {
+    fake.listener = [{ TargetGroupArn: TG_B, Weight: 75 }, { TargetGroupArn: TG_A, Weight: 25 }];
+
+    const result = await guard(event('FAILURE'), deps);
+
+    expect(fake.log).toEqual([
+      'ModifyListener A=0 B=100',
+      `PutMetricData DeploymentOutcome DeploymentGroup=${APP}/${GROUP} Outcome=Failed value=0`,
+    ]);
+    expect(mocks.elbv2).toHaveReceivedCommandWith(ModifyListenerCommand, {
+      ListenerArn: LISTENER,
+      DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: TG_B, Weight: 100 }, { TargetGroupArn: TG_A, Weight: 0 }] } }],
+    });
+    expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, {
+      Namespace: 'CdkEcsCanary',
+      MetricData: [{
+        MetricName: 'DeploymentOutcome',
+        Dimensions: [{ Name: 'DeploymentGroup', Value: `${APP}/${GROUP}` }, { Name: 'Outcome', Value: 'Failed' }],
+        Value: 0,
+        Unit: 'None',
+        Timestamp: new Date(EVENT_TIME),
+      }],
+    });
+    expect(result).toMatchObject({ outcome: 'Failed', metricPublished: true, traffic: { restored: true, stablePercent: 75, stableTargetGroupArn: TG_B } });
+    expect(guardRecord()!.guard).toMatchObject({
+      state: 'FAILURE',
+      outcome: 'Failed',
+      metricPublished: true,
+      traffic: { stableFrom: 'primary-task-set', restored: true, found: [{ TargetGroupArn: TG_B, Weight: 75 }, { TargetGroupArn: TG_A, Weight: 25 }] },
+    });
+    expect(fake.recordsOfKind('outcome')[0].outcome).toBe('Failed');
+  });
+
+  test('STOP with all traffic on the wrong group restores and counts Stopped', async () => {
+    fake.listener = [{ TargetGroupArn: TG_A, Weight: 100 }, { TargetGroupArn: TG_B, Weight: 0 }];
+
+    await guard(event('STOP'), deps);
+
+    expect(fake.log).toEqual([
+      'ModifyListener A=0 B=100',
+      `PutMetricData DeploymentOutcome DeploymentGroup=${APP}/${GROUP} Outcome=Stopped value=0`,
+    ]);
+  });
+
+  test.each([
+    ['stable 100, other 0', [{ TargetGroupArn: TG_B, Weight: 100 }, { TargetGroupArn: TG_A, Weight: 0 }]],
+    ['a plain forward to stable', [{ TargetGroupArn: TG_B, Weight: 1 }]],
+  ])('already on stable (%s): no ModifyListener', async (_, listener) => {
+    fake.listener = listener;
+
+    const result = await guard(event('FAILURE'), deps);
+
+    expect(mocks.elbv2).toHaveReceivedCommand(DescribeListenersCommand);
+    expect(mocks.elbv2).not.toHaveReceivedCommand(ModifyListenerCommand);
+    expect(result.traffic).toMatchObject({ restored: false, stablePercent: 100 });
+    expect(fake.log).toEqual([`PutMetricData DeploymentOutcome DeploymentGroup=${APP}/${GROUP} Outcome=Failed value=0`]);
+  });
+
+  test('the stable group recorded by the stepper wins over a PRIMARY that already moved to green', async () => {
+    putStepperState(TG_B);
+    fake.primaryTargetGroup = TG_A; // replacement made PRIMARY after the shift, then the deployment failed
+    fake.listener = [{ TargetGroupArn: TG_A, Weight: 100 }, { TargetGroupArn: TG_B, Weight: 0 }];
+
+    const result = await guard(event('FAILURE'), deps);
+
+    expect(fake.weightChanges()).toEqual(['ModifyListener A=0 B=100']);
+    expect(result.traffic).toMatchObject({ stableFrom: 'stepper-state', stableTargetGroupArn: TG_B });
+    expect(mocks.ecs).not.toHaveReceivedCommand(DescribeServicesCommand);
+  });
+
+  test('keeps what the stepper wrote in the outcome record', async () => {
+    fake.items.set(`${DEPLOYMENT_ID}|outcome`, {
+      deploymentId: { S: DEPLOYMENT_ID }, sk: { S: 'outcome' }, kind: { S: 'outcome' }, outcome: { S: 'Failed' },
+      doc: { S: JSON.stringify({ source: 'stepper', result: 'failed', reason: 'step 1/3 (5 % green) failed: error-rate', restored: true }) },
+      expiresAt: { N: '0' },
+    });
+
+    await guard(event('FAILURE'), deps);
+
+    expect(guardRecord()).toMatchObject({ source: 'stepper', reason: 'step 1/3 (5 % green) failed: error-rate', guard: { outcome: 'Failed' } });
+  });
+
+  test('idempotent: the same event twice modifies and counts once', async () => {
+    fake.listener = [{ TargetGroupArn: TG_B, Weight: 50 }, { TargetGroupArn: TG_A, Weight: 50 }];
+
+    await guard(event('FAILURE'), deps);
+    const second = await guard(event('FAILURE'), deps);
+
+    expect(mocks.elbv2).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
+    expect(mocks.cloudwatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(second).toMatchObject({ metricPublished: true, traffic: { restored: false } });
+  });
+});
+
+describe('SUCCESS', () => {
+  test('records and counts the outcome (value 1) without touching traffic', async () => {
+    fake.listener = [{ TargetGroupArn: TG_A, Weight: 100 }, { TargetGroupArn: TG_B, Weight: 0 }];
+
+    const result = await guard(event('SUCCESS'), deps);
+
+    expect(fake.log).toEqual([`PutMetricData DeploymentOutcome DeploymentGroup=${APP}/${GROUP} Outcome=Succeeded value=1`]);
+    expect(mocks.elbv2).not.toHaveReceivedCommand(DescribeListenersCommand);
+    expect(mocks.ecs).not.toHaveReceivedCommand(DescribeServicesCommand);
+    expect(result).toMatchObject({ outcome: 'Succeeded', metricPublished: true });
+    expect(result.traffic).toBeUndefined();
+    expect(fake.recordsOfKind('outcome')[0]).toMatchObject({ outcome: 'Succeeded', doc: { guard: { state: 'SUCCESS', outcome: 'Succeeded' } } });
+  });
+
+  test('an automatic rollback deployment is recorded but not counted (its failed deployment was)', async () => {
+    fake.deploymentCreator = 'codeDeployRollback';
+
+    const result = await guard(event('SUCCESS'), deps);
+
+    expect(mocks.cloudwatch).not.toHaveReceivedCommand(PutMetricDataCommand);
+    expect(result.metricPublished).toBe(false);
+    expect(guardRecord()!.guard).toMatchObject({ creator: 'codeDeployRollback', metricPublished: false });
+  });
+});
+
+describe('not for the guard', () => {
+  test.each([
+    ['a state the guard does not handle', event('START')],
+    ['no detail', { source: 'aws.codedeploy' }],
+    ['a malformed deployment id', event('FAILURE', 'nope')],
+  ])('%s is ignored', async (_, e) => {
+    const result = await guard(e, deps);
+    expect(result.ignored).toBeDefined();
+    expect(fake.calls).toEqual({});
+  });
+
+  test('a deployment group without a canary configuration is ignored', async () => {
+    fake.install();
+    mocks.codedeploy.reset();
+    const { GetDeploymentCommand } = await import('@aws-sdk/client-codedeploy');
+    mocks.codedeploy.on(GetDeploymentCommand).resolves({ deploymentInfo: { applicationName: APP, deploymentGroupName: 'plain-group', status: 'Failed' } });
+
+    const result = await guard(event('FAILURE'), deps);
+
+    expect(result.ignored).toMatch(/not a canary deployment/);
+    expect(mocks.elbv2).not.toHaveReceivedCommand(DescribeListenersCommand);
+    expect(mocks.cloudwatch).not.toHaveReceivedCommand(PutMetricDataCommand);
+  });
+});
+
+describe('transient errors are thrown for the asynchronous retry, and the retry finishes the job', () => {
+  test.each([
+    ['DescribeListeners', throttled],
+    ['ModifyListener', serverError],
+    ['DescribeServices', timeout],
+    ['GetItem', throttled],
+    ['PutMetricData', serverError],
+    ['GetDeployment', timeout],
+  ] as const)('%s', async (op, err) => {
+    fake.listener = [{ TargetGroupArn: TG_B, Weight: 90 }, { TargetGroupArn: TG_A, Weight: 10 }];
+    fake.fail(op, err, 1);
+    const run = makeGuardHandler(() => deps);
+
+    await expect(run(event('FAILURE'))).rejects.toMatchObject({ name: err().name });
+    await run(event('FAILURE'));
+
+    expect(fake.listener).toEqual([{ TargetGroupArn: TG_B, Weight: 100 }, { TargetGroupArn: TG_A, Weight: 0 }]);
+    expect(mocks.cloudwatch).toHaveReceivedCommandTimes(PutMetricDataCommand, op === 'PutMetricData' ? 2 : 1);
+    expect(fake.log.filter((l) => l.startsWith('PutMetricData'))).toHaveLength(1);
+    expect(guardRecord()!.guard).toMatchObject({ outcome: 'Failed', metricPublished: true });
+  });
+});
+
+describe('handler', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  test('uses the table and the namespace from the environment', async () => {
+    process.env.CANARY_DECISIONS_TABLE = TABLE;
+    process.env.CANARY_METRICS_NAMESPACE = 'MyNamespace';
+
+    await handler(event('SUCCESS'));
+
+    expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, { Namespace: 'MyNamespace' });
+    expect(guardRecord()).toBeDefined();
+  });
+
+  test('throws without a table', async () => {
+    delete process.env.CANARY_DECISIONS_TABLE;
+    await expect(handler(event('SUCCESS'))).rejects.toThrow(/CANARY_DECISIONS_TABLE/);
+  });
+});

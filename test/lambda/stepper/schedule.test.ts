@@ -1,0 +1,86 @@
+import fc from 'fast-check';
+import type { Outcome } from '../../../lambda/judge/types';
+import { budgetExceeded, decideTick, TickFacts, waitSeconds } from '../../../lambda/stepper/schedule';
+import { HOOK_BUDGET_SECONDS } from '../../../lambda/stepper/types';
+import { testConfig } from './fake-aws';
+
+const T = Date.UTC(2025, 0, 1);
+const config = testConfig();
+
+function facts(over: Partial<TickFacts> & { outcome?: Outcome } = {}): TickFacts {
+  const { outcome = 'pass', ...rest } = over;
+  return {
+    steps: config.steps,
+    analysis: config.analysis,
+    stepIndex: 0,
+    stepStartedAtMs: T,
+    extensions: 0,
+    hookStartedAtMs: T,
+    nowMs: T + 60_000,
+    verdict: { outcome, reason: `${outcome} reason` },
+    ...rest,
+  };
+}
+
+describe('decideTick', () => {
+  test.each<[string, Partial<TickFacts> & { outcome?: Outcome }, object]>([
+    ['pass during the bake waits an interval', {}, { kind: 'wait', waitSeconds: 60 }],
+    ['inconclusive during the bake waits', { outcome: 'inconclusive' }, { kind: 'wait', waitSeconds: 60 }],
+    ['the wait never overshoots the bake', { nowMs: T + 270_000 }, { kind: 'wait', waitSeconds: 30 }],
+    ['fail during the bake fails at once', { outcome: 'fail' }, { kind: 'fail', reason: 'step 1/3 (5 % green) failed: fail reason' }],
+    ['pass at the end of the bake advances', { nowMs: T + 300_000 }, { kind: 'advance', stepIndex: 1, percent: 25, waitSeconds: 60 }],
+    ['pass at the end of the last step completes', { stepIndex: 2, nowMs: T + 900_000 }, { kind: 'complete' }],
+    ['inconclusive at the end extends', { outcome: 'inconclusive', nowMs: T + 300_000 }, { kind: 'extend', extensions: 1, waitSeconds: 60 }],
+    ['an extended step waits for its longer bake', { extensions: 1, nowMs: T + 400_000 }, { kind: 'wait', waitSeconds: 60 }],
+    ['inconclusive after the last extension fails by default', { outcome: 'inconclusive', extensions: 1, nowMs: T + 600_000 },
+      { kind: 'fail', reason: 'step 1/3 (5 % green) stayed inconclusive after 1 extension: inconclusive reason' }],
+    ['a step index outside the schedule fails', { stepIndex: 3 }, { kind: 'fail' }],
+  ])('%s', (_, over, expected) => {
+    expect(decideTick(facts(over))).toMatchObject(expected);
+  });
+
+  test('onInconclusive=pass advances after the last extension', () => {
+    const analysis = { ...config.analysis, onInconclusive: 'pass' as const };
+    expect(decideTick(facts({ analysis, outcome: 'inconclusive', extensions: 1, nowMs: T + 600_000 })))
+      .toMatchObject({ kind: 'advance', stepIndex: 1, percent: 25 });
+  });
+
+  test('the wait is cut to the hook budget', () => {
+    const hookStartedAtMs = T + 60_000 - (HOOK_BUDGET_SECONDS - 10) * 1000;
+    expect(decideTick(facts({ hookStartedAtMs }))).toEqual({ kind: 'wait', waitSeconds: 10 });
+  });
+
+  test('property: a fail verdict always fails; nothing advances before the bake ends; waits are whole seconds within one interval', () => {
+    fc.assert(fc.property(
+      fc.constantFrom<Outcome>('pass', 'fail', 'inconclusive'),
+      fc.integer({ min: 0, max: 2 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 0, max: 4000 }),
+      fc.integer({ min: 0, max: 3 }),
+      (outcome, stepIndex, extensions, elapsed, maxExtensions) => {
+        const analysis = { ...config.analysis, maxExtensions };
+        const d = decideTick(facts({ outcome, stepIndex, extensions, analysis, nowMs: T + elapsed * 1000 }));
+        if (outcome === 'fail') return d.kind === 'fail';
+        const bakeEnd = config.steps[stepIndex].bakeSeconds * (1 + extensions);
+        if (elapsed < bakeEnd && d.kind !== 'wait') return false;
+        if ('waitSeconds' in d && !(Number.isInteger(d.waitSeconds) && d.waitSeconds >= 1 && d.waitSeconds <= 60)) return false;
+        if (d.kind === 'extend' && d.extensions > maxExtensions) return false;
+        return true;
+      },
+    ));
+  });
+});
+
+describe('budget and waits', () => {
+  test('the budget is 55 minutes', () => {
+    expect(budgetExceeded(T, T + 55 * 60_000 - 1)).toBe(false);
+    expect(budgetExceeded(T, T + 55 * 60_000)).toBe(true);
+  });
+
+  test('waitSeconds is at least 1 and falls back to 60 s for a broken interval', () => {
+    expect(waitSeconds(T, T, config.analysis, T)).toBe(1);
+    expect(waitSeconds(T, T + 3_600_000, { intervalSeconds: 0 }, T)).toBe(60);
+    expect(waitSeconds(T, T + 3_600_000, { intervalSeconds: 30 }, T)).toBe(30);
+    expect(waitSeconds(T, T + 12_300, config.analysis, T)).toBe(13);
+  });
+});
