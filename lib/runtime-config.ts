@@ -110,6 +110,10 @@ export interface CanaryRuntimeConfig {
   readonly installTimeoutSeconds: number;
   /** Window (seconds) of stable metrics recorded as the baseline and judged after the shift. */
   readonly finalVerdictWindowSeconds: number;
+  /** DynamoDB table of decision records and stepper state (for the CLI; functions get it by env). */
+  readonly decisionsTableName?: string;
+  /** Seconds CodeDeploy keeps the old tasks after 100 % (for the CLI's plan and status). */
+  readonly terminationWaitSeconds?: number;
 }
 
 /** Names of the environment variables the constructs give the shared functions. */

@@ -215,6 +215,10 @@ export class CanaryDeployment extends Construct {
   public readonly service: ecs.IBaseService;
   /** Resolved analysis thresholds. */
   public readonly analysis: AnalysisConfig;
+  /** How long AfterInstall waits for the new tasks (for release-time estimates). */
+  public readonly installTimeout: Duration;
+  /** How long the old tasks are kept after 100 % (for release-time estimates). */
+  public readonly terminationWaitTime: Duration;
 
   constructor(scope: Construct, id: string, props: CanaryDeploymentProps) {
     super(scope, id);
@@ -223,6 +227,8 @@ export class CanaryDeployment extends Construct {
     this.containerName = props.containerName;
     this.containerPort = props.containerPort;
     this.analysis = resolveAnalysis(this, props.analysis ?? {});
+    this.installTimeout = props.installTimeout ?? Duration.minutes(10);
+    this.terminationWaitTime = props.terminationWaitTime ?? Duration.minutes(5);
     validateDeployment(this, props, this.schedule, this.analysis);
 
     const a = props.analysis ?? {};
@@ -292,6 +298,8 @@ export class CanaryDeployment extends Construct {
       alarmNames: this.rollbackAlarms.alarms.map((al) => al.alarmName).concat(this.rollbackAlarm.alarmName),
       installTimeoutSeconds: (props.installTimeout ?? Duration.minutes(10)).toSeconds(),
       finalVerdictWindowSeconds: (props.finalVerdictWindow ?? Duration.minutes(5)).toSeconds(),
+      decisionsTableName: this.hooks.table.tableName,
+      terminationWaitSeconds: this.terminationWaitTime.toSeconds(),
     };
     this.configParameter = new ssm.StringParameter(this, 'RuntimeConfig', {
       parameterName: configParameterName(applicationName, deploymentGroupName),
