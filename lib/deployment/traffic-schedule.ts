@@ -87,8 +87,9 @@ function fmt(step: TrafficStep): string {
 }
 
 function validateBake(where: string, bake: Duration): string[] {
-  if (Token.isUnresolved(bake.toSeconds())) return [];
-  const seconds = bake.toSeconds();
+  // integral: false, so a bake like Duration.millis(90500) gets this message instead of a throw.
+  const seconds = bake.toSeconds({ integral: false });
+  if (Token.isUnresolved(seconds)) return [];
   if (seconds < 60 || seconds % 60 !== 0) {
     return [`${where}: bake must be whole minutes of at least 1 (got ${bake.toHumanString()}); CodeDeploy intervals and load balancer metrics are per minute. Use Duration.minutes(n).`];
   }

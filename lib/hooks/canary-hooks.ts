@@ -154,8 +154,9 @@ export class CanaryHooks extends Construct {
     this.grantUnscoped(fn, 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeListeners');
     if (vpc) {
       // ENI management for a function in a VPC has no resource-level permissions.
-      this.grantUnscoped(fn, 'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses');
+      // The same actions as AWSLambdaVPCAccessExecutionRole.
+      this.grantUnscoped(fn, 'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses');
     }
     this.smokeFunctions.set(key, { fn, sg });
     return fn;
