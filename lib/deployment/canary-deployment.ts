@@ -1,6 +1,7 @@
-import { Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -157,6 +158,12 @@ export interface CanaryDeploymentProps {
    */
   readonly testBaseUrl?: string;
   /**
+   * Security groups of the service's tasks, opened to the smoke-test function on the container
+   * port (needed for an imported service, whose security groups the construct cannot see).
+   * @default the service's own security groups when it is a construct of this app
+   */
+  readonly serviceSecurityGroups?: ec2.ISecurityGroup[];
+  /**
    * How long the old tasks are kept after 100 %; rollback stays possible during this time.
    * @default Duration.minutes(5)
    */
@@ -310,6 +317,12 @@ export class CanaryDeployment extends Construct {
       description: 'cdk-ecs-canary runtime configuration read by the lifecycle hooks',
     });
 
+    const directHttpChecks = smoke.some((s) => s.config.kind === 'http') && !props.testBaseUrl;
+    if (directHttpChecks && !props.serviceSecurityGroups && !connectionsOf(props.service)) {
+      Annotations.of(this).addWarningV2('cdk-ecs-canary:smokeTestsUnreachable',
+        'HTTP smoke tests call the new tasks directly, but the security groups of this (imported) service are unknown: '
+        + 'pass serviceSecurityGroups so the smoke-test function may reach the container port, or set testBaseUrl.');
+    }
     this.hooks.register({
       applicationName,
       deploymentGroupName,
@@ -319,7 +332,9 @@ export class CanaryDeployment extends Construct {
       productionListenerArn: props.listener.listenerArn,
       alarms: [...this.rollbackAlarms.alarms, this.rollbackAlarm],
       vpc,
-      serviceConnections: connectionsOf(props.service),
+      serviceConnections: props.serviceSecurityGroups
+        ? new ec2.Connections({ securityGroups: props.serviceSecurityGroups })
+        : connectionsOf(props.service),
       containerPort: props.containerPort,
       checkFunctions: smoke.flatMap((s) => s.functions),
     });
