@@ -1,7 +1,7 @@
 import { Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { CanaryFargateService, HttpCheck, TrafficSchedule } from '../lib';
+import { CanaryFargateService, HttpCheck, ReleaseMode, TrafficSchedule } from '../lib';
 
 export interface ExampleStackProps extends StackProps {
   /** @default 'public.ecr.aws/nginx/nginx:stable' */
@@ -21,6 +21,9 @@ export class ExampleStack extends Stack {
       containerPort: Number(props.containerPort ?? 80),
       schedule: TrafficSchedule.default(),
       smokeTests: [HttpCheck.get('/', { expectStatus: 200 })],
+      // The default schedule can take longer than CloudFormation waits for a custom resource
+      // (1 hour, worst case): `cdk deploy` starts the release and `npx canary watch` follows it.
+      release: { mode: ReleaseMode.async() },
     });
     Validations.of(this.api.loadBalancer).acknowledge({
       id: 'AwsSolutions-EC23',

@@ -16,6 +16,7 @@ import {
 import { TrafficSchedule } from './deployment/traffic-schedule';
 import { SmokeTest } from './hooks/smoke-test';
 import { invalid } from './private/validation';
+import { CanaryRelease, CanaryReleaseOptions } from './release/canary-release';
 
 export interface CanaryFargateServiceProps {
   /** The container image of the service. */
@@ -122,6 +123,12 @@ export interface CanaryFargateServiceProps {
   readonly terminationWaitTime?: Duration;
   /** @default Duration.minutes(10) */
   readonly installTimeout?: Duration;
+  /**
+   * How `cdk deploy` releases a new task definition revision through the canary; `false` for no
+   * release trigger (nothing deploys a new revision until you start a deployment yourself).
+   * @default a CanaryRelease with ReleaseMode.auto() and ReleaseConflictPolicy.FAIL
+   */
+  readonly release?: CanaryReleaseOptions | false;
 }
 
 /**
@@ -143,6 +150,8 @@ export class CanaryFargateService extends Construct {
   public readonly deployment: CanaryDeployment;
   public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
   public readonly rollbackAlarm: cloudwatch.IAlarm;
+  /** The release trigger of `cdk deploy`; undefined with `release: false`. */
+  public readonly release?: CanaryRelease;
 
   constructor(scope: Construct, id: string, props: CanaryFargateServiceProps) {
     super(scope, id);
@@ -262,6 +271,9 @@ export class CanaryFargateService extends Construct {
     });
     this.deploymentGroup = this.deployment.deploymentGroup;
     this.rollbackAlarm = this.deployment.rollbackAlarm;
+    if (props.release !== false) {
+      this.release = new CanaryRelease(this, 'Release', { ...props.release, deployment: this.deployment, taskDefinition: this.taskDefinition });
+    }
   }
 }
 

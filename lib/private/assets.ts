@@ -9,7 +9,8 @@ export type BundledFunction =
   | 'before-allow-traffic'
   | 'after-allow-traffic'
   | 'stepper'
-  | 'guard';
+  | 'guard'
+  | 'release';
 
 /**
  * Directory of a pre-bundled function. Works from the TypeScript sources (lib/) and from the

@@ -1,0 +1,172 @@
+import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct, IConstruct } from 'constructs';
+import { CanaryHooks } from '../hooks/canary-hooks';
+import { bundledAssetDir } from '../private/assets';
+import { ENV } from '../runtime-config';
+import { RELEASE_WAIT_BUDGET } from './release-estimate';
+
+/** The resources one release may touch, all of one canary service. */
+export interface ReleaseGrantTarget {
+  /** CreateDeployment, GetDeployment, ListDeployments, StopDeployment. */
+  readonly deploymentGroupArn: string;
+  /** GetDeploymentConfig (CreateDeployment reads the config it names). */
+  readonly deploymentConfigArn: string;
+  /** GetApplicationRevision and RegisterApplicationRevision (CreateDeployment registers the AppSpec revision). */
+  readonly applicationArn: string;
+  /** DescribeServices: which task definition the service runs. */
+  readonly serviceArn: string;
+}
+
+const SINGLETON_ID = 'CdkEcsCanaryRelease';
+
+/** Time between two isComplete polls. */
+export const RELEASE_POLL_INTERVAL = Duration.seconds(30);
+
+/**
+ * The custom resource provider behind every CanaryRelease of a stack: our pre-bundled onEvent and
+ * isComplete functions behind aws-cdk-lib's provider framework (whose waiter polls isComplete for
+ * up to 55 minutes). Created once per stack; `grantRelease` adds each service's resources.
+ */
+export class CanaryReleaseProvider extends Construct {
+  /** The stack's shared instance, created on first use. */
+  public static of(scope: IConstruct): CanaryReleaseProvider {
+    const stack = Stack.of(scope);
+    return (stack.node.tryFindChild(SINGLETON_ID) as CanaryReleaseProvider | undefined) ?? new CanaryReleaseProvider(stack, SINGLETON_ID);
+  }
+
+  /** Decides and starts a release (Create/Update/Delete). */
+  public readonly onEventFunction: lambda.Function;
+  /** Watches a release until its deployment ends (polled by the provider framework). */
+  public readonly isCompleteFunction: lambda.Function;
+  /** The role both functions run with: they run the same code. */
+  public readonly role: iam.Role;
+  public readonly provider: cr.Provider;
+  /** The longest a stack update waits for one release (the provider's total timeout). */
+  public readonly totalTimeout = RELEASE_WAIT_BUDGET;
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const hooks = CanaryHooks.of(this);
+
+    this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    this.onEventFunction = this.makeFunction('OnEvent', 'index.onEvent', Duration.minutes(2), hooks);
+    this.isCompleteFunction = this.makeFunction('IsComplete', 'index.isComplete', Duration.minutes(1), hooks);
+    // The rollback reason of a failed release comes from the canary's outcome record.
+    hooks.table.grant(this.role, 'dynamodb:GetItem');
+
+    const frameworkLogs = new logs.LogGroup(this, 'FrameworkLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const frameworkOnEventRole = this.frameworkRole('FrameworkOnEventRole', frameworkLogs);
+    const frameworkCompleteRole = this.frameworkRole('FrameworkIsCompleteRole', frameworkLogs);
+    this.provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.onEventFunction,
+      isCompleteHandler: this.isCompleteFunction,
+      queryInterval: RELEASE_POLL_INTERVAL,
+      totalTimeout: this.totalTimeout,
+      logGroup: frameworkLogs,
+      frameworkOnEventRole,
+      frameworkCompleteAndTimeoutRole: frameworkCompleteRole,
+      disableWaiterStateMachineLogging: false,
+      waiterStateMachineLogOptions: { destination: frameworkLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+
+    this.acknowledgeFramework(frameworkOnEventRole, frameworkCompleteRole);
+  }
+
+  /** The service token of the custom resources. */
+  public get serviceToken(): string {
+    return this.provider.serviceToken;
+  }
+
+  /** Lets the release functions deploy one more service, scoped to its resources. */
+  public grantRelease(target: ReleaseGrantTarget): void {
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment', 'codedeploy:ListDeployments', 'codedeploy:StopDeployment'],
+      resources: [target.deploymentGroupArn],
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['codedeploy:GetDeploymentConfig'],
+      resources: [target.deploymentConfigArn],
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
+      resources: [target.applicationArn],
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ecs:DescribeServices'],
+      resources: [target.serviceArn],
+    }));
+  }
+
+  private makeFunction(id: string, handler: string, timeout: Duration, hooks: CanaryHooks): lambda.Function {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Log permissions scoped to the function's log group instead of AWSLambdaBasicExecutionRole.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
+    return new lambda.Function(this, id, {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler,
+      code: lambda.Code.fromAsset(bundledAssetDir('release')),
+      timeout,
+      memorySize: 256,
+      role: this.role,
+      logGroup,
+      description: `cdk-ecs-canary release ${handler.replace('index.', '')}`,
+      environment: {
+        [ENV.DECISIONS_TABLE]: hooks.table.tableName,
+        POWERTOOLS_SERVICE_NAME: 'cdk-ecs-canary',
+      },
+    });
+  }
+
+  /** A role for the provider framework's functions, logging to our log group only. */
+  private frameworkRole(id: string, logGroup: logs.LogGroup): iam.Role {
+    const role = new iam.Role(this, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
+    return role;
+  }
+
+  private acknowledgeFramework(onEventRole: iam.Role, completeRole: iam.Role): void {
+    const stack = Stack.of(this);
+    const arnOf = (c: IConstruct) => `${stack.getLogicalId((c.node.defaultChild ?? c) as CfnElement)}.Arn`;
+    // Each framework function may invoke both user functions (aws-cdk-lib's Provider grants both).
+    for (const role of [onEventRole, completeRole]) {
+      Validations.of(role).acknowledge(...[this.onEventFunction, this.isCompleteFunction].map((fn) => ({
+        id: `AwsSolutions-IAM5[Resource::<${arnOf(fn)}>:*]`,
+        reason: `Generated by aws-cdk-lib's provider framework: lambda:InvokeFunction on the versions and aliases of our ${fn.node.id} function only.`,
+      })));
+    }
+    const waiter = this.provider.node.findChild('waiter-state-machine');
+    const frameworkFn = (name: string) => this.provider.node.findChild(`framework-${name}`);
+    Validations.of(waiter).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Generated by aws-cdk-lib\'s provider framework: CloudWatch Logs delivery for the waiter state machine, '
+        + 'whose logs:*LogDelivery and resource-policy actions have no resource-level permissions.',
+    }, {
+      id: `AwsSolutions-IAM5[Resource::<${arnOf(frameworkFn('isComplete'))}>:*]`,
+      reason: 'Generated by aws-cdk-lib\'s provider framework: the waiter invokes the framework\'s isComplete function (versions and aliases).',
+    }, {
+      id: `AwsSolutions-IAM5[Resource::<${arnOf(frameworkFn('onTimeout'))}>:*]`,
+      reason: 'Generated by aws-cdk-lib\'s provider framework: the waiter invokes the framework\'s onTimeout function (versions and aliases).',
+    }, {
+      id: 'AwsSolutions-SF2',
+      reason: 'The provider framework\'s waiter state machine (aws-cdk-lib) has no X-Ray option; it only polls isComplete, whose calls are logged.',
+    });
+  }
+}

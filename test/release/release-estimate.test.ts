@@ -1,0 +1,106 @@
+import { App, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import {
+  CanaryDeployment,
+  CanaryValidationError,
+  RELEASE_WAIT_BUDGET,
+  ReleaseEstimate,
+  ReleaseMode,
+  TrafficSchedule,
+} from '../../lib';
+
+/** The parts of a CanaryDeployment the estimate reads. */
+function deployment(over: {
+  schedule?: TrafficSchedule;
+  maxExtensions?: number;
+  installTimeout?: Duration;
+  terminationWaitTime?: Duration;
+} = {}): CanaryDeployment {
+  return {
+    schedule: over.schedule ?? TrafficSchedule.default(),
+    analysis: { maxExtensions: over.maxExtensions ?? 1 },
+    installTimeout: over.installTimeout ?? Duration.minutes(10),
+    terminationWaitTime: over.terminationWaitTime ?? Duration.minutes(5),
+  } as unknown as CanaryDeployment;
+}
+
+const minutesOf = (d: CanaryDeployment) => ReleaseEstimate.of(d)!.total.toMinutes();
+
+describe('ReleaseEstimate', () => {
+  test('the default schedule: install + smoke + in-hook steps twice (one extension) + last step + verdict + termination', () => {
+    const e = ReleaseEstimate.of(deployment())!;
+    expect(e.parts.map((p) => [p.label, p.duration.toMinutes()])).toEqual([
+      ['install', 10],
+      ['smoke tests', 5],
+      ['in-hook steps with extensions', 30],
+      ['last shift (CodeDeploy)', 15],
+      ['final verdict', 2],
+      ['termination wait', 5],
+    ]);
+    expect(e.total.toMinutes()).toBe(67);
+    expect(e.fitsWait()).toBe(false);
+  });
+
+  test.each<[string, CanaryDeployment, number]>([
+    ['no extensions', deployment({ maxExtensions: 0 }), 52],
+    ['two extensions', deployment({ maxExtensions: 2 }), 82],
+    ['all at once', deployment({ schedule: TrafficSchedule.allAtOnce() }), 22],
+    // 10 % every 3 min: nine shifts after the first, 27 min, all done by CodeDeploy.
+    ['linear 10 % every 3 min', deployment({ schedule: TrafficSchedule.linear(10, Duration.minutes(3)) }), 49],
+    ['one step', deployment({ schedule: TrafficSchedule.steps([{ percent: 20, bake: Duration.minutes(20) }]) }), 42],
+    ['short install and termination', deployment({ installTimeout: Duration.minutes(3), terminationWaitTime: Duration.minutes(0) }), 55],
+    ['termination wait in seconds', deployment({ schedule: TrafficSchedule.allAtOnce(), terminationWaitTime: Duration.seconds(90) }), 18.5],
+  ])('%s: %d min', (_, d, minutes) => {
+    expect(ReleaseEstimate.of(d)!.total.toSeconds()).toBe(minutes * 60);
+  });
+
+  test('55 minutes fit, 55 and a half do not', () => {
+    expect(RELEASE_WAIT_BUDGET.toMinutes()).toBe(55);
+    const fits = deployment({ installTimeout: Duration.minutes(3), terminationWaitTime: Duration.minutes(0) });
+    expect(minutesOf(fits)).toBe(55);
+    expect(ReleaseEstimate.of(fits)!.fitsWait()).toBe(true);
+    expect(ReleaseEstimate.of(deployment({ installTimeout: Duration.minutes(3), terminationWaitTime: Duration.seconds(30) }))!.fitsWait()).toBe(false);
+  });
+
+  test('describes itself with every part', () => {
+    expect(ReleaseEstimate.of(deployment({ schedule: TrafficSchedule.allAtOnce(), terminationWaitTime: Duration.seconds(90) }))!.describe())
+      .toBe('18.5 min (install 10 min + smoke tests 5 min + in-hook steps with extensions 0 min + last shift (CodeDeploy) 0 min + '
+        + 'final verdict 2 min + termination wait 1.5 min)');
+  });
+
+  test('no estimate when a duration is a token', () => {
+    expect(ReleaseEstimate.of(deployment({ terminationWaitTime: Duration.minutes(Token.asNumber({ Ref: 'Wait' })) }))).toBeUndefined();
+    expect(ReleaseEstimate.of(deployment({ installTimeout: Duration.seconds(Token.asNumber({ Ref: 'Install' })) }))).toBeUndefined();
+  });
+});
+
+describe('ReleaseMode', () => {
+  const scope = () => new Construct(new Stack(new App(), 'S'), 'Release');
+  const fits = ReleaseEstimate.of(deployment({ maxExtensions: 0 }));
+  const tooLong = ReleaseEstimate.of(deployment());
+
+  test.each<[string, ReleaseMode, ReleaseEstimate | undefined, string, string | undefined]>([
+    ['auto, fits', ReleaseMode.auto(), fits, 'wait', undefined],
+    ['auto, too long', ReleaseMode.auto(), tooLong, 'async', 'cdk-ecs-canary:release-async'],
+    ['auto, unknown', ReleaseMode.auto(), undefined, 'async', 'cdk-ecs-canary:release-async'],
+    ['wait, fits', ReleaseMode.wait(), fits, 'wait', undefined],
+    ['wait, unknown', ReleaseMode.wait(), undefined, 'wait', 'cdk-ecs-canary:release-estimate'],
+    ['async, fits', ReleaseMode.async(), fits, 'async', undefined],
+    ['async, too long', ReleaseMode.async(), tooLong, 'async', undefined],
+    ['external', ReleaseMode.external(), tooLong, 'external', undefined],
+  ])('%s -> %s, warning %s', (_, mode, estimate, kind, warning) => {
+    const config = mode.bind(scope(), estimate);
+    expect(config.kind).toBe(kind);
+    expect(config.warning?.id).toBe(warning);
+  });
+
+  test('auto without an estimate says so', () => {
+    expect(ReleaseMode.auto().bind(scope(), undefined).warning?.message)
+      .toMatch(/^release: the release time cannot be estimated \(a duration is a token\)\. So cdk deploy starts/);
+  });
+
+  test('fails when wait cannot fit', () => {
+    expect(() => ReleaseMode.wait().bind(scope(), tooLong)).toThrow(CanaryValidationError);
+    expect(() => ReleaseMode.wait().bind(scope(), tooLong)).toThrow(/^release\.mode: ReleaseMode\.wait\(\) cannot wait for this release: it can take 67 min/);
+  });
+});
