@@ -32,6 +32,7 @@ const [blue, green] = staging.targetGroups;
 const alarms = new RollbackAlarms(stack, 'MoreAlarms', {
   targetGroups: [blue, green] as [elbv2.IApplicationTargetGroup, elbv2.IApplicationTargetGroup],
   maxErrorRatePercent: 0.5,
+  maxP95: Duration.millis(400),
   maxP99: Duration.millis(800),
 });
 new CfnOutput(stack, 'CompositeAlarm', { value: alarms.alarm.alarmName });
