@@ -8,7 +8,8 @@ export type HookStatus = 'Succeeded' | 'Failed';
 /**
  * Reports a lifecycle hook's status exactly once per invocation. CodeDeploy may invoke a hook
  * twice; the second report of an already-finished hook is refused by CodeDeploy with
- * LifecycleEventAlreadyCompletedException, which we treat as "already reported", not an error.
+ * LifecycleEventAlreadyCompletedException [inference, aws-facts.md], which we treat as
+ * "already reported", not an error.
  */
 export class HookReporter {
   private reported?: HookStatus;

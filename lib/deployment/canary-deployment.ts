@@ -268,6 +268,7 @@ export class CanaryDeployment extends Construct {
         testListener: props.testListener,
         terminationWaitTime: props.terminationWaitTime ?? Duration.minutes(5),
       },
+      // [inference, aws-facts.md] CodeDeploy evaluates a composite alarm like a metric alarm.
       alarms: [this.rollbackAlarm],
       // Never continue when alarm state cannot be read (aws-facts.md).
       ignorePollAlarmsFailure: false,

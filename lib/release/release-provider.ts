@@ -14,7 +14,7 @@ import { RELEASE_WAIT_BUDGET } from './release-estimate';
 export interface ReleaseGrantTarget {
   /** CreateDeployment, GetDeployment, ListDeployments, StopDeployment. */
   readonly deploymentGroupArn: string;
-  /** GetDeploymentConfig (CreateDeployment reads the config it names). */
+  /** GetDeploymentConfig: CreateDeployment reads the config it names [inference, aws-facts.md]. */
   readonly deploymentConfigArn: string;
   /** GetApplicationRevision and RegisterApplicationRevision (CreateDeployment registers the AppSpec revision). */
   readonly applicationArn: string;
