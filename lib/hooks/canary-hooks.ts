@@ -11,7 +11,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
 import { DEFAULT_METRICS_NAMESPACE, ENV } from '../runtime-config';
-import { BundledFunction, bundledAssetDir } from '../private/assets';
+import { BundledFunction } from '../private/assets';
+import { bundledFunction } from '../private/bundled-function';
 
 /** Everything the shared functions need to be allowed to touch for one canary service. */
 export interface HookTarget {
@@ -221,17 +222,7 @@ export class CanaryHooks extends Construct {
   }
 
   private makeFunction(id: string, asset: BundledFunction, timeout: Duration, extra: Partial<lambda.FunctionProps> = {}): lambda.Function {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // An explicit role with log permissions scoped to this function's log group instead of the
-    // AWSLambdaBasicExecutionRole managed policy (which allows every log group).
     const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'Only for actions without resource-level permissions (Service Authorization Reference): '
@@ -239,25 +230,20 @@ export class CanaryHooks extends Construct {
         + 'elasticloadbalancing:DescribeListeners/DescribeTargetHealth, ecs:DescribeTaskDefinition and the ec2 network-interface '
         + 'actions of a function in a VPC. Every mutating call is scoped to the registered resources.',
     });
-    return new lambda.Function(this, id, {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(bundledAssetDir(asset)),
+    return bundledFunction(this, id, {
+      asset,
       timeout,
-      memorySize: 256,
       role,
-      logGroup,
       description: `cdk-ecs-canary ${asset}`,
       environment: {
         [ENV.DECISIONS_TABLE]: this.table.tableName,
         [ENV.METRICS_NAMESPACE]: this.metricsNamespace,
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'cdk-ecs-canary',
       },
-      ...extra,
+      extra,
     });
   }
+
 
   private grantPutMetricData(fn: lambda.Function): void {
     // PutMetricData has no resource-level permission; the namespace condition narrows it.

@@ -6,7 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { CanaryHooks } from '../hooks/canary-hooks';
-import { bundledAssetDir } from '../private/assets';
+import { bundledFunction } from '../private/bundled-function';
 import { ENV } from '../runtime-config';
 import { RELEASE_WAIT_BUDGET } from './release-estimate';
 
@@ -106,31 +106,16 @@ export class CanaryReleaseProvider extends Construct {
   }
 
   private makeFunction(id: string, handler: string, timeout: Duration, hooks: CanaryHooks): lambda.Function {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // Log permissions scoped to the function's log group instead of AWSLambdaBasicExecutionRole.
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
-    return new lambda.Function(this, id, {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+    return bundledFunction(this, id, {
+      asset: 'release',
       handler,
-      code: lambda.Code.fromAsset(bundledAssetDir('release')),
       timeout,
-      memorySize: 256,
       role: this.role,
-      logGroup,
       description: `cdk-ecs-canary release ${handler.replace('index.', '')}`,
-      environment: {
-        [ENV.DECISIONS_TABLE]: hooks.table.tableName,
-        POWERTOOLS_SERVICE_NAME: 'cdk-ecs-canary',
-      },
+      environment: { [ENV.DECISIONS_TABLE]: hooks.table.tableName },
     });
   }
+
 
   /** A role for the provider framework's functions, logging to our log group only. */
   private frameworkRole(id: string, logGroup: logs.LogGroup): iam.Role {
