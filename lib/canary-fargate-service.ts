@@ -7,6 +7,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
   AnalysisOptions,
@@ -150,6 +151,8 @@ export class CanaryFargateService extends Construct {
   public readonly deployment: CanaryDeployment;
   public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
   public readonly rollbackAlarm: cloudwatch.IAlarm;
+  /** Notified of every failed or stopped deployment, with the reason. */
+  public readonly topic: sns.ITopic;
   /** The release trigger of `cdk deploy`; undefined with `release: false`. */
   public readonly release?: CanaryRelease;
 
@@ -271,6 +274,7 @@ export class CanaryFargateService extends Construct {
     });
     this.deploymentGroup = this.deployment.deploymentGroup;
     this.rollbackAlarm = this.deployment.rollbackAlarm;
+    this.topic = this.deployment.topic;
     if (props.release !== false) {
       this.release = new CanaryRelease(this, 'Release', { ...props.release, deployment: this.deployment, taskDefinition: this.taskDefinition });
     }

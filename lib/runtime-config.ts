@@ -124,6 +124,8 @@ export const ENV = {
   STEPPER_STATE_MACHINE_ARN: 'CANARY_STEPPER_STATE_MACHINE_ARN',
   /** CloudWatch namespace for outcome metrics. */
   METRICS_NAMESPACE: 'CANARY_METRICS_NAMESPACE',
+  /** SNS topic the guard notifies of a failed or stopped deployment, with the reason. */
+  NOTIFICATION_TOPIC_ARN: 'CANARY_NOTIFICATION_TOPIC_ARN',
 } as const;
 
 /** Days decision records are kept (release-policy.md: 90 days). */

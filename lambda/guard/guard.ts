@@ -8,6 +8,7 @@
  * so Lambda's asynchronous retries try again; events that are not ours are ignored.
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { DeploymentCreator, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { DEFAULT_METRICS_NAMESPACE } from '../../lib/runtime-config';
 import type { Clients } from '../shared/clients';
@@ -19,6 +20,7 @@ import { colorsFromBlue, percentOn, readWeights, resolveColors, setWeights } fro
 import { OUTCOME_SK, STATE_SK, StepperState } from '../stepper/types';
 import {
   DEPLOYMENT_OUTCOME_METRIC,
+  DeploymentOutcome,
   DeploymentEventState,
   DeploymentStateChangeDetail,
   GuardOutcomeDoc,
@@ -33,6 +35,8 @@ export interface GuardDeps {
   readonly table: string;
   /** CloudWatch namespace of the outcome metric (CANARY_METRICS_NAMESPACE). */
   readonly namespace?: string;
+  /** SNS topic told of every failed or stopped deployment, with the reason (CANARY_NOTIFICATION_TOPIC_ARN). */
+  readonly topicArn?: string;
   readonly now: () => Date;
 }
 
@@ -92,8 +96,16 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
     metricPublished = true;
   }
 
+  const reason = outcome === 'Succeeded' ? undefined : failureReason(previousDoc, deploymentInfo?.errorInformation?.message, state);
+  const alreadyNotified = previousGuard?.state === state && previousGuard.notified === true;
+  let notified = alreadyNotified;
+  if (reason && deps.topicArn && !alreadyNotified && !isRollback) {
+    await notify(ctx, deps, deps.topicArn, outcome, reason, traffic);
+    notified = true;
+  }
+
   const now = deps.now();
-  const guardDoc: GuardOutcomeDoc = { state, outcome, creator, traffic, metricPublished, at: now.toISOString() };
+  const guardDoc: GuardOutcomeDoc = { state, outcome, creator, traffic, metricPublished, notified, reason, at: now.toISOString() };
   await putRecord(deps.clients, deps.table, {
     deploymentId,
     sk: OUTCOME_SK,
@@ -101,8 +113,38 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
     outcome,
     doc: { ...previousDoc, guard: guardDoc },
   }, now);
-  logger.info('guard done', { state, outcome, creator, traffic, metricPublished });
-  return { deploymentId, outcome, traffic, metricPublished };
+  logger.info('guard done', { state, outcome, creator, traffic, metricPublished, notified });
+  return { deploymentId, outcome, traffic, metricPublished, notified };
+}
+
+/** The stepper's reason when it failed the release, else CodeDeploy's, else the bare state. */
+export function failureReason(outcomeDoc: Record<string, unknown>, codeDeployMessage: string | undefined, state: string): string {
+  if (typeof outcomeDoc.reason === 'string' && outcomeDoc.reason) return outcomeDoc.reason;
+  if (codeDeployMessage) return codeDeployMessage;
+  return state === 'STOP' ? 'the deployment was stopped' : 'the deployment failed';
+}
+
+/** One message per failed or stopped deployment: what happened, why, and where production is now. */
+async function notify(ctx: DeploymentContext, deps: GuardDeps, topicArn: string, outcome: DeploymentOutcome, reason: string, traffic: TrafficCheck | undefined): Promise<void> {
+  const group = `${ctx.applicationName}/${ctx.deploymentGroupName}`;
+  const where = traffic
+    ? `Production is on the stable target group ${traffic.stableTargetGroupArn}${traffic.restored ? ' (restored by the guard)' : ''}.`
+    : undefined;
+  await deps.clients.sns.send(new PublishCommand({
+    TopicArn: topicArn,
+    Subject: `Canary ${outcome.toLowerCase()}: ${ctx.config.serviceName}`.slice(0, 100),
+    Message: [
+      `Deployment ${ctx.deploymentId} of ${group} (service ${ctx.config.serviceName}) ${outcome.toLowerCase()}.`,
+      `Reason: ${reason}`,
+      where,
+      `Details: npx canary status --service ${group}`,
+    ].filter((line): line is string => line !== undefined).join('\n'),
+    MessageAttributes: {
+      deploymentId: { DataType: 'String', StringValue: ctx.deploymentId },
+      deploymentGroup: { DataType: 'String', StringValue: group },
+      outcome: { DataType: 'String', StringValue: outcome },
+    },
+  }));
 }
 
 /**

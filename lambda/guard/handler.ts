@@ -28,5 +28,11 @@ export const handler = makeGuardHandler(() => {
   const table = process.env[ENV.DECISIONS_TABLE];
   if (!table) throw new ConfigurationError(`guard: environment variable ${ENV.DECISIONS_TABLE} is not set`);
   clients ??= createClients();
-  return { clients, table, namespace: process.env[ENV.METRICS_NAMESPACE], now: () => new Date() };
+  return {
+    clients,
+    table,
+    namespace: process.env[ENV.METRICS_NAMESPACE],
+    topicArn: process.env[ENV.NOTIFICATION_TOPIC_ARN],
+    now: () => new Date(),
+  };
 });

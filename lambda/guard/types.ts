@@ -56,6 +56,10 @@ export interface GuardOutcomeDoc {
   readonly traffic?: TrafficCheck;
   /** The DeploymentOutcome metric was published for this state (so a retry does not count twice). */
   readonly metricPublished: boolean;
+  /** The rollback notification was sent for this state (so a retry does not send it twice). */
+  readonly notified?: boolean;
+  /** Why the deployment failed, as told in the notification. */
+  readonly reason?: string;
   readonly at: string;
 }
 
@@ -67,4 +71,5 @@ export interface GuardResult {
   readonly outcome?: DeploymentOutcome;
   readonly traffic?: TrafficCheck;
   readonly metricPublished?: boolean;
+  readonly notified?: boolean;
 }

@@ -5,6 +5,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
 /**
@@ -20,6 +21,7 @@ export interface Clients {
   readonly dynamodb: DynamoDBClient;
   readonly sfn: SFNClient;
   readonly lambda: LambdaClient;
+  readonly sns: SNSClient;
 }
 
 type Ctors = { [K in keyof Clients]: new (config: object) => Clients[K] };
@@ -32,6 +34,7 @@ const ctors: Ctors = {
   dynamodb: DynamoDBClient,
   sfn: SFNClient,
   lambda: LambdaClient,
+  sns: SNSClient,
 };
 
 /** SDK retries (standard mode, 3 attempts) absorb throttling; our code handles what is left. */

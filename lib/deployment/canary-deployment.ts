@@ -4,6 +4,7 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
 import { RollbackAlarms } from '../alarms/rollback-alarms';
@@ -213,6 +214,8 @@ export class CanaryDeployment extends Construct {
   public readonly schedule: TrafficSchedule;
   /** The shared hook functions of the stack. */
   public readonly hooks: CanaryHooks;
+  /** Notified of every failed or stopped deployment, with the reason (shared by the stack's services). */
+  public readonly topic: sns.ITopic;
   /** The functions this deployment's AppSpec names. */
   public readonly hookFunctions: AppSpecHookFunctions;
   /** The SSM parameter holding the runtime configuration the hooks read. */
@@ -282,6 +285,7 @@ export class CanaryDeployment extends Construct {
     });
 
     this.hooks = CanaryHooks.of(this);
+    this.topic = this.hooks.topic;
     const vpc = clusterVpc(props.service);
     this.hookFunctions = this.hooks.appSpecHooks(vpc);
     const smoke = (props.smokeTests ?? []).map((s) => s.bind(this));

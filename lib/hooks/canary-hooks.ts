@@ -7,6 +7,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
@@ -76,6 +78,11 @@ export class CanaryHooks extends Construct {
   public readonly guardRule: events.Rule;
   /** The CloudWatch namespace of the outcome metrics. */
   public readonly metricsNamespace = DEFAULT_METRICS_NAMESPACE;
+  /**
+   * Told of every failed or stopped canary deployment of the stack, with the reason and where
+   * production is now. Subscribe your email, chat or pager to it.
+   */
+  public readonly topic: sns.Topic;
 
   private readonly applicationNames: string[] = [];
   private readonly smokeFunctions = new Map<string, { fn: lambda.Function; sg?: ec2.SecurityGroup }>();
@@ -101,6 +108,15 @@ export class CanaryHooks extends Construct {
     this.afterAllowTraffic = this.makeFunction('AfterAllowTraffic', 'after-allow-traffic', Duration.minutes(2));
     this.stepper = this.makeFunction('Stepper', 'stepper', Duration.minutes(1));
     this.guard = this.makeFunction('Guard', 'guard', Duration.minutes(1));
+
+    this.topic = new sns.Topic(this, 'Notifications', {
+      displayName: 'cdk-ecs-canary rollbacks',
+      enforceSSL: true,
+      // Server-side encryption with the AWS managed key for SNS.
+      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+    });
+    this.topic.grantPublish(this.guard);
+    this.guard.addEnvironment(ENV.NOTIFICATION_TOPIC_ARN, this.topic.topicArn);
 
     this.stateMachine = this.makeStateMachine();
     this.beforeAllowTraffic.addEnvironment(ENV.STEPPER_STATE_MACHINE_ARN, this.stateMachine.stateMachineArn);

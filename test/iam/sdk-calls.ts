@@ -11,6 +11,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   'client-dynamodb': 'dynamodb',
   'client-sfn': 'states',
   'client-lambda': 'lambda',
+  'client-sns': 'sns',
 };
 
 /** SDK command names whose IAM action is spelled differently. */

@@ -1,7 +1,9 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeListenersCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { guard, GuardDeps } from '../../../lambda/guard/guard';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { failureReason, guard, GuardDeps } from '../../../lambda/guard/guard';
 import { handler, makeGuardHandler } from '../../../lambda/guard/handler';
 import type { GuardOutcomeDoc } from '../../../lambda/guard/types';
 import { APP, DEPLOYMENT_ID, FakeAws, GROUP, LISTENER, mocks, serverError, TABLE, TG_A, TG_B, throttled, timeout } from '../stepper/fake-aws';
@@ -228,5 +230,68 @@ describe('handler', () => {
   test('throws without a table', async () => {
     delete process.env.CANARY_DECISIONS_TABLE;
     await expect(handler(event('SUCCESS'))).rejects.toThrow(/CANARY_DECISIONS_TABLE/);
+  });
+});
+
+describe('rollback notification', () => {
+  const sns = mockClient(SNSClient);
+  const TOPIC = 'arn:aws:sns:eu-west-1:111111111111:canary-rollbacks';
+  beforeEach(() => {
+    sns.reset();
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  });
+
+  function putStepperOutcome(reason: string): void {
+    fake.items.set(`${DEPLOYMENT_ID}|outcome`, {
+      deploymentId: { S: DEPLOYMENT_ID },
+      sk: { S: 'outcome' },
+      kind: { S: 'outcome' },
+      outcome: { S: 'failed' },
+      doc: { S: JSON.stringify({ source: 'stepper', result: 'failed', reason, restored: true, at: EVENT_TIME }) },
+      expiresAt: { N: '0' },
+    });
+  }
+
+  test('a failed deployment sends one message with the stepper\'s reason and where production is', async () => {
+    putStepperOutcome('error-rate 8.00 % > 1 % (fail)');
+    fake.listener = [{ TargetGroupArn: TG_B, Weight: 100 }, { TargetGroupArn: TG_A, Weight: 0 }];
+
+    const result = await guard(event('FAILURE'), { ...deps, topicArn: TOPIC });
+
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(input.TopicArn).toBe(TOPIC);
+    expect(input.Subject).toMatch(/^Canary failed: /);
+    expect(input.Message).toContain(`Deployment ${DEPLOYMENT_ID} of ${APP}/${GROUP}`);
+    expect(input.Message).toContain('Reason: error-rate 8.00 % > 1 % (fail)');
+    expect(input.Message).toContain(`Production is on the stable target group ${TG_B}`);
+    expect(input.MessageAttributes?.outcome).toEqual({ DataType: 'String', StringValue: 'Failed' });
+    expect(result.notified).toBe(true);
+    expect(guardRecord()!.guard).toMatchObject({ notified: true, reason: 'error-rate 8.00 % > 1 % (fail)' });
+  });
+
+  test('a retry of the same event does not notify twice', async () => {
+    putStepperOutcome('p95-latency 2500 ms > 1000 ms (fail)');
+    await guard(event('FAILURE'), { ...deps, topicArn: TOPIC });
+    await guard(event('FAILURE'), { ...deps, topicArn: TOPIC });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  test('a success sends nothing; an automatic rollback deployment sends nothing', async () => {
+    await guard(event('SUCCESS'), { ...deps, topicArn: TOPIC });
+    fake.deploymentCreator = 'codeDeployRollback';
+    await guard(event('FAILURE', 'd-ROLLBACK1'), { ...deps, topicArn: TOPIC });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  test('a failed publish is retried by the next invocation (the error propagates)', async () => {
+    sns.on(PublishCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    await expect(guard(event('STOP'), { ...deps, topicArn: TOPIC })).rejects.toThrow('Rate exceeded');
+  });
+
+  test('failureReason prefers the stepper, then CodeDeploy, then the state', () => {
+    expect(failureReason({ reason: 'judge said no' }, 'hook failed', 'FAILURE')).toBe('judge said no');
+    expect(failureReason({}, 'The deployment was stopped by alarm', 'FAILURE')).toBe('The deployment was stopped by alarm');
+    expect(failureReason({}, undefined, 'STOP')).toBe('the deployment was stopped');
   });
 });
