@@ -23,6 +23,8 @@ export interface AfterInstallOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Epoch milliseconds. @default Date.now */
   readonly now?: () => number;
+  /** Aborted once the hook's deadline passed and Failed was reported: stop polling. */
+  readonly signal?: AbortSignal;
 }
 
 /** One look at the replacement task set and its targets. */
@@ -41,6 +43,7 @@ export async function afterInstall(ctx: DeploymentContext, clients: Clients, opt
 
   let last = 'nothing observed yet';
   for (;;) {
+    if (options.signal?.aborted) return { status: 'Failed', reason: `stopped at the hook deadline: ${last}` };
     try {
       const seen = await observeInstall(clients, ctx.config);
       if (seen.ready) return { status: 'Succeeded', reason: `replacement task set ready: ${seen.summary}` };
@@ -122,4 +125,4 @@ export function isTransient(err: unknown): boolean {
 const clients = createClients();
 
 export const handler = (event: unknown, context: InvocationContext): Promise<HookOutcome> =>
-  runHook('AfterInstall', event, context, clients, (ctx, c) => afterInstall(ctx, c));
+  runHook('AfterInstall', event, context, clients, (ctx, c, _reporter, signal) => afterInstall(ctx, c, { signal }));

@@ -21,7 +21,11 @@ export interface InvocationContext {
  */
 export type HookOutcome = { status: HookStatus; reason: string } | { status: 'deferred'; reason: string };
 
-export type HookWork = (ctx: DeploymentContext, clients: Clients, reporter: HookReporter) => Promise<HookOutcome>;
+/**
+ * The work of one hook. `signal` is aborted when the deadline has passed and Failed was reported:
+ * long-running work (polling) should stop then instead of calling AWS for nothing.
+ */
+export type HookWork = (ctx: DeploymentContext, clients: Clients, reporter: HookReporter, signal: AbortSignal) => Promise<HookOutcome>;
 
 /** Report Failed this long before Lambda would kill the invocation. */
 export const DEADLINE_MARGIN_MS = 15_000;
@@ -58,15 +62,19 @@ export async function runHook(
   const reporter = new HookReporter(clients, parsed.DeploymentId, parsed.LifecycleEventHookExecutionId);
 
   let timer: NodeJS.Timeout | undefined;
+  const abort = new AbortController();
   const deadline = new Promise<HookOutcome>((_, reject) => {
     const ms = Math.max(0, invocation.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS);
-    timer = setTimeout(() => reject(new DeadlineError(`${hookName} did not finish ${DEADLINE_MARGIN_MS / 1000}s before the Lambda timeout`)), ms);
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new DeadlineError(`${hookName} did not finish ${DEADLINE_MARGIN_MS / 1000}s before the Lambda timeout`));
+    }, ms);
   });
 
   let outcome: HookOutcome;
   try {
     outcome = await Promise.race([
-      (async () => work(await loadDeploymentContext(clients, parsed.DeploymentId), clients, reporter))(),
+      (async () => work(await loadDeploymentContext(clients, parsed.DeploymentId), clients, reporter, abort.signal))(),
       deadline,
     ]);
   } catch (err) {

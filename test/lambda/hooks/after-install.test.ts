@@ -200,3 +200,26 @@ describe('isTransient', () => {
     expect(isTransient(err)).toBe(false);
   });
 });
+
+describe('AfterInstall after the hook deadline', () => {
+  it('stops polling once the deadline aborted it (no AWS calls for nothing)', async () => {
+    resetMocks();
+    mockService({ desired: 2, running: 1 });
+    mockTargets(TG_B, healthyTargets(1));
+    const controller = new AbortController();
+    const time = fakeTime();
+    let polls = 0;
+    const outcome = await afterInstall(buildContext(buildConfig({ installTimeoutSeconds: 600 })), clients, {
+      ...time.options,
+      signal: controller.signal,
+      sleep: async (ms) => {
+        polls++;
+        if (polls === 2) controller.abort();
+        await time.options.sleep(ms);
+      },
+    });
+    expect(outcome.status).toBe('Failed');
+    expect(outcome.reason).toMatch(/^stopped at the hook deadline: /);
+    expect(mocks.ecs.commandCalls(DescribeServicesCommand)).toHaveLength(2);
+  });
+});
