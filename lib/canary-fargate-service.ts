@@ -124,6 +124,8 @@ export interface CanaryFargateServiceProps {
   readonly terminationWaitTime?: Duration;
   /** @default Duration.minutes(10) */
   readonly installTimeout?: Duration;
+  /** @default true */
+  readonly dashboard?: boolean;
   /**
    * How `cdk deploy` releases a new task definition revision through the canary; `false` for no
    * release trigger (nothing deploys a new revision until you start a deployment yourself).
@@ -153,6 +155,8 @@ export class CanaryFargateService extends Construct {
   public readonly rollbackAlarm: cloudwatch.IAlarm;
   /** Notified of every failed or stopped deployment, with the reason. */
   public readonly topic: sns.ITopic;
+  /** Blue and green side by side; undefined with `dashboard: false`. */
+  public readonly dashboard?: cloudwatch.Dashboard;
   /** The release trigger of `cdk deploy`; undefined with `release: false`. */
   public readonly release?: CanaryRelease;
 
@@ -271,10 +275,12 @@ export class CanaryFargateService extends Construct {
       smokeTests: props.smokeTests,
       terminationWaitTime: props.terminationWaitTime,
       installTimeout: props.installTimeout,
+      dashboard: props.dashboard,
     });
     this.deploymentGroup = this.deployment.deploymentGroup;
     this.rollbackAlarm = this.deployment.rollbackAlarm;
     this.topic = this.deployment.topic;
+    this.dashboard = this.deployment.dashboard;
     if (props.release !== false) {
       this.release = new CanaryRelease(this, 'Release', { ...props.release, deployment: this.deployment, taskDefinition: this.taskDefinition });
     }

@@ -4,6 +4,7 @@ export * from './deployment/traffic-schedule';
 export * from './alarms/rollback-alarms';
 export * from './hooks/canary-hooks';
 export * from './hooks/smoke-test';
+export * from './observability/canary-dashboard';
 export * from './release/canary-release';
 export * from './release/release-mode';
 export * from './release/release-estimate';

@@ -9,6 +9,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
 import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { AppSpecHookFunctions, CanaryHooks } from '../hooks/canary-hooks';
+import { CanaryDashboard } from '../observability/canary-dashboard';
 import { SmokeTest } from '../hooks/smoke-test';
 import { invalid } from '../private/validation';
 import { AnalysisConfig, CONFIG_VERSION, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
@@ -180,6 +181,12 @@ export interface CanaryDeploymentProps {
    */
   readonly finalVerdictWindow?: Duration;
   /**
+   * A CloudWatch dashboard with blue and green side by side (a dashboard costs $3 a month beyond
+   * the account's first three).
+   * @default true
+   */
+  readonly dashboard?: boolean;
+  /**
    * CodeDeploy application name.
    * @default generated
    */
@@ -216,6 +223,8 @@ export class CanaryDeployment extends Construct {
   public readonly hooks: CanaryHooks;
   /** Notified of every failed or stopped deployment, with the reason (shared by the stack's services). */
   public readonly topic: sns.ITopic;
+  /** Blue and green side by side; undefined with `dashboard: false`. */
+  public readonly dashboard?: cloudwatch.Dashboard;
   /** The functions this deployment's AppSpec names. */
   public readonly hookFunctions: AppSpecHookFunctions;
   /** The SSM parameter holding the runtime configuration the hooks read. */
@@ -321,6 +330,14 @@ export class CanaryDeployment extends Construct {
       tier: ssm.ParameterTier.INTELLIGENT_TIERING,
       description: 'cdk-ecs-canary runtime configuration read by the lifecycle hooks',
     });
+
+    if (props.dashboard !== false) {
+      this.dashboard = new CanaryDashboard(this, 'Dashboard', {
+        targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
+        rollbackAlarm: this.rollbackAlarm,
+        deploymentGroup: `${applicationName}/${deploymentGroupName}`,
+      }).dashboard;
+    }
 
     const directHttpChecks = smoke.some((s) => s.config.kind === 'http') && !props.testBaseUrl;
     if (directHttpChecks && !props.serviceSecurityGroups && !connectionsOf(props.service)) {
