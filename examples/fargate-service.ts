@@ -19,6 +19,6 @@ const api = new CanaryFargateService(stack, 'Api', {
 });
 
 // what you wire to: api.service, api.loadBalancer, api.listener, api.testListener,
-// api.targetGroups, api.deploymentGroup, api.rollbackAlarm, api.release
+// api.targetGroups, api.deploymentGroup, api.rollbackAlarm, api.topic, api.dashboard, api.release
 new CfnOutput(stack, 'Url', { value: `http://${api.loadBalancer.loadBalancerDnsName}` });
 app.synth();
