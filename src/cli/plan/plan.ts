@@ -1,0 +1,158 @@
+/**
+ * `canary plan`: offline, from the synthesized app. Per canary service, the timeline of a
+ * release: each step's traffic, start and end (minutes from the moment production traffic starts
+ * to move), who runs it, how much of the 60-minute hook limit the in-hook steps may use, then
+ * 100 % and the termination wait.
+ */
+import * as path from 'path';
+import { HOOK_BUDGET_SECONDS } from '../../../lambda/stepper/types';
+import { CliError } from '../errors';
+import type { Output } from '../output';
+import { table } from '../output';
+import { readAssembly, selectServices, SynthesizedService } from './assembly';
+
+/** CodeDeploy fails a lifecycle hook that has not reported after an hour. */
+export const HOOK_LIMIT_MINUTES = 60;
+
+export interface TimelineRow {
+  /** 1-based; undefined for the 100 % row. */
+  readonly step?: number;
+  readonly percent: number;
+  readonly startMinutes: number;
+  readonly endMinutes?: number;
+  readonly runBy: string;
+}
+
+export interface Timeline {
+  readonly service: SynthesizedService;
+  readonly rows: TimelineRow[];
+  readonly nominalHookMinutes: number;
+  readonly worstHookMinutes: number;
+  readonly maxExtensions: number;
+  readonly fullAtMinutes: number;
+  readonly worstFullAtMinutes: number;
+  readonly terminationWaitMinutes?: number;
+  readonly warnings: string[];
+}
+
+function minutes(seconds: number): number {
+  return Math.round((seconds / 60) * 10) / 10;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function timeline(service: SynthesizedService): Timeline {
+  const { steps, finalStep, analysis } = service.config;
+  const warnings: string[] = [];
+  const rows: TimelineRow[] = [];
+  const every = minutes(analysis.intervalSeconds);
+  let t = 0;
+  steps.forEach((s, i) => {
+    const bake = minutes(s.bakeSeconds);
+    rows.push({ step: i + 1, percent: s.percent, startMinutes: t, endMinutes: t + bake, runBy: `stepper in BeforeAllowTraffic (verdict every ${every} min)` });
+    t += bake;
+  });
+  const nominalHookMinutes = t;
+  const maxExtensions = Math.max(0, Math.floor(analysis.maxExtensions ?? 0));
+  const worstHookMinutes = nominalHookMinutes * (1 + maxExtensions);
+
+  const routing = service.routing;
+  let codeDeployMinutes = 0;
+  if (routing?.type === 'TimeBasedLinear' && routing.percent && routing.minutes) {
+    for (let p = routing.percent; p < 100; p += routing.percent) {
+      rows.push({ step: rows.length + 1, percent: p, startMinutes: t, endMinutes: t + routing.minutes, runBy: `CodeDeploy TimeBasedLinear +${routing.percent} % every ${routing.minutes} min, under the rollback alarms` });
+      t += routing.minutes;
+      codeDeployMinutes += routing.minutes;
+    }
+  } else if (finalStep) {
+    const bake = minutes(finalStep.bakeSeconds);
+    const how = routing?.type === 'TimeBasedCanary' ? `CodeDeploy TimeBasedCanary ${routing.percent} % / ${routing.minutes} min` : 'CodeDeploy deployment config';
+    rows.push({ step: rows.length + 1, percent: finalStep.percent, startMinutes: t, endMinutes: t + bake, runBy: `${how}, under the rollback alarms` });
+    if (routing?.type === 'TimeBasedCanary' && (routing.percent !== finalStep.percent || routing.minutes !== bake)) {
+      warnings.push(`the deployment group's config (${routing.percent} % / ${routing.minutes} min) differs from the configuration's last step (${finalStep.percent} % / ${bake} min)`);
+    }
+    t += bake;
+    codeDeployMinutes = bake;
+  }
+  const fullAtMinutes = t;
+  const terminationWaitMinutes = service.config.terminationWaitSeconds !== undefined
+    ? minutes(service.config.terminationWaitSeconds)
+    : service.terminationWaitMinutes;
+  const wait = terminationWaitMinutes !== undefined ? `old tasks kept ${terminationWaitMinutes} min (termination wait)` : 'old tasks kept for the termination wait';
+  rows.push({
+    percent: 100,
+    startMinutes: t,
+    endMinutes: terminationWaitMinutes !== undefined ? t + terminationWaitMinutes : undefined,
+    runBy: `CodeDeploy; AfterAllowTraffic final verdict, then ${wait}`,
+  });
+
+  const budget = HOOK_BUDGET_SECONDS / 60;
+  if (worstHookMinutes > budget) {
+    warnings.push(`the in-hook steps may take ${worstHookMinutes} min: the stepper fails the hook at ${budget} min (CodeDeploy's limit is ${HOOK_LIMIT_MINUTES})`);
+  }
+  return {
+    service,
+    rows,
+    nominalHookMinutes,
+    worstHookMinutes,
+    maxExtensions,
+    fullAtMinutes,
+    worstFullAtMinutes: worstHookMinutes + codeDeployMinutes,
+    terminationWaitMinutes,
+    warnings,
+  };
+}
+
+function pct(p: number): string {
+  return `${String(p).padStart(3)} %`;
+}
+
+export function renderTimeline(tl: Timeline, out: Output): void {
+  const s = tl.service;
+  const c = s.config;
+  out.line(`${s.path} (stack ${s.stackName})`);
+  out.line(`  service ${c.serviceName} on cluster ${c.clusterName}`);
+  const smoke = c.smokeTests.length;
+  out.line(`  before traffic moves: BeforeInstall preflight, AfterInstall (new tasks healthy, up to ${minutes(c.installTimeoutSeconds)} min), AfterAllowTestTraffic (${plural(smoke, 'smoke test')})`);
+  const rows = [['step', 'traffic', 'start', 'end', 'run by']];
+  for (const r of tl.rows) {
+    rows.push([
+      r.step !== undefined ? String(r.step) : '-',
+      pct(r.percent),
+      `${r.startMinutes} min`,
+      r.endMinutes !== undefined ? `${r.endMinutes} min` : '-',
+      r.runBy,
+    ]);
+  }
+  for (const line of table(rows)) out.line(`  ${line}`);
+  const ext = `${tl.maxExtensions} extension${tl.maxExtensions === 1 ? '' : 's'}`;
+  out.line(`  hook budget: ${tl.worstHookMinutes}/${HOOK_LIMIT_MINUTES} min worst case with ${ext} per inconclusive step (${tl.nominalHookMinutes} min when every step passes on time)`);
+  const done = tl.terminationWaitMinutes !== undefined ? `, done at ${tl.fullAtMinutes + tl.terminationWaitMinutes} min` : '';
+  const worst = tl.worstFullAtMinutes !== tl.fullAtMinutes ? ` (worst case 100 % at ${tl.worstFullAtMinutes} min)` : '';
+  out.line(`  100 % at ${tl.fullAtMinutes} min${done}${worst}; minutes count from the first shift of production traffic`);
+  for (const w of tl.warnings) out.line(`  warning: ${w}`);
+}
+
+export interface PlanOptions {
+  /** The cloud assembly directory. */
+  readonly app?: string;
+  /** Only services whose construct path or service name contains this. */
+  readonly service?: string;
+}
+
+export function plan(out: Output, options: PlanOptions, cwd = process.cwd()): number {
+  const dir = path.resolve(cwd, options.app ?? 'cdk.out');
+  const all = readAssembly(dir);
+  if (all.length === 0) throw new CliError(`no canary service in the cloud assembly at ${dir}`);
+  const services = selectServices(all, options.service);
+  if (services.length === 0) {
+    throw new CliError(`no canary service matches ${options.service}; known: ${all.map((s) => s.path).join(', ')}`);
+  }
+  services.forEach((s, i) => {
+    if (i > 0) out.line();
+    renderTimeline(timeline(s), out);
+  });
+  return 0;
+}

@@ -1,0 +1,36 @@
+/**
+ * The release-policy defaults (../shared/design/release-policy.md), as the constructs render them
+ * into the runtime configuration: what `canary rehearse` uses without --app/--service/--stack.
+ * Kept equal to CanaryDeployment's defaults by test/cli/plan.test.ts, which synthesizes the
+ * example app (default schedule and analysis) and compares.
+ */
+import type { AnalysisConfig, StepConfig } from '../../../lib/runtime-config';
+
+export const DEFAULT_STEPS: StepConfig[] = [
+  { percent: 5, bakeSeconds: 300 },
+  { percent: 25, bakeSeconds: 600 },
+];
+
+export const DEFAULT_FINAL_STEP: StepConfig = { percent: 50, bakeSeconds: 900 };
+
+export const DEFAULT_ANALYSIS: AnalysisConfig = {
+  intervalSeconds: 60,
+  minRequests: 100,
+  maxErrorRatePercent: 1,
+  maxP95Ms: 1000,
+  maxP99Ms: 2000,
+  maxUnhealthyHosts: 0,
+  unhealthyMinutes: 2,
+  errorRateRatio: 2,
+  errorRateFloorPercent: 0.1,
+  latencyRatio: 1.5,
+  onInconclusive: 'fail',
+  maxExtensions: 1,
+};
+
+export const DEFAULT_TERMINATION_WAIT_SECONDS = 300;
+export const DEFAULT_FINAL_VERDICT_WINDOW_SECONDS = 300;
+
+/** The rollback alarms' timing (RollbackAlarmOptions defaults; not in the runtime configuration). */
+export const DEFAULT_ALARM_BREACH_MINUTES = 2;
+export const DEFAULT_ALARM_EVALUATION_MINUTES = 3;

@@ -1,0 +1,363 @@
+/**
+ * `canary rehearse`: a release played offline against a simulated AWS and clock. The traffic
+ * stepper (lambda/stepper, with the judge inside it) is the real code, driven the way its state
+ * machine drives it: Start, then Tick after each `waitSeconds`, until done. CodeDeploy's part
+ * (its last step and 100 %, watched by the rollback alarms) is modelled around it.
+ */
+import * as path from 'path';
+import type { CheckResult, Verdict } from '../../../lambda/judge/types';
+import { logger } from '../../../lambda/shared/logger';
+import { getRecord } from '../../../lambda/shared/records';
+import { runStepper } from '../../../lambda/stepper/stepper';
+import { STATE_SK, StepperInput, StepperOutput, StepperState } from '../../../lambda/stepper/types';
+import type { CanaryRuntimeConfig } from '../../../lib/runtime-config';
+import type { CliClients } from '../aws';
+import { CliError } from '../errors';
+import { clock, duration, Output, table } from '../output';
+import { readAssembly, selectServices } from '../plan/assembly';
+import { findTarget, targetName, TargetSelector } from '../target';
+import { alarmInAlarm } from './alarms';
+import {
+  DEFAULT_ALARM_BREACH_MINUTES,
+  DEFAULT_ALARM_EVALUATION_MINUTES,
+  DEFAULT_ANALYSIS,
+  DEFAULT_FINAL_STEP,
+  DEFAULT_FINAL_VERDICT_WINDOW_SECONDS,
+  DEFAULT_STEPS,
+  DEFAULT_TERMINATION_WAIT_SECONDS,
+} from './defaults';
+import { Scenario, STABLE } from './scenario';
+import { SIM, SimEvent, SimulatedAws } from './simulated-aws';
+
+/** Release-policy promise: a bad version is off production within 5 minutes. */
+export const RECOVERY_PROMISE_SECONDS = 5 * 60;
+const MAX_INVOCATIONS = 1000;
+
+/** The schedule and thresholds a rehearsal uses, and where they came from. */
+export interface RehearsalSource {
+  readonly label: string;
+  readonly config: Pick<CanaryRuntimeConfig, 'steps' | 'finalStep' | 'analysis' | 'terminationWaitSeconds' | 'finalVerdictWindowSeconds' | 'serviceName'>;
+}
+
+export const DEFAULT_SOURCE: RehearsalSource = {
+  label: 'release-policy defaults',
+  config: {
+    serviceName: 'rehearsal-service',
+    steps: DEFAULT_STEPS,
+    finalStep: DEFAULT_FINAL_STEP,
+    analysis: DEFAULT_ANALYSIS,
+    terminationWaitSeconds: DEFAULT_TERMINATION_WAIT_SECONDS,
+    finalVerdictWindowSeconds: DEFAULT_FINAL_VERDICT_WINDOW_SECONDS,
+  },
+};
+
+export interface RehearsalResult {
+  readonly outcome: 'released' | 'rolled-back';
+  /** Who rolled it back. */
+  readonly by?: 'stepper' | 'alarm';
+  readonly reason: string;
+  readonly decisions: number;
+  readonly inconclusiveDecisions: number;
+  readonly faultOnsetSeconds?: number;
+  /** When production was back on the stable version (seconds since the first shift). */
+  readonly stableAtSeconds?: number;
+  readonly recoverySeconds?: number;
+  readonly fullAtSeconds?: number;
+  readonly greenRequests: number;
+  readonly greenErrors: number;
+  /** The rehearsal ended the way the release policy promises for this scenario. */
+  readonly asExpected: boolean;
+  readonly expectation: string;
+}
+
+function simConfig(source: RehearsalSource): CanaryRuntimeConfig {
+  const c = source.config;
+  return {
+    version: 1,
+    clusterName: 'rehearsal-cluster',
+    serviceName: c.serviceName,
+    productionListenerArn: SIM.listener,
+    targetGroupArns: [SIM.green, SIM.blue],
+    containerPort: 8080,
+    steps: c.steps,
+    finalStep: c.finalStep,
+    analysis: c.analysis,
+    smokeTests: [],
+    alarmNames: [],
+    installTimeoutSeconds: 600,
+    finalVerdictWindowSeconds: c.finalVerdictWindowSeconds > 0 ? c.finalVerdictWindowSeconds : DEFAULT_FINAL_VERDICT_WINDOW_SECONDS,
+    decisionsTableName: SIM.table,
+    terminationWaitSeconds: c.terminationWaitSeconds,
+  };
+}
+
+export function describeSchedule(c: RehearsalSource['config']): string {
+  const inHook = c.steps.map((s) => `${s.percent} % ${duration(s.bakeSeconds)}`).join(' -> ');
+  const parts = [inHook ? `${inHook} (stepper)` : undefined, c.finalStep ? `${c.finalStep.percent} % ${duration(c.finalStep.bakeSeconds)} (CodeDeploy)` : undefined, '100 %']
+    .filter(Boolean);
+  const wait = c.terminationWaitSeconds !== undefined ? `, termination wait ${duration(c.terminationWaitSeconds)}` : '';
+  return `${parts.join(' -> ')}${wait}`;
+}
+
+export function describeThresholds(a: CanaryRuntimeConfig['analysis']): string {
+  const rel = [
+    a.errorRateRatio != null ? `5xx <= ${a.errorRateRatio}x (floor ${a.errorRateFloorPercent} %)` : undefined,
+    a.latencyRatio != null ? `p95 <= ${a.latencyRatio}x` : undefined,
+  ].filter(Boolean);
+  return `5xx <= ${a.maxErrorRatePercent} %, p95 <= ${a.maxP95Ms} ms, p99 <= ${a.maxP99Ms} ms, >= ${a.minRequests} requests per step`
+    + `${rel.length ? `; vs stable: ${rel.join(', ')}` : ''}; inconclusive: extend ${a.maxExtensions}x, then ${a.onInconclusive}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** One rehearsal, printed as it goes; returns what happened. */
+export async function runRehearsal(source: RehearsalSource, scenario: Scenario, out: Output, options: { brief?: boolean } = {}): Promise<RehearsalResult> {
+  const config = simConfig(source);
+  const sim = new SimulatedAws(config, scenario);
+  const t0 = sim.t0;
+  const at = (ms: number) => clock((ms - t0) / 1000);
+  const ids = { deploymentId: SIM.deploymentId, lifecycleEventHookExecutionId: SIM.hookExecutionId };
+
+  out.line(`rehearsal  ${scenario.name}: ${scenario.description}`);
+  out.line(`schedule   ${describeSchedule(source.config)} [${source.label}]`);
+  out.line(`judge      ${describeThresholds(config.analysis)}`);
+  out.line(`traffic    ${scenario.requestsPerMinute} req/min split by the listener weights; stable: ${STABLE.errorRate * 100} % 5xx, p95 ${STABLE.p95Ms} ms; ALB metrics visible ${sim.metricLagSeconds} s after their minute`);
+  out.line(`alarms     rollback alarms on both target groups: ${DEFAULT_ALARM_BREACH_MINUTES} of ${DEFAULT_ALARM_EVALUATION_MINUTES} minutes over a limit (5xx, p95, p99), checked by CodeDeploy every minute`);
+  out.line('           simulated AWS and clock; the stepper and the judge are the real code; times count from the first shift');
+  out.line();
+
+  let printed = 0;
+  let decisions = 0;
+  let inconclusive = 0;
+  const print = (e: SimEvent) => {
+    switch (e.kind) {
+      case 'weights':
+        out.line(`${at(e.atMs)}  production  green ${e.greenPercent} % / blue ${100 - e.greenPercent} %  (${e.by === 'stepper' ? 'stepper' : e.note ?? 'CodeDeploy'})`);
+        return;
+      case 'report':
+        out.line(`${at(e.atMs)}  BeforeAllowTraffic reported ${e.status} to CodeDeploy`);
+        return;
+      case 'decision': {
+        const doc = e.doc as { phase?: string; step?: number; percent?: number; action?: string; verdict?: Verdict };
+        if (doc.phase !== 'step' || !doc.verdict) return;
+        decisions++;
+        if (doc.verdict.outcome === 'inconclusive') inconclusive++;
+        out.line(`${at(e.atMs)}  step ${(doc.step ?? 0) + 1} ${String(doc.percent).padStart(2)} %  ${doc.verdict.outcome} -> ${doc.action}`);
+        if (!options.brief) for (const c of doc.verdict.checks as CheckResult[]) out.line(`                ${c.detail}`);
+        return;
+      }
+      default: {
+        const unknown: never = e;
+        throw new Error(`unknown event ${JSON.stringify(unknown)}`);
+      }
+    }
+  };
+  const flush = () => {
+    while (printed < sim.events.length) print(sim.events[printed++]);
+  };
+
+  // CodeDeploy watches the rollback alarms for the whole deployment, once a minute here.
+  let alarm: string | undefined;
+  let nextAlarmCheck = t0 + 60_000;
+  const watchAlarms = (untilMs: number): void => {
+    while (!alarm && nextAlarmCheck < untilMs) {
+      sim.nowMs = nextAlarmCheck;
+      nextAlarmCheck += 60_000;
+      alarm = alarmInAlarm(sim, config.analysis);
+      if (alarm) {
+        sim.deploymentStatus = 'Stopped';
+        sim.shift(0, `CodeDeploy rollback: ${alarm}`);
+        flush();
+      }
+    }
+  };
+
+  const previousLevel = logger.getLevelName();
+  logger.setLogLevel('SILENT');
+  let out1: StepperOutput;
+  try {
+    const invoke = async (input: StepperInput): Promise<StepperOutput> => {
+      try {
+        return await runStepper(input, { clients: sim.clients, table: SIM.table, now: sim.now });
+      } catch (err) {
+        // The state machine's Catch: anything the retries do not absorb goes to Abort.
+        const e = err as Error;
+        out.line(`${at(sim.nowMs)}  stepper error ${e.name}: ${e.message} -> Abort`);
+        return runStepper({ action: 'abort', ...ids, error: { Error: e.name, Cause: JSON.stringify({ errorMessage: e.message }) } }, { clients: sim.clients, table: SIM.table, now: sim.now });
+      }
+    };
+    out1 = await invoke({ action: 'start', ...ids });
+    flush();
+    for (let n = 0; !out1.done; n++) {
+      if (n > MAX_INVOCATIONS) throw new CliError('the stepper never finished (more than 1000 ticks)');
+      const tickAt = sim.nowMs + out1.waitSeconds * 1000;
+      watchAlarms(tickAt);
+      sim.nowMs = tickAt;
+      out1 = await invoke({ action: 'tick', ...ids });
+      flush();
+    }
+  } finally {
+    logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
+  }
+
+  const state = (await getRecord<StepperState>(sim.clients, SIM.table, SIM.deploymentId, STATE_SK))?.doc;
+
+  let outcome: RehearsalResult['outcome'];
+  let by: RehearsalResult['by'];
+  let reason: string;
+  let fullAtMs: number | undefined;
+  if (alarm) {
+    outcome = 'rolled-back';
+    by = 'alarm';
+    reason = alarm;
+    out.line(`${at(sim.nowMs)}  stepper saw the deployment Stopped: nothing left to report`);
+  } else if (out1.finished === 'failed') {
+    outcome = 'rolled-back';
+    by = 'stepper';
+    reason = state?.reason ?? 'the stepper failed the hook';
+    sim.deploymentStatus = 'Failed';
+    out.line(`${at(sim.nowMs)}  CodeDeploy: deployment Failed, rolls back to the original task set`);
+  } else {
+    // CodeDeploy's part: its own last step, then 100 %, then the termination wait.
+    if (config.finalStep) {
+      const allowAt = sim.nowMs;
+      sim.shift(config.finalStep.percent, `CodeDeploy AllowTraffic: TimeBasedCanary ${config.finalStep.percent} % for ${duration(config.finalStep.bakeSeconds)}, watched by the rollback alarms`);
+      flush();
+      watchAlarms(allowAt + config.finalStep.bakeSeconds * 1000);
+      if (!alarm) sim.nowMs = allowAt + config.finalStep.bakeSeconds * 1000;
+    }
+    if (!alarm) {
+      sim.shift(100, 'CodeDeploy: 100 %; AfterAllowTraffic\'s final verdict is not rehearsed');
+      fullAtMs = sim.nowMs;
+      flush();
+      const wait = config.terminationWaitSeconds ?? DEFAULT_TERMINATION_WAIT_SECONDS;
+      watchAlarms(fullAtMs + wait * 1000);
+      if (!alarm) {
+        sim.nowMs = fullAtMs + wait * 1000;
+        sim.deploymentStatus = 'Succeeded';
+        out.line(`${at(sim.nowMs)}  termination wait over: the old tasks are removed, deployment Succeeded`);
+      }
+    }
+    if (alarm) {
+      outcome = 'rolled-back';
+      by = 'alarm';
+      reason = alarm;
+      fullAtMs = undefined;
+    } else {
+      outcome = 'released';
+      reason = state?.reason ?? 'all steps passed';
+    }
+  }
+
+  const onsetMs = scenario.faultOnsetMinute !== undefined ? t0 + scenario.faultOnsetMinute * 60_000 : undefined;
+  const stableMs = outcome === 'rolled-back'
+    ? sim.events.find((e) => e.kind === 'weights' && e.greenPercent === 0 && e.atMs > t0)?.atMs
+    : undefined;
+  const endMs = stableMs ?? sim.nowMs;
+  const greenRequests = sim.served('green', t0, endMs);
+  const greenErrors = sim.errors('green', t0, endMs);
+  const recoverySeconds = onsetMs !== undefined && stableMs !== undefined ? Math.max(0, (stableMs - onsetMs) / 1000) : undefined;
+
+  let asExpected: boolean;
+  let expectation: string;
+  if (scenario.isFault) {
+    expectation = `a bad version is rolled back and production is on stable within ${duration(RECOVERY_PROMISE_SECONDS)} of the fault`;
+    asExpected = outcome === 'rolled-back' && recoverySeconds !== undefined && recoverySeconds <= RECOVERY_PROMISE_SECONDS;
+  } else if (scenario.faultIsTraffic) {
+    const policy = config.analysis.onInconclusive;
+    expectation = `a step without enough traffic is never passed silently: inconclusive, extended, then ${policy === 'fail' ? 'rolled back' : 'passed by policy'} (onInconclusive=${policy})`;
+    asExpected = inconclusive > 0 && outcome === (policy === 'fail' ? 'rolled-back' : 'released');
+  } else {
+    expectation = 'a good version is released';
+    asExpected = outcome === 'released';
+  }
+
+  out.line();
+  const rows: string[][] = [];
+  if (outcome === 'released') {
+    rows.push(['result', `released: 100 % at ${at(fullAtMs!)}, deployment done at ${at(sim.nowMs)} (${decisions} verdicts by the stepper)`]);
+  } else {
+    rows.push(['result', `rolled back by the ${by === 'alarm' ? 'rollback alarms (CodeDeploy)' : 'stepper'} at ${stableMs !== undefined ? at(stableMs) : at(sim.nowMs)}: ${reason}`]);
+  }
+  if (onsetMs !== undefined) {
+    rows.push(['recovery', stableMs !== undefined
+      ? `fault onset ${at(onsetMs)} -> production on stable ${at(stableMs)}: ${duration(recoverySeconds!)} after the fault (policy: within 5 min, goal 2 min)`
+      : `fault onset ${at(onsetMs)}: production never went back to stable`]);
+    rows.push(['exposure', `the bad version served ${plural(greenRequests, 'request')}, ${greenErrors} of them 5xx`]);
+  } else if (scenario.faultIsTraffic) {
+    rows.push(['recovery', `no fault injected: the new version was fine; ${inconclusive} of ${decisions} verdicts were inconclusive for lack of traffic`]);
+    rows.push(['exposure', `the new version served ${plural(greenRequests, 'request')}`]);
+  } else {
+    rows.push(['exposure', `the new version served ${plural(greenRequests, 'request')} (no fault injected), ${greenErrors} of them 5xx`]);
+  }
+  rows.push(['expected', `${expectation}: ${asExpected ? 'yes' : 'NO'}`]);
+  for (const line of table(rows)) out.line(line);
+
+  return {
+    outcome,
+    by,
+    reason,
+    decisions,
+    inconclusiveDecisions: inconclusive,
+    faultOnsetSeconds: onsetMs !== undefined ? (onsetMs - t0) / 1000 : undefined,
+    stableAtSeconds: stableMs !== undefined ? (stableMs - t0) / 1000 : undefined,
+    recoverySeconds,
+    fullAtSeconds: fullAtMs !== undefined ? (fullAtMs - t0) / 1000 : undefined,
+    greenRequests,
+    greenErrors,
+    asExpected,
+    expectation,
+  };
+}
+
+export interface RehearseOptions extends TargetSelector {
+  readonly scenario: string;
+  /** A cloud assembly to take the schedule and thresholds from. */
+  readonly app?: string;
+  /** Production requests per minute (the scenario's own rate otherwise). */
+  readonly rate?: number;
+  /** One line per verdict, without the per-check lines. */
+  readonly brief?: boolean;
+}
+
+export interface RehearseDeps {
+  readonly out: Output;
+  readonly cwd?: string;
+  /** AWS clients, only for --service/--stack without --app. */
+  readonly clients?: () => CliClients;
+}
+
+/** Where the schedule and thresholds come from: a synthesized app, a deployed service, or the defaults. */
+export async function rehearsalSource(options: RehearseOptions, deps: RehearseDeps): Promise<RehearsalSource> {
+  if (options.app) {
+    const dir = path.resolve(deps.cwd ?? process.cwd(), options.app);
+    const services = selectServices(readAssembly(dir), options.service);
+    if (services.length !== 1) {
+      throw new CliError(services.length === 0
+        ? `no canary service${options.service ? ` matching ${options.service}` : ''} in the cloud assembly at ${dir}`
+        : `${services.length} canary services in ${dir}: pass --service with one of ${services.map((s) => s.path).join(', ')}`);
+    }
+    const s = services[0];
+    const wait = s.config.terminationWaitSeconds ?? (s.terminationWaitMinutes !== undefined ? s.terminationWaitMinutes * 60 : undefined);
+    return { label: `${s.path} from ${options.app}`, config: { ...s.config, terminationWaitSeconds: wait } };
+  }
+  if (options.service || options.stack) {
+    if (!deps.clients) throw new CliError('AWS clients are needed for --service/--stack');
+    const target = await findTarget(deps.clients(), options);
+    return { label: `${targetName(target)} as deployed`, config: target.config };
+  }
+  return DEFAULT_SOURCE;
+}
+
+export async function rehearse(deps: RehearseDeps, options: RehearseOptions): Promise<number> {
+  let scenario = Scenario.named(options.scenario);
+  if (options.rate !== undefined) {
+    if (!Number.isFinite(options.rate) || options.rate <= 0) throw new CliError(`--rate must be a positive number of requests per minute, got ${options.rate}`);
+    scenario = scenario.withRate(options.rate);
+  }
+  const source = await rehearsalSource(options, deps);
+  const result = await runRehearsal(source, scenario, deps.out, { brief: options.brief });
+  return result.asExpected ? 0 : 1;
+}

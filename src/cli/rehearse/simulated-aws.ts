@@ -1,0 +1,268 @@
+/**
+ * A simulated AWS account for `canary rehearse`, in process, deterministic, on a simulated clock.
+ * It answers exactly the commands the traffic stepper sends (anything else throws):
+ *
+ * - ALB: a production listener whose weights ModifyListener really changes; a steady request
+ *   rate split between the target groups by those weights; ALB metrics per minute, published
+ *   `metricLagSeconds` after the minute ends (CloudWatch is not instant), with the green version's
+ *   behaviour taken from the scenario.
+ * - CodeDeploy, SSM, ECS: the deployment, its configuration document, the service's task sets.
+ * - DynamoDB: the decisions table, in memory.
+ *
+ * Request and error counts are whole numbers carried over from minute to minute (a cumulative
+ * floor), so 2 requests a minute at 5 % is one request every 10 minutes, never 0.1 of one.
+ */
+import { GetMetricDataCommand, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
+import { AttributeValue, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeListenersCommand, ModifyListenerCommand, TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import type { Clients } from '../../../lambda/shared/clients';
+import { targetGroupDimension } from '../../../lambda/shared/metrics';
+import { CanaryRuntimeConfig, configParameterName } from '../../../lib/runtime-config';
+import { Behaviour, Scenario, STABLE } from './scenario';
+
+const ACCOUNT = 'eu-west-1:123456789012';
+export const SIM = {
+  application: 'rehearsal-app',
+  deploymentGroup: 'rehearsal-group',
+  deploymentId: 'd-REHEARSAL1',
+  hookExecutionId: 'rehearsal-before-allow-traffic',
+  table: 'rehearsal-decisions',
+  listener: `arn:aws:elasticloadbalancing:${ACCOUNT}:listener/app/rehearsal-alb/0123456789abcdef/fedcba9876543210`,
+  /** Serves the stable version (the PRIMARY task set) when the rehearsal starts. */
+  blue: `arn:aws:elasticloadbalancing:${ACCOUNT}:targetgroup/rehearsal-blue/1111111111111111`,
+  green: `arn:aws:elasticloadbalancing:${ACCOUNT}:targetgroup/rehearsal-green/2222222222222222`,
+} as const;
+
+/** Monday 6 January 2025, 09:00 UTC: any fixed minute boundary does. */
+export const REHEARSAL_T0 = Date.UTC(2025, 0, 6, 9, 0, 0);
+const MINUTE = 60_000;
+/** How far back metrics exist (the stepper's baseline reads finalVerdictWindow back, at most 60 min). */
+const HISTORY_MS = 2 * 3600_000;
+
+export type SimEvent =
+  | { readonly atMs: number; readonly kind: 'weights'; readonly greenPercent: number; readonly by: 'stepper' | 'codedeploy'; readonly note?: string }
+  | { readonly atMs: number; readonly kind: 'decision'; readonly doc: Record<string, unknown> }
+  | { readonly atMs: number; readonly kind: 'report'; readonly status: string };
+
+type Side = 'blue' | 'green';
+
+interface Segment {
+  readonly fromMs: number;
+  readonly greenPercent: number;
+}
+
+/** An SDK-shaped error (name, $metadata) as the real clients throw. */
+function awsError(name: string, message: string): Error {
+  const err = new Error(message) as Error & { $metadata: object };
+  err.name = name;
+  err.$metadata = { httpStatusCode: 400 };
+  return err;
+}
+
+export class SimulatedAws {
+  nowMs: number;
+  deploymentStatus = 'InProgress';
+  readonly events: SimEvent[] = [];
+  readonly reports: string[] = [];
+  private readonly items = new Map<string, Record<string, AttributeValue>>();
+  /** Green's share of production over time; blue has the rest. */
+  private readonly segments: Segment[];
+  private tuples: TargetGroupTuple[] = [{ TargetGroupArn: SIM.blue, Weight: 100 }, { TargetGroupArn: SIM.green, Weight: 0 }];
+
+  constructor(
+    public readonly config: CanaryRuntimeConfig,
+    public readonly scenario: Scenario,
+    public readonly t0 = REHEARSAL_T0,
+    public readonly metricLagSeconds = 60,
+  ) {
+    this.nowMs = t0;
+    this.segments = [{ fromMs: t0 - HISTORY_MS, greenPercent: 0 }];
+  }
+
+  /** The bag of clients the stepper takes; every one of them is this object. */
+  get clients(): Clients {
+    const sender = { send: (command: unknown) => this.send(command) };
+    // The one cast: the stepper only calls send(), which this object implements for its commands.
+    return { codedeploy: sender, ecs: sender, elbv2: sender, cloudwatch: sender, ssm: sender, dynamodb: sender, sfn: sender, lambda: sender } as unknown as Clients;
+  }
+
+  now = (): Date => new Date(this.nowMs);
+
+  advance(seconds: number): void {
+    this.nowMs += seconds * 1000;
+  }
+
+  get greenPercent(): number {
+    return this.segments[this.segments.length - 1].greenPercent;
+  }
+
+  /** CodeDeploy moving production (its own shift, or its rollback). */
+  shift(greenPercent: number, note: string): void {
+    this.tuples = [{ TargetGroupArn: SIM.blue, Weight: 100 - greenPercent }, { TargetGroupArn: SIM.green, Weight: greenPercent }];
+    this.setGreen(greenPercent, 'codedeploy', note);
+  }
+
+  private setGreen(greenPercent: number, by: 'stepper' | 'codedeploy', note?: string): void {
+    const last = this.segments[this.segments.length - 1];
+    if (last.fromMs === this.nowMs) this.segments[this.segments.length - 1] = { fromMs: this.nowMs, greenPercent };
+    else this.segments.push({ fromMs: this.nowMs, greenPercent });
+    this.events.push({ atMs: this.nowMs, kind: 'weights', greenPercent, by, note });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Traffic model
+
+  behaviour(side: Side, minuteMs: number): Behaviour {
+    return side === 'blue' ? STABLE : this.scenario.green(Math.floor((minuteMs - this.t0) / MINUTE));
+  }
+
+  /** Expected requests (and `weight`-weighted requests) of one side over [fromMs, toMs), not rounded. */
+  integrate(side: Side, fromMs: number, toMs: number, weight?: (minuteMs: number) => number): number {
+    const perMs = this.scenario.requestsPerMinute / MINUTE;
+    let sum = 0;
+    for (let i = 0; i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      const segEnd = this.segments[i + 1]?.fromMs ?? Number.POSITIVE_INFINITY;
+      const a = Math.max(fromMs, seg.fromMs);
+      const b = Math.min(toMs, segEnd);
+      if (b <= a) continue;
+      const share = (side === 'green' ? seg.greenPercent : 100 - seg.greenPercent) / 100;
+      if (share === 0) continue;
+      if (!weight) {
+        sum += perMs * (b - a) * share;
+        continue;
+      }
+      // Split at minute boundaries: the behaviour is per minute.
+      for (let m = Math.floor(a / MINUTE) * MINUTE; m < b; m += MINUTE) {
+        const lo = Math.max(a, m);
+        const hi = Math.min(b, m + MINUTE);
+        sum += perMs * (hi - lo) * share * weight(m);
+      }
+    }
+    return sum;
+  }
+
+  /** Whole requests served by one side over [fromMs, toMs) (cumulative floor from the start of history). */
+  served(side: Side, fromMs: number, toMs: number): number {
+    const origin = this.t0 - HISTORY_MS;
+    return Math.floor(this.integrate(side, origin, toMs) + 1e-9) - Math.floor(this.integrate(side, origin, fromMs) + 1e-9);
+  }
+
+  /** Whole 5xx responses of one side over [fromMs, toMs). */
+  errors(side: Side, fromMs: number, toMs: number): number {
+    const origin = this.t0 - HISTORY_MS;
+    const rate = (m: number) => this.behaviour(side, m).errorRate;
+    return Math.floor(this.integrate(side, origin, toMs, rate) + 1e-9) - Math.floor(this.integrate(side, origin, fromMs, rate) + 1e-9);
+  }
+
+  /** One minute of ALB metrics of one side, as CloudWatch would have them (undefined: no datapoint). */
+  minute(side: Side, minuteMs: number): { requests?: number; errors5xx?: number; p95Ms?: number; p99Ms?: number; healthyHosts: number; unhealthyHosts: number } {
+    const b = this.behaviour(side, minuteMs);
+    const requests = this.served(side, minuteMs, minuteMs + MINUTE);
+    const hosts = { healthyHosts: b.healthyHosts, unhealthyHosts: b.unhealthyHosts };
+    // ALB publishes no request, error or latency datapoint for a minute without requests.
+    if (requests === 0) return hosts;
+    return { ...hosts, requests, errors5xx: this.errors(side, minuteMs, minuteMs + MINUTE), p95Ms: b.p95Ms, p99Ms: b.p99Ms };
+  }
+
+  /** Start times of the minutes whose datapoints CloudWatch has published by now. */
+  publishedMinutes(fromMs: number, toMs: number): number[] {
+    const out: number[] = [];
+    for (let m = Math.floor(fromMs / MINUTE) * MINUTE; m + MINUTE <= toMs; m += MINUTE) {
+      if (m + MINUTE + this.metricLagSeconds * 1000 <= this.nowMs) out.push(m);
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The commands
+
+  async send(command: unknown): Promise<unknown> {
+    if (command instanceof GetDeploymentCommand) {
+      return { deploymentInfo: { deploymentId: SIM.deploymentId, applicationName: SIM.application, deploymentGroupName: SIM.deploymentGroup, status: this.deploymentStatus, creator: 'user' } };
+    }
+    if (command instanceof PutLifecycleEventHookExecutionStatusCommand) {
+      if (this.reports.length > 0) throw awsError('LifecycleEventAlreadyCompletedException', 'the lifecycle event is already complete');
+      const status = command.input.status ?? 'Unknown';
+      this.reports.push(status);
+      this.events.push({ atMs: this.nowMs, kind: 'report', status });
+      return { lifecycleEventHookExecutionId: command.input.lifecycleEventHookExecutionId };
+    }
+    if (command instanceof GetParameterCommand) {
+      if (command.input.Name !== configParameterName(SIM.application, SIM.deploymentGroup)) throw awsError('ParameterNotFound', `${command.input.Name} not found`);
+      return { Parameter: { Name: command.input.Name, Value: JSON.stringify(this.config) } };
+    }
+    if (command instanceof DescribeServicesCommand) {
+      return {
+        services: [{
+          serviceName: this.config.serviceName,
+          taskSets: [
+            { id: 'ecs-svc/replacement', status: 'ACTIVE', loadBalancers: [{ targetGroupArn: SIM.green }] },
+            { id: 'ecs-svc/original', status: 'PRIMARY', loadBalancers: [{ targetGroupArn: SIM.blue }] },
+          ],
+        }],
+      };
+    }
+    if (command instanceof DescribeListenersCommand) {
+      return { Listeners: [{ ListenerArn: SIM.listener, DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: this.tuples.map((t) => ({ ...t })) } }] }] };
+    }
+    if (command instanceof ModifyListenerCommand) {
+      const groups = command.input.DefaultActions?.[0]?.ForwardConfig?.TargetGroups ?? [];
+      this.tuples = groups.map((t) => ({ ...t }));
+      const total = groups.reduce((s, t) => s + (t.Weight ?? 1), 0);
+      const green = groups.filter((t) => t.TargetGroupArn === SIM.green).reduce((s, t) => s + (t.Weight ?? 1), 0);
+      this.setGreen(total === 0 ? 0 : Math.round((100 * green) / total), 'stepper');
+      return {};
+    }
+    if (command instanceof GetMetricDataCommand) {
+      const { MetricDataQueries = [], StartTime, EndTime } = command.input;
+      return { MetricDataResults: MetricDataQueries.map((q) => this.metricData(q, new Date(StartTime!).getTime(), new Date(EndTime!).getTime())) };
+    }
+    if (command instanceof GetItemCommand) {
+      const key = command.input.Key ?? {};
+      const item = this.items.get(`${key.deploymentId?.S}|${key.sk?.S}`);
+      return item ? { Item: item } : {};
+    }
+    if (command instanceof PutItemCommand) {
+      const item = command.input.Item ?? {};
+      this.items.set(`${item.deploymentId?.S}|${item.sk?.S}`, item);
+      if (item.kind?.S === 'decision') this.events.push({ atMs: this.nowMs, kind: 'decision', doc: JSON.parse(item.doc?.S ?? '{}') });
+      return {};
+    }
+    const name = (command as { constructor?: { name?: string } })?.constructor?.name ?? typeof command;
+    throw new Error(`the rehearsal's simulated AWS does not implement ${name}`);
+  }
+
+  private metricData(q: MetricDataQuery, startMs: number, endMs: number): MetricDataResult {
+    const metric = q.MetricStat?.Metric;
+    const tg = metric?.Dimensions?.find((d) => d.Name === 'TargetGroup')?.Value;
+    const side: Side | undefined = tg === targetGroupDimension(SIM.blue) ? 'blue' : tg === targetGroupDimension(SIM.green) ? 'green' : undefined;
+    const stat = q.MetricStat?.Stat;
+    const Timestamps: Date[] = [];
+    const Values: number[] = [];
+    if (side) {
+      for (const m of this.publishedMinutes(startMs, endMs)) {
+        const s = this.minute(side, m);
+        const value = (() => {
+          switch (metric?.MetricName) {
+            case 'RequestCount': return s.requests;
+            // ALB publishes the 5xx count only for minutes that had one.
+            case 'HTTPCode_Target_5XX_Count': return s.errors5xx ? s.errors5xx : undefined;
+            case 'TargetResponseTime': return stat === 'p95' ? s.p95Ms : stat === 'p99' ? s.p99Ms : undefined;
+            case 'HealthyHostCount': return s.healthyHosts;
+            case 'UnHealthyHostCount': return s.unhealthyHosts;
+            default: return undefined;
+          }
+        })();
+        if (value === undefined) continue;
+        Timestamps.push(new Date(m));
+        // TargetResponseTime is in seconds in CloudWatch.
+        Values.push(metric?.MetricName === 'TargetResponseTime' ? value / 1000 : value);
+      }
+    }
+    return { Id: q.Id, Label: q.Id, StatusCode: 'Complete', Timestamps, Values };
+  }
+}
