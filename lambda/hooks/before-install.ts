@@ -4,7 +4,8 @@
  * deployment of the group is running, or the new task definition cannot work.
  */
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DeploymentStatus, GetDeploymentCommand, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import { DeploymentStatus, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { IN_FLIGHT_STATUSES, listDeploymentIds } from '../shared/deployments';
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { Clients, createClients } from '../shared/clients';
 import type { DeploymentContext } from '../shared/deployment-context';
@@ -15,7 +16,8 @@ import { resolveColors } from '../shared/traffic';
 import { describeTargets, isHealthy, summarizeStates, targetGroupName, targetLabel } from './target-health';
 
 /** Statuses of a deployment that still holds the group (CodeDeploy runs one at a time per group). */
-export const ACTIVE_DEPLOYMENT_STATUSES: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
+/** Statuses of a deployment that still holds its group. */
+export const ACTIVE_DEPLOYMENT_STATUSES: DeploymentStatus[] = IN_FLIGHT_STATUSES;
 
 /** DescribeAlarms accepts at most 100 names per call. */
 const ALARM_NAMES_PER_CALL = 100;
@@ -83,18 +85,8 @@ export async function stableTargetProblems(clients: Clients, ctx: DeploymentCont
 
 /** CodeDeploy runs one deployment per group; one still open means this one would fight it. */
 export async function concurrentDeploymentProblems(clients: Clients, ctx: DeploymentContext): Promise<string[]> {
-  const others: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await clients.codedeploy.send(new ListDeploymentsCommand({
-      applicationName: ctx.applicationName,
-      deploymentGroupName: ctx.deploymentGroupName,
-      includeOnlyStatuses: ACTIVE_DEPLOYMENT_STATUSES,
-      nextToken,
-    }));
-    others.push(...(page.deployments ?? []).filter((id) => id !== ctx.deploymentId));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  const others = (await listDeploymentIds(clients, ctx.applicationName, ctx.deploymentGroupName, { statuses: ACTIVE_DEPLOYMENT_STATUSES }))
+    .filter((id) => id !== ctx.deploymentId);
   if (others.length === 0) return [];
   return [`another deployment of ${ctx.applicationName}/${ctx.deploymentGroupName} is in progress: ${others.join(', ')}`];
 }

@@ -7,10 +7,10 @@ import {
   CreateDeploymentCommand,
   DeploymentStatus,
   GetDeploymentCommand,
-  ListDeploymentsCommand,
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { IN_FLIGHT_STATUSES, listDeploymentIds } from '../shared/deployments';
 import type { Clients } from '../shared/clients';
 import { errorMessage } from '../shared/errors';
 import { logger } from '../shared/logger';
@@ -18,13 +18,7 @@ import { ReleasePropertiesError } from './errors';
 import type { ReleaseProperties } from './types';
 
 /** Statuses of a deployment that still holds the group (one deployment at a time per group). */
-export const IN_FLIGHT_STATUSES: DeploymentStatus[] = [
-  DeploymentStatus.CREATED,
-  DeploymentStatus.QUEUED,
-  DeploymentStatus.IN_PROGRESS,
-  DeploymentStatus.BAKING,
-  DeploymentStatus.READY,
-];
+export { IN_FLIGHT_STATUSES };
 
 /** Written into the deployment's description so a retry or a later request recognises it. */
 export interface ReleaseMarker {
@@ -81,30 +75,13 @@ export async function getDeployment(clients: Clients, deploymentId: string): Pro
   };
 }
 
-async function listDeploymentIds(
-  clients: Clients,
-  props: ReleaseProperties,
-  filter: { statuses?: DeploymentStatus[]; since?: Date },
-): Promise<string[]> {
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await clients.codedeploy.send(new ListDeploymentsCommand({
-      applicationName: props.ApplicationName,
-      deploymentGroupName: props.DeploymentGroupName,
-      includeOnlyStatuses: filter.statuses,
-      createTimeRange: filter.since ? { start: filter.since } : undefined,
-      nextToken,
-    }));
-    ids.push(...(page.deployments ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return ids;
+function listGroupDeployments(clients: Clients, props: ReleaseProperties, filter: { statuses?: DeploymentStatus[]; since?: Date }): Promise<string[]> {
+  return listDeploymentIds(clients, props.ApplicationName, props.DeploymentGroupName, filter);
 }
 
 /** Deployments of the group that are not finished, oldest first. */
 export async function inFlightDeployments(clients: Clients, props: ReleaseProperties): Promise<DeploymentSummary[]> {
-  const ids = await listDeploymentIds(clients, props, { statuses: IN_FLIGHT_STATUSES });
+  const ids = await listGroupDeployments(clients, props, { statuses: IN_FLIGHT_STATUSES });
   const all = await Promise.all(ids.map((id) => getDeployment(clients, id)));
   return all.sort((a, b) => (a.createTime?.getTime() ?? 0) - (b.createTime?.getTime() ?? 0));
 }
@@ -116,7 +93,7 @@ export async function deploymentOfRequest(
   marker: { resource: string; requestId: string },
   since: Date,
 ): Promise<DeploymentSummary | undefined> {
-  const ids = await listDeploymentIds(clients, props, { since });
+  const ids = await listGroupDeployments(clients, props, { since });
   for (const id of ids) {
     const d = await getDeployment(clients, id);
     if (d.marker?.resource === marker.resource && d.marker.requestId === marker.requestId

@@ -24,8 +24,10 @@ export interface Clients {
   readonly sns: SNSClient;
 }
 
-type Ctors = { [K in keyof Clients]: new (config: object) => Clients[K] };
-const ctors: Ctors = {
+/** Client classes by key; each is built on first use with the given config. */
+export type ClientCtors<T> = { [K in keyof T]: new (config: object) => T[K] };
+
+export const CLIENT_CTORS: ClientCtors<Clients> = {
   codedeploy: CodeDeployClient,
   ecs: ECSClient,
   elbv2: ElasticLoadBalancingV2Client,
@@ -37,18 +39,23 @@ const ctors: Ctors = {
   sns: SNSClient,
 };
 
-/** SDK retries (standard mode, 3 attempts) absorb throttling; our code handles what is left. */
-export function createClients(): Clients {
-  const cache: Partial<Clients> = {};
-  const out = {} as Clients;
-  for (const key of Object.keys(ctors) as (keyof Clients)[]) {
+/** A bag of clients created lazily, so a function or command only builds the clients it touches. */
+export function lazyClients<T extends object>(ctors: ClientCtors<T>, config: object): T {
+  const cache: Partial<T> = {};
+  const out = {} as T;
+  for (const key of Object.keys(ctors) as (keyof T)[]) {
     Object.defineProperty(out, key, {
       enumerable: true,
       get: () => {
-        if (!cache[key]) (cache as Record<string, unknown>)[key] = new ctors[key]({ maxAttempts: 3 });
+        if (!cache[key]) cache[key] = new ctors[key](config);
         return cache[key];
       },
     });
   }
   return out;
+}
+
+/** SDK retries (standard mode, 3 attempts) absorb throttling; our code handles what is left. */
+export function createClients(): Clients {
+  return lazyClients(CLIENT_CTORS, { maxAttempts: 3 });
 }

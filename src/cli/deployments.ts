@@ -10,21 +10,15 @@ import {
   DeploymentStatus,
   GetDeploymentCommand,
   GetDeploymentTargetCommand,
-  ListDeploymentsCommand,
   ListDeploymentTargetsCommand,
 } from '@aws-sdk/client-codedeploy';
+import { IN_FLIGHT_STATUSES, listDeploymentIds } from '../../lambda/shared/deployments';
 import type { CliClients } from './aws';
 import { CliError } from './errors';
 import { CanaryTarget, targetName } from './target';
 
 /** A deployment that still holds the group (CodeDeploy runs one at a time per group). */
-export const IN_FLIGHT: readonly string[] = [
-  DeploymentStatus.CREATED,
-  DeploymentStatus.QUEUED,
-  DeploymentStatus.IN_PROGRESS,
-  DeploymentStatus.BAKING,
-  DeploymentStatus.READY,
-];
+export const IN_FLIGHT: readonly string[] = IN_FLIGHT_STATUSES;
 
 export const TERMINAL: readonly string[] = [DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED, DeploymentStatus.STOPPED];
 
@@ -34,20 +28,8 @@ export function isInFlight(d: DeploymentInfo | undefined): boolean {
 
 const WINDOWS_DAYS: readonly (number | undefined)[] = [1, 7, 30, 365, undefined];
 
-async function listIds(clients: CliClients, target: CanaryTarget, start: Date | undefined): Promise<string[]> {
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await clients.codedeploy.send(new ListDeploymentsCommand({
-      applicationName: target.applicationName,
-      deploymentGroupName: target.deploymentGroupName,
-      createTimeRange: start ? { start } : undefined,
-      nextToken,
-    }));
-    ids.push(...(page.deployments ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return ids;
+function listIds(clients: CliClients, target: CanaryTarget, start: Date | undefined): Promise<string[]> {
+  return listDeploymentIds(clients, target.applicationName, target.deploymentGroupName, { since: start });
 }
 
 export async function getDeployment(clients: CliClients, deploymentId: string): Promise<DeploymentInfo> {
