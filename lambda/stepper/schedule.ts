@@ -19,9 +19,16 @@ export function budgetExceeded(hookStartedAtMs: number, nowMs: number, budgetSec
   return nowMs - hookStartedAtMs >= budgetSeconds * 1000;
 }
 
-/** End of a step's bake, counting its extensions (each adds one bake). */
+/**
+ * ALB metrics are per minute and reach CloudWatch about a minute after the minute ends: a verdict
+ * taken right at the end of a bake would never see the bake's last minute. The step's final
+ * verdict is therefore taken this long after the bake (traffic stays at the step's percent).
+ */
+export const METRICS_SETTLE_SECONDS = 60;
+
+/** When a step's final verdict is due: end of its bake, counting extensions (each adds one bake), plus the settle time. */
 export function stepEndsAt(stepStartedAtMs: number, bakeSeconds: number, extensions: number): number {
-  return stepStartedAtMs + bakeSeconds * (1 + extensions) * 1000;
+  return stepStartedAtMs + (bakeSeconds + METRICS_SETTLE_SECONDS) * (1 + extensions) * 1000;
 }
 
 /**

@@ -118,7 +118,7 @@ export interface StepperState {
   readonly percent: number;
   /** When the running step's weights were set; the judged window starts here. */
   readonly stepStartedAt: string;
-  /** How many times the running step has been extended by one bake while inconclusive. */
+  /** How many times the running step has been extended by one bake (and its settle minute) while inconclusive. */
   readonly extensions: number;
   /** Decision records written so far (their sequence numbers). */
   readonly decisions: number;

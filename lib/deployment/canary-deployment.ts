@@ -91,7 +91,8 @@ export interface AnalysisOptions {
    */
   readonly onInconclusive?: InconclusivePolicy;
   /**
-   * How many times an inconclusive step is extended by one bake.
+   * How many times an inconclusive step is extended by one bake (and its settle minute). Counts
+   * towards the hook budget: the in-hook steps may take Σ (bake + 1 min) × (1 + maxExtensions).
    * @default 1
    */
   readonly maxExtensions?: number;

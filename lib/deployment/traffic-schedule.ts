@@ -13,6 +13,13 @@ export interface TrafficStep {
 export const HOOK_LIMIT = Duration.hours(1);
 /** Head room kept under the hook limit for task start, analysis ticks and reporting. */
 export const HOOK_MARGIN = Duration.minutes(10);
+/**
+ * How long after each bake of an in-hook step the stepper takes the step's final verdict, traffic
+ * staying at the step's percent: ALB metrics are per minute and reach CloudWatch about a minute
+ * after the minute ends, so a verdict right at the end of the bake would not see its last minute.
+ * The stepper's METRICS_SETTLE_SECONDS (lambda/stepper/schedule.ts); a test keeps them equal.
+ */
+export const METRICS_SETTLE = Duration.minutes(1);
 
 /**
  * How production traffic moves from the stable version to the new one.
@@ -65,20 +72,29 @@ export abstract class TrafficSchedule {
 
   /**
    * Problems with this schedule, each a sentence saying what to change. `maxExtensions` is how
-   * often the stepper may extend an inconclusive step by one bake: it counts towards the hook budget.
+   * often the stepper may extend an inconclusive step by one bake (and its settle minute): it
+   * counts towards the hook budget.
    */
   public abstract validate(maxExtensions: number): string[];
 
-  /** Longest time the in-hook steps can take, extensions included. */
+  /**
+   * Longest time the in-hook steps can take: Σ (bake + METRICS_SETTLE) × (1 + maxExtensions), as
+   * the stepper takes each step's final verdict a settle minute after the bake and each extension
+   * adds one bake and its settle minute.
+   */
   public worstCaseInHookDuration(maxExtensions: number): Duration {
-    const minutes = this.inHookSteps.reduce((sum, s) => sum + s.bake.toMinutes() * (1 + maxExtensions), 0);
+    const settle = METRICS_SETTLE.toMinutes();
+    const minutes = this.inHookSteps.reduce((sum, s) => sum + (s.bake.toMinutes() + settle) * (1 + maxExtensions), 0);
     return Duration.minutes(minutes);
   }
 
-  /** Total bake time from the first shift to 100 % when every step passes at once. */
+  /**
+   * Time from the first shift to 100 % when every step passes at once: every bake, plus the settle
+   * minute of each in-hook step (worstCaseInHookDuration(0) for those).
+   */
   public nominalDuration(): Duration {
-    const all = [...this.inHookSteps, ...(this.finalStep ? [this.finalStep] : [])];
-    return Duration.minutes(all.reduce((sum, s) => sum + s.bake.toMinutes(), 0));
+    const finalBake = this.finalStep ? this.finalStep.bake.toMinutes() : 0;
+    return Duration.minutes(this.worstCaseInHookDuration(0).toMinutes() + finalBake);
   }
 }
 
@@ -143,7 +159,8 @@ class SteppedSchedule extends TrafficSchedule {
       const steps = this.inHookSteps.map(fmt).join(', ');
       errors.push(
         `schedule: the steps run inside the BeforeAllowTraffic hook (${steps}) can take up to ${worst.toMinutes()} min ` +
-        `with ${maxExtensions} extension(s) per step, but a CodeDeploy lifecycle hook must report within ${HOOK_LIMIT.toMinutes()} min ` +
+        `with ${maxExtensions} extension(s) per step (each bake is followed by ${METRICS_SETTLE.toMinutes()} min of settle for its last minute of metrics), ` +
+        `but a CodeDeploy lifecycle hook must report within ${HOOK_LIMIT.toMinutes()} min ` +
         `and we keep ${HOOK_MARGIN.toMinutes()} min of margin (${budget} min budget). Shorten the bakes, lower analysis.maxExtensions, ` +
         `or move the longest bake to the last step (${fmt(this.finalStep!)} is run by CodeDeploy's own config, which has no hour limit). ` +
         'Schedules longer than one hook need the asynchronous release path.',

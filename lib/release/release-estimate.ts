@@ -20,18 +20,18 @@ export interface ReleaseEstimatePart {
 
 /**
  * The worst-case time from CreateDeployment to the deployment's end: install, smoke tests, the
- * in-hook steps with every extension, CodeDeploy's own last shift, the final verdict and the
- * termination wait (the deployment only ends once the old tasks are gone).
+ * in-hook steps with every extension (bakes and settle minutes), CodeDeploy's own last shift, the
+ * final verdict and the termination wait (the deployment only ends once the old tasks are gone).
  */
 export class ReleaseEstimate {
   /** The estimate for a deployment, or undefined when one of its durations is an unresolved token. */
   public static of(deployment: CanaryDeployment): ReleaseEstimate | undefined {
     try {
       const schedule = deployment.schedule;
-      const inHookBakes = schedule.inHookSteps.reduce((sum, s) => sum + minutes(s.bake), 0);
-      // nominalDuration covers every shift; what is left after the in-hook bakes is CodeDeploy's
-      // part (a canary config's last step, or the whole of a linear config).
-      const codeDeployPart = minutes(schedule.nominalDuration()) - inHookBakes;
+      // nominalDuration covers every shift; what is left after the in-hook steps (bakes and settle
+      // minutes, no extension) is CodeDeploy's part (a canary config's last step, or the whole of
+      // a linear config).
+      const codeDeployPart = minutes(schedule.nominalDuration()) - minutes(schedule.worstCaseInHookDuration(0));
       const parts: ReleaseEstimatePart[] = [
         { label: 'install', duration: deployment.installTimeout },
         { label: 'smoke tests', duration: SMOKE_TEST_ALLOWANCE },

@@ -8,6 +8,7 @@ import type { TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2
 import type { CheckResult, Verdict } from '../../lambda/judge/types';
 import { errorMessage } from '../../lambda/shared/errors';
 import { percentOn, readWeights, resolveColors } from '../../lambda/shared/traffic';
+import { METRICS_SETTLE_SECONDS, stepEndsAt } from '../../lambda/stepper/schedule';
 import type { ControlDoc, StepperState } from '../../lambda/stepper/types';
 import { taskDefinitionOf } from './appspec';
 import type { CliClients } from './aws';
@@ -43,6 +44,8 @@ export interface StepView {
   readonly endsAt?: string;
   readonly secondsLeft?: number;
   readonly bakeSeconds?: number;
+  /** In-hook steps: how long after the bake the stepper takes the step's final verdict (endsAt counts it). */
+  readonly settleSeconds?: number;
   readonly extensions?: number;
 }
 
@@ -149,7 +152,8 @@ function stepView(target: CanaryTarget, stage: Stage, state: StepperState | unde
   if (stage === 'stepper' && state && !state.finished) {
     const bakeSeconds = steps[state.stepIndex]?.bakeSeconds;
     const startedAtMs = Date.parse(state.stepStartedAt);
-    const endsAtMs = bakeSeconds !== undefined ? startedAtMs + bakeSeconds * (1 + state.extensions) * 1000 : undefined;
+    // When the stepper takes the step's final verdict: bake and settle minute, per extension.
+    const endsAtMs = bakeSeconds !== undefined ? stepEndsAt(startedAtMs, bakeSeconds, state.extensions) : undefined;
     return {
       phase: 'in-hook step',
       runner: 'stepper',
@@ -160,6 +164,7 @@ function stepView(target: CanaryTarget, stage: Stage, state: StepperState | unde
       endsAt: endsAtMs !== undefined ? new Date(endsAtMs).toISOString() : undefined,
       secondsLeft: endsAtMs !== undefined ? left(now, endsAtMs) : undefined,
       bakeSeconds,
+      settleSeconds: METRICS_SETTLE_SECONDS,
       extensions: state.extensions,
     };
   }
@@ -339,6 +344,15 @@ export async function collectStatus(ctx: CommandContext, target: CanaryTarget, o
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
+/** " of 10 min", or for a stepper step " of 11 min (10 min bake + 1 min settle)" (times 1 + extensions). */
+function stepLength(step: StepView): string {
+  if (step.bakeSeconds === undefined) return '';
+  const times = 1 + (step.extensions ?? 0);
+  if (!step.settleSeconds) return ` of ${duration(step.bakeSeconds * times)}`;
+  const each = `${duration(step.bakeSeconds)} bake + ${duration(step.settleSeconds)} settle`;
+  return ` of ${duration((step.bakeSeconds + step.settleSeconds) * times)} (${times > 1 ? `${times} x (${each})` : each})`;
+}
+
 export function describeStep(step: StepView | undefined, stage: Stage): string {
   if (!step) {
     const words: Record<Stage, string> = {
@@ -357,9 +371,7 @@ export function describeStep(step: StepView | undefined, stage: Stage): string {
     };
     return words[stage];
   }
-  const time = step.secondsLeft !== undefined
-    ? `, ${duration(step.secondsLeft)} left${step.bakeSeconds !== undefined ? ` of ${duration(step.bakeSeconds * (1 + (step.extensions ?? 0)))}` : ''}`
-    : '';
+  const time = step.secondsLeft !== undefined ? `, ${duration(step.secondsLeft)} left${stepLength(step)}` : '';
   if (step.phase === 'termination wait') return `100 % on the new version: termination wait${time} (CodeDeploy keeps the old tasks until then)`;
   const ext = step.extensions ? `, extended ${step.extensions}x while inconclusive` : '';
   const who = step.runner === 'stepper' ? 'stepper in BeforeAllowTraffic' : 'CodeDeploy deployment config';

@@ -8,6 +8,8 @@ import { joinToText, readAssembly } from '../../src/cli/plan/assembly';
 import { plan, timeline } from '../../src/cli/plan/plan';
 import { runCli } from '../../src/cli/program';
 import { DEFAULT_ANALYSIS, DEFAULT_FINAL_STEP, DEFAULT_STEPS, DEFAULT_TERMINATION_WAIT_SECONDS } from '../../src/cli/rehearse/defaults';
+import { stepEndsAt } from '../../lambda/stepper/schedule';
+import { TrafficSchedule } from '../../lib';
 import { FakeCliAws } from './fixtures';
 
 let outdir: string;
@@ -19,7 +21,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
-test('prints the example app\'s timeline: two stepper steps, CodeDeploy\'s step, 100 % at 30 min, the hook budget', () => {
+test('prints the example app\'s timeline: two stepper steps (bake + settle minute), CodeDeploy\'s step, 100 % at 32 min, the hook budget', () => {
   const out = new BufferOutput();
   expect(plan(out, { app: outdir })).toBe(0);
 
@@ -29,13 +31,15 @@ test('prints the example app\'s timeline: two stepper steps, CodeDeploy\'s step,
   const rows = out.lines.slice(3, 8).map((l) => l.trim().split(/\s{2,}/));
   expect(rows).toEqual([
     ['step', 'traffic', 'start', 'end', 'run by'],
-    ['1', '5 %', '0 min', '5 min', 'stepper in BeforeAllowTraffic (verdict every 1 min)'],
-    ['2', '25 %', '5 min', '15 min', 'stepper in BeforeAllowTraffic (verdict every 1 min)'],
-    ['3', '50 %', '15 min', '30 min', 'CodeDeploy TimeBasedCanary 50 % / 15 min, under the rollback alarms'],
-    ['-', '100 %', '30 min', '35 min', 'CodeDeploy; AfterAllowTraffic final verdict, then old tasks kept 5 min (termination wait)'],
+    ['1', '5 %', '0 min', '6 min', 'stepper in BeforeAllowTraffic (5 min bake + 1 min settle, verdict every 1 min)'],
+    ['2', '25 %', '6 min', '17 min', 'stepper in BeforeAllowTraffic (10 min bake + 1 min settle, verdict every 1 min)'],
+    ['3', '50 %', '17 min', '32 min', 'CodeDeploy TimeBasedCanary 50 % / 15 min, under the rollback alarms'],
+    ['-', '100 %', '32 min', '37 min', 'CodeDeploy; AfterAllowTraffic final verdict, then old tasks kept 5 min (termination wait)'],
   ]);
-  expect(out.lines).toContain('  hook budget: 30/60 min worst case with 1 extension per inconclusive step (15 min when every step passes on time)');
-  expect(out.lines).toContain('  100 % at 30 min, done at 35 min (worst case 100 % at 45 min); minutes count from the first shift of production traffic');
+  expect(out.lines[8]).toBe('  settle: each stepper step\'s final verdict waits 1 min after its bake, for the bake\'s last minute of ALB metrics (traffic stays at the step\'s percent)');
+  // 2 x ((5 + 1) + (10 + 1)) min.
+  expect(out.lines).toContain('  hook budget: 34/60 min worst case with 1 extension per inconclusive step (17 min when every step passes on time)');
+  expect(out.lines).toContain('  100 % at 32 min, done at 37 min (worst case 100 % at 49 min); minutes count from the first shift of production traffic');
   expect(out.lines.some((l) => l.includes('warning'))).toBe(false);
 });
 
@@ -52,7 +56,7 @@ test('rehearse --app takes the schedule and thresholds from the synthesized app'
   const aws = new FakeCliAws();
   const code = await runCli(['rehearse', '--scenario', 'errors-at-5', '--app', outdir, '--brief'], aws.deps());
   expect(code).toBe(0);
-  expect(aws.out.lines[1]).toMatch(/^schedule {3}5 % 5 min -> 25 % 10 min \(stepper\) -> 50 % 15 min \(CodeDeploy\) -> 100 %, termination wait 5 min \[.+ from .+\]$/);
+  expect(aws.out.lines[1]).toMatch(/^schedule {3}5 % 5 min \+ 1 min -> 25 % 10 min \+ 1 min \(stepper: [^)]+\) -> 50 % 15 min \(CodeDeploy\) -> 100 %, termination wait 5 min \[.+ from .+\]$/);
   expect(aws.out.text).toContain('rolled back by the stepper at +02:00');
 });
 
@@ -66,8 +70,21 @@ test('a missing cloud assembly says to synthesize', async () => {
 test('a long in-hook schedule is flagged against the stepper\'s 55-minute budget', () => {
   const [service] = readAssembly(outdir);
   const tl = timeline({ ...service, config: { ...service.config, steps: [{ percent: 10, bakeSeconds: 1200 }, { percent: 30, bakeSeconds: 900 }] } });
-  expect(tl.worstHookMinutes).toBe(70);
-  expect(tl.warnings).toEqual(['the in-hook steps may take 70 min: the stepper fails the hook at 55 min (CodeDeploy\'s limit is 60)']);
+  // 2 x ((20 + 1) + (15 + 1)) min.
+  expect(tl.nominalHookMinutes).toBe(37);
+  expect(tl.worstHookMinutes).toBe(74);
+  expect(tl.warnings).toEqual(['the in-hook steps may take 74 min: the stepper fails the hook at 55 min (CodeDeploy\'s limit is 60)']);
+});
+
+test('the timeline agrees with the construct\'s hook budget and the stepper\'s own clock', () => {
+  const [service] = readAssembly(outdir);
+  const schedule = TrafficSchedule.default();
+  const tl = timeline(service);
+  expect(tl.worstHookMinutes).toBe(schedule.worstCaseInHookDuration(1).toMinutes());
+  expect(tl.nominalHookMinutes).toBe(schedule.worstCaseInHookDuration(0).toMinutes());
+  expect(tl.fullAtMinutes).toBe(schedule.nominalDuration().toMinutes());
+  // The second step starts when the stepper advances: stepEndsAt of the first.
+  expect(tl.rows[1].startMinutes * 60_000).toBe(stepEndsAt(0, DEFAULT_STEPS[0].bakeSeconds, 0));
 });
 
 describe('joinToText', () => {

@@ -12,19 +12,23 @@ async function run(scenario: Scenario) {
   return { out, result, text: out.text };
 }
 
-test('good: every in-hook step passes, CodeDeploy takes it to 100 % at 30 min; exit 0', async () => {
+test('good: every in-hook step passes a settle minute after its bake, CodeDeploy takes it to 100 % at 32 min; exit 0', async () => {
   const out = new BufferOutput();
   expect(await rehearse({ out }, { scenario: 'good' })).toBe(0);
 
   const text = out.text;
+  expect(text).toContain('schedule   5 % 5 min + 1 min -> 25 % 10 min + 1 min (stepper: bake + 1 min settle, the final verdict waits for the bake\'s last minute of metrics) -> 50 % 15 min (CodeDeploy) -> 100 %');
   expect(text).toContain('+00:00  production  green 5 % / blue 95 %  (stepper)');
-  expect(text).toContain('+05:00  step 1  5 %  pass -> advance');
-  expect(text).toContain('+05:00  production  green 25 % / blue 75 %  (stepper)');
-  expect(text).toContain('+15:00  step 2 25 %  pass -> complete');
-  expect(text).toContain('+15:00  BeforeAllowTraffic reported Succeeded to CodeDeploy');
-  expect(text).toContain('+15:00  production  green 50 % / blue 50 %  (CodeDeploy AllowTraffic: TimeBasedCanary 50 % for 15 min, watched by the rollback alarms)');
-  expect(text).toContain('+30:00  production  green 100 % / blue 0 %');
-  expect(text).toMatch(/result +released: 100 % at \+30:00, deployment done at \+35:00/);
+  // At the end of the bake the step only waits: its last minute of metrics is not published yet.
+  expect(text).toContain('+05:00  step 1  5 %  pass -> wait');
+  expect(text).toContain('+06:00  step 1  5 %  pass -> advance');
+  expect(text).toContain('+06:00  production  green 25 % / blue 75 %  (stepper)');
+  expect(text).toContain('+16:00  step 2 25 %  pass -> wait');
+  expect(text).toContain('+17:00  step 2 25 %  pass -> complete');
+  expect(text).toContain('+17:00  BeforeAllowTraffic reported Succeeded to CodeDeploy');
+  expect(text).toContain('+17:00  production  green 50 % / blue 50 %  (CodeDeploy AllowTraffic: TimeBasedCanary 50 % for 15 min, watched by the rollback alarms)');
+  expect(text).toContain('+32:00  production  green 100 % / blue 0 %');
+  expect(text).toMatch(/result +released: 100 % at \+32:00, deployment done at \+37:00 \(17 verdicts by the stepper\)/);
   expect(text).toMatch(/expected +a good version is released: yes/);
   expect(text).not.toMatch(/-> fail|rolled back/);
 });
@@ -57,10 +61,12 @@ test('low-traffic: inconclusive, extended once, then rolled back by the default 
 
   expect(result).toMatchObject({ outcome: 'rolled-back', by: 'stepper', asExpected: true });
   expect(result.inconclusiveDecisions).toBe(result.decisions);
-  expect(text).toContain('+05:00  step 1  5 %  inconclusive -> extend');
-  expect(text).toContain('+10:00  step 1  5 %  inconclusive -> fail');
+  // Each pass through the step is its 5 min bake and 1 min settle.
+  expect(text).toContain('+06:00  step 1  5 %  inconclusive -> extend');
+  expect(text).toContain('+12:00  step 1  5 %  inconclusive -> fail');
   expect(text).toContain('min-requests 0 < 100 (inconclusive)');
-  expect(result.reason).toMatch(/^step 1\/2 \(5 % green\) stayed inconclusive after 1 extension: min-requests 0 < 100/);
+  // 2 req/min at 5 %: one request by +10:00, published for the final verdict at +12:00.
+  expect(result.reason).toMatch(/^step 1\/2 \(5 % green\) stayed inconclusive after 1 extension: min-requests 1 < 100/);
   expect(text).not.toMatch(/ pass -> /);
 });
 
@@ -86,9 +92,12 @@ test('with onInconclusive=pass the low-traffic release goes through, and that is
 });
 
 test('a good version on too little traffic for the first step is a false positive, and the exit code says so', async () => {
-  // 200 req/min: 10 a minute at 5 %, 40 judged in the first step's bake: inconclusive twice.
+  // 150 req/min: 7.5 a minute at 5 %; 37 judged at the first final verdict (+06:00), 82 at the
+  // second (+12:00, 11 published minutes): inconclusive twice, under minRequests 100.
   const out = new BufferOutput();
-  expect(await rehearse({ out }, { scenario: 'good', rate: 200, brief: true })).toBe(1);
+  expect(await rehearse({ out }, { scenario: 'good', rate: 150, brief: true })).toBe(1);
+  expect(out.text).toContain('+06:00  step 1  5 %  inconclusive -> extend');
+  expect(out.text).toMatch(/rolled back by the stepper at \+12:00: step 1\/2 \(5 % green\) stayed inconclusive after 1 extension: min-requests 82 < 100/);
   expect(out.text).toMatch(/expected +a good version is released: NO/);
 });
 
@@ -149,6 +158,8 @@ test('--service takes the schedule and thresholds of a deployed service (read fr
   const aws = new FakeCliAws().install();
   aws.parameters = { [configParameterName('api-app', 'api-dg')]: JSON.stringify(config({ steps: [{ percent: 10, bakeSeconds: 120 }], finalStep: { percent: 50, bakeSeconds: 300 } })) };
   expect(await runCli(['rehearse', '--scenario', 'good', '--service', 'api-service', '--brief'], aws.deps())).toBe(0);
-  expect(aws.out.lines[1]).toBe('schedule   10 % 2 min (stepper) -> 50 % 5 min (CodeDeploy) -> 100 %, termination wait 5 min [api-app/api-dg as deployed]');
-  expect(aws.out.text).toMatch(/result +released: 100 % at \+07:00/);
+  expect(aws.out.lines[1]).toBe('schedule   10 % 2 min + 1 min (stepper: bake + 1 min settle, the final verdict waits for the bake\'s last minute of metrics) '
+    + '-> 50 % 5 min (CodeDeploy) -> 100 %, termination wait 5 min [api-app/api-dg as deployed]');
+  // 2 min bake + 1 min settle, then CodeDeploy's 5 min.
+  expect(aws.out.text).toMatch(/result +released: 100 % at \+08:00/);
 });

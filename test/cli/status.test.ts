@@ -46,11 +46,12 @@ describe('status --json', () => {
       'BeforeInstall:Succeeded', 'Install:Succeeded', 'AfterInstall:Succeeded', 'AllowTestTraffic:Succeeded', 'AfterAllowTestTraffic:Succeeded',
       'BeforeAllowTraffic:InProgress', 'AllowTraffic:Pending', 'AfterAllowTraffic:Pending',
     ]);
-    // Step 2 of 3 (two in-hook steps, then CodeDeploy's): 10 min bake started 230 s ago.
+    // Step 2 of 3 (two in-hook steps, then CodeDeploy's): 10 min bake started 230 s ago, final
+    // verdict a settle minute after the bake.
     expect(report.step).toEqual({
       phase: 'in-hook step', runner: 'stepper', index: 2, of: 3, percent: 25,
-      startedAt: new Date(T0 - 230_000).toISOString(), endsAt: new Date(T0 + 370_000).toISOString(),
-      secondsLeft: 370, bakeSeconds: 600, extensions: 0,
+      startedAt: new Date(T0 - 230_000).toISOString(), endsAt: new Date(T0 + 430_000).toISOString(),
+      secondsLeft: 430, bakeSeconds: 600, settleSeconds: 60, extensions: 0,
     });
     expect(report.traffic).toMatchObject({ greenTargetGroupArn: TG_A, blueTargetGroupArn: TG_B, greenPercent: 25, bluePercent: 75, colorsFrom: 'stepper-state' });
     expect(report.lastVerdict).toEqual({
@@ -70,11 +71,20 @@ describe('status --json', () => {
     expect(await runCli(['status'], aws.deps())).toBe(0);
 
     const text = aws.out.text;
-    expect(text).toContain('step 2/3 at 25 % (stepper in BeforeAllowTraffic), 6 min 10 s left of 10 min');
+    expect(text).toContain('step 2/3 at 25 % (stepper in BeforeAllowTraffic), 7 min 10 s left of 11 min (10 min bake + 1 min settle)');
     expect(text).toContain('green api-tg-a 25 % [#####---------------] blue api-tg-b 75 %');
     expect(text).toContain('verdict     pass -> wait at 2025-06-02T09:59:40Z (step 2, 25 %): all checks passed');
     expect(text).toContain('min-requests 900 >= 100 (pass)');
     expect(text).toContain('error-rate 0.10 % <= 1 % (pass)');
+  });
+
+  test('an extended step counts each bake and its settle minute', async () => {
+    aws.state('d-CUR', { extensions: 1 });
+
+    expect(await runCli(['status'], aws.deps())).toBe(0);
+
+    // Started 230 s ago: due at 2 x (600 + 60) s.
+    expect(aws.out.text).toContain('step 2/3 at 25 % (stepper in BeforeAllowTraffic), 18 min 10 s left of 22 min (2 x (10 min bake + 1 min settle)), extended 1x while inconclusive');
   });
 
   test('a finished deployment shows the rollback reason from the outcome record and CodeDeploy', async () => {

@@ -75,7 +75,7 @@ test('on a terminal it redraws the block in place', async () => {
   const frame = out.lines.findIndex((l) => l.startsWith('deployment'));
   expect(out.lines[frame]).toMatch(/^deployment +d-CUR InProgress \(api-service, api-app\/api-dg\)/);
   expect(out.lines).toContainEqual(expect.stringMatching(/^traffic +green api-tg-a 5 % \[#-+\] blue api-tg-b 95 %$/));
-  expect(out.lines).toContainEqual(expect.stringMatching(/^stage +step 1\/3 at 5 % \(stepper in BeforeAllowTraffic\), 5 min left of 5 min$/));
+  expect(out.lines).toContainEqual(expect.stringMatching(/^stage +step 1\/3 at 5 % \(stepper in BeforeAllowTraffic\), 6 min left of 6 min \(5 min bake \+ 1 min settle\)$/));
   // Two redraws: cursor up over the previous frame and clear.
   expect(out.raw).toEqual(['\x1b[4A\x1b[0J', '\x1b[4A\x1b[0J']);
 });

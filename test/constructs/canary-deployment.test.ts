@@ -610,13 +610,15 @@ describe('CanaryDeployment validation', () => {
       ]),
     }));
     expect(e.prop).toBe('schedule');
-    expect(e.message).toMatch(/^schedule: the steps run inside the BeforeAllowTraffic hook .* can take up to 120 min/);
+    // 2 x ((30 + 1) + (30 + 1)) min: bakes and settle minutes, one extension each.
+    expect(e.message).toMatch(/^schedule: the steps run inside the BeforeAllowTraffic hook .* can take up to 124 min/);
     expect(e.message).toContain('asynchronous release path');
   });
 
   test('the hook budget counts analysis.maxExtensions', () => {
     const e = failure(() => ({ analysis: { maxExtensions: 3 } }));
-    expect(e.message).toContain('can take up to 60 min with 3 extension(s) per step');
+    // 4 x ((5 + 1) + (10 + 1)) min.
+    expect(e.message).toContain('can take up to 68 min with 3 extension(s) per step');
   });
 
   test('fails when analysis.minRequests is 0', () => {

@@ -2,7 +2,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as fc from 'fast-check';
-import { HOOK_LIMIT, HOOK_MARGIN, TrafficSchedule, TrafficStep } from '../../lib';
+import { METRICS_SETTLE_SECONDS } from '../../lambda/stepper/schedule';
+import { HOOK_LIMIT, HOOK_MARGIN, METRICS_SETTLE, TrafficSchedule, TrafficStep } from '../../lib';
 
 const min = (n: number) => Duration.minutes(n);
 const steps = (...s: Array<[number, Duration]>): TrafficStep[] => s.map(([percent, bake]) => ({ percent, bake }));
@@ -54,11 +55,17 @@ describe('TrafficSchedule.default() (release policy)', () => {
     expect(schedule.validate(1)).toEqual([]);
   });
 
-  test('worst-case in-hook time counts every extension; nominal time is the sum of bakes', () => {
-    expect(schedule.worstCaseInHookDuration(0).toMinutes()).toBe(15);
-    expect(schedule.worstCaseInHookDuration(1).toMinutes()).toBe(30);
-    expect(schedule.worstCaseInHookDuration(2).toMinutes()).toBe(45);
-    expect(schedule.nominalDuration().toMinutes()).toBe(30);
+  test('worst-case in-hook time counts each bake and its settle minute, per extension; nominal time adds the last bake', () => {
+    // (5 + 1) + (10 + 1) = 17 min per pass through the in-hook steps.
+    expect(schedule.worstCaseInHookDuration(0).toMinutes()).toBe(17);
+    expect(schedule.worstCaseInHookDuration(1).toMinutes()).toBe(34);
+    expect(schedule.worstCaseInHookDuration(2).toMinutes()).toBe(51);
+    // 17 min in the hook, then CodeDeploy's 15 min at 50 %: 100 % at 32 min.
+    expect(schedule.nominalDuration().toMinutes()).toBe(32);
+  });
+
+  test('with 2 extensions per step the in-hook steps (51 min) no longer fit the 50 min budget', () => {
+    expect(schedule.validate(2)).toEqual([expect.stringContaining('can take up to 51 min with 2 extension(s) per step')]);
   });
 
   test('DEFAULT_STEPS is the release policy table', () => {
@@ -87,6 +94,8 @@ describe('TrafficSchedule.steps()', () => {
     expect(s.validate(1)).toEqual([]);
     expect(plain(s.inHookSteps)).toEqual([{ percent: 10, bakeSeconds: 60 }]);
     expect(s.describe()).toBe('10% 1 minute → 50% 1 minute → 100%');
+    expect(s.worstCaseInHookDuration(1).toMinutes()).toBe(4);
+    expect(s.nominalDuration().toMinutes()).toBe(3);
   });
 });
 
@@ -212,20 +221,29 @@ describe('TrafficSchedule.steps() validation', () => {
     const slow = steps([5, min(30)], [10, min(30)], [25, min(30)], [50, min(30)]);
     const msg = only(slow, 0);
     expect(msg).toContain('(5% 30 minutes, 10% 30 minutes, 25% 30 minutes)');
-    expect(msg).toContain('can take up to 90 min');
+    // 3 x (30 min bake + 1 min settle).
+    expect(msg).toContain('can take up to 93 min');
+    expect(msg).toContain('(each bake is followed by 1 min of settle for its last minute of metrics)');
     expect(msg).toContain('must report within 60 min');
     expect(msg).toContain('50 min budget');
     expect(msg).toContain('asynchronous release path');
-    // Each extension adds one bake per in-hook step.
-    expect(only(slow, 1)).toContain('can take up to 180 min with 1 extension(s) per step');
+    // Each extension adds one bake and its settle minute per in-hook step.
+    expect(only(slow, 1)).toContain('can take up to 186 min with 1 extension(s) per step');
   });
 
-  test('the budget is exactly the hook limit minus the margin: 50 min passes, 51 min fails', () => {
+  test('the budget is exactly the hook limit minus the margin, settle minutes included: 50 min passes, 51 min fails', () => {
     expect(HOOK_LIMIT.toMinutes() - HOOK_MARGIN.toMinutes()).toBe(50);
-    expect(TrafficSchedule.steps(steps([5, min(25)], [10, min(25)], [50, min(60)])).validate(0)).toEqual([]);
-    expect(only(steps([5, min(25)], [10, min(26)], [50, min(60)]), 0)).toContain('can take up to 51 min');
-    // The same steps with one extension each: 100 min.
-    expect(only(steps([5, min(25)], [10, min(25)], [50, min(60)]), 1)).toContain('can take up to 100 min');
+    // (24 + 1) + (24 + 1) = 50 min.
+    expect(TrafficSchedule.steps(steps([5, min(24)], [10, min(24)], [50, min(60)])).validate(0)).toEqual([]);
+    expect(only(steps([5, min(24)], [10, min(25)], [50, min(60)]), 0)).toContain('can take up to 51 min');
+    // 25 + 25 min of bakes alone fit; their settle minutes do not.
+    expect(only(steps([5, min(25)], [10, min(25)], [50, min(60)]), 0)).toContain('can take up to 52 min');
+    // The fitting steps with one extension each: 100 min.
+    expect(only(steps([5, min(24)], [10, min(24)], [50, min(60)]), 1)).toContain('can take up to 100 min');
+  });
+
+  test('the settle minute is the stepper\'s', () => {
+    expect(METRICS_SETTLE.toSeconds()).toBe(METRICS_SETTLE_SECONDS);
   });
 
   test('a long last step is fine: CodeDeploy runs it, not the hook', () => {
@@ -277,7 +295,7 @@ describe('TrafficSchedule properties', () => {
   test('a well-formed schedule is rejected exactly when its worst case exceeds 50 min', () => {
     fc.assert(fc.property(plausibleSteps, maxExtensions, (s, ext) => {
       const schedule = TrafficSchedule.steps(s);
-      const worst = s.slice(0, -1).reduce((sum, x) => sum + x.bake.toMinutes(), 0) * (1 + ext);
+      const worst = s.slice(0, -1).reduce((sum, x) => sum + x.bake.toMinutes() + 1, 0) * (1 + ext);
       const errors = schedule.validate(ext);
       if (worst <= 50) {
         expect(errors).toEqual([]);

@@ -18,7 +18,7 @@ import { sdkActionsOfBundle } from '../iam/sdk-calls';
 
 type Props = Partial<CanaryFargateServiceProps>;
 
-/** A schedule whose worst-case release fits a stack update (24 min), with alarms short enough for it. */
+/** A schedule whose worst-case release fits a stack update (26 min), with alarms short enough for it. */
 const SHORT: Props = {
   schedule: TrafficSchedule.steps([{ percent: 10, bake: Duration.minutes(2) }, { percent: 50, bake: Duration.minutes(2) }]),
   alarms: { evaluationMinutes: 1, breachMinutes: 1 },
@@ -290,8 +290,8 @@ describe('choosing the mode at synth time', () => {
     const warnings = releaseWarnings(stack);
     expect(warnings).toHaveLength(1);
     expect(warnings[0].path).toBe('/Shop/Api/Release');
-    expect(warnings[0].text).toContain('release: the release can take 67 min (install 10 min + smoke tests 5 min + '
-      + 'in-hook steps with extensions 30 min + last shift (CodeDeploy) 15 min + final verdict 2 min + termination wait 5 min)');
+    expect(warnings[0].text).toContain('release: the release can take 71 min (install 10 min + smoke tests 5 min + '
+      + 'in-hook steps with extensions 34 min + last shift (CodeDeploy) 15 min + final verdict 2 min + termination wait 5 min)');
     expect(warnings[0].text).toContain('55 min budget');
     expect(warnings[0].text).toContain('npx canary watch');
     expect(warnings[0].text).toContain('set release.mode to ReleaseMode.async()');
@@ -302,7 +302,8 @@ describe('choosing the mode at synth time', () => {
   test('auto: a short schedule waits, without a warning', () => {
     const { stack, svc, template } = build(SHORT);
     expect(releaseResource(template).Properties.Mode).toBe('wait');
-    expect(svc.release!.estimate!.total.toMinutes()).toBe(24);
+    // install 10 + smoke tests 5 + in-hook 2 x (2 + 1) + last shift 2 + final verdict 2 + termination wait 1.
+    expect(svc.release!.estimate!.total.toMinutes()).toBe(26);
     expect(releaseWarnings(stack)).toEqual([]);
   });
 
@@ -316,8 +317,8 @@ describe('choosing the mode at synth time', () => {
     expect(err).toBeInstanceOf(CanaryValidationError);
     expect((err as CanaryValidationError).prop).toBe('release.mode');
     expect((err as Error).message).toBe(
-      'release.mode: ReleaseMode.wait() cannot wait for this release: it can take 67 min (install 10 min + smoke tests 5 min + '
-      + 'in-hook steps with extensions 30 min + last shift (CodeDeploy) 15 min + final verdict 2 min + termination wait 5 min), '
+      'release.mode: ReleaseMode.wait() cannot wait for this release: it can take 71 min (install 10 min + smoke tests 5 min + '
+      + 'in-hook steps with extensions 34 min + last shift (CodeDeploy) 15 min + final verdict 2 min + termination wait 5 min), '
       + 'but a CloudFormation custom resource waits at most 60 min and 5 min are kept as margin (55 min budget). '
       + 'Use ReleaseMode.async() (cdk deploy starts the deployment; follow it with npx canary watch), '
       + 'or shorten the schedule, analysis.maxExtensions, installTimeout or terminationWaitTime. (at Shop/Api/Release)',
@@ -335,7 +336,7 @@ describe('choosing the mode at synth time', () => {
     expect(releaseWarnings(stack)).toEqual([]);
   });
 
-  test('without extensions the default schedule fits (52 min) and waits', () => {
+  test('without extensions the default schedule fits (54 min: in-hook steps 5 + 1 and 10 + 1 min) and waits', () => {
     const { template } = build({ analysis: { maxExtensions: 0 } });
     expect(releaseResource(template).Properties.Mode).toBe('wait');
   });

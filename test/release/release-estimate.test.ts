@@ -27,28 +27,33 @@ function deployment(over: {
 const minutesOf = (d: CanaryDeployment) => ReleaseEstimate.of(d)!.total.toMinutes();
 
 describe('ReleaseEstimate', () => {
-  test('the default schedule: install + smoke + in-hook steps twice (one extension) + last step + verdict + termination', () => {
+  test('the default schedule: install + smoke + in-hook steps with settle minutes twice (one extension) + last step + verdict + termination', () => {
     const e = ReleaseEstimate.of(deployment())!;
     expect(e.parts.map((p) => [p.label, p.duration.toMinutes()])).toEqual([
       ['install', 10],
       ['smoke tests', 5],
-      ['in-hook steps with extensions', 30],
+      // 2 x ((5 + 1) + (10 + 1)): each bake and its settle minute, once more per extension.
+      ['in-hook steps with extensions', 34],
       ['last shift (CodeDeploy)', 15],
       ['final verdict', 2],
       ['termination wait', 5],
     ]);
-    expect(e.total.toMinutes()).toBe(67);
+    expect(e.total.toMinutes()).toBe(71);
     expect(e.fitsWait()).toBe(false);
   });
 
   test.each<[string, CanaryDeployment, number]>([
-    ['no extensions', deployment({ maxExtensions: 0 }), 52],
-    ['two extensions', deployment({ maxExtensions: 2 }), 82],
+    ['no extensions', deployment({ maxExtensions: 0 }), 54],
+    ['two extensions', deployment({ maxExtensions: 2 }), 88],
     ['all at once', deployment({ schedule: TrafficSchedule.allAtOnce() }), 22],
     // 10 % every 3 min: nine shifts after the first, 27 min, all done by CodeDeploy.
     ['linear 10 % every 3 min', deployment({ schedule: TrafficSchedule.linear(10, Duration.minutes(3)) }), 49],
     ['one step', deployment({ schedule: TrafficSchedule.steps([{ percent: 20, bake: Duration.minutes(20) }]) }), 42],
-    ['short install and termination', deployment({ installTimeout: Duration.minutes(3), terminationWaitTime: Duration.minutes(0) }), 55],
+    ['short install and termination', deployment({ installTimeout: Duration.minutes(3), terminationWaitTime: Duration.minutes(0) }), 59],
+    // The in-hook steps count their settle minutes, CodeDeploy's last step does not have one.
+    ['two in-hook steps', deployment({ schedule: TrafficSchedule.steps([
+      { percent: 5, bake: Duration.minutes(3) }, { percent: 20, bake: Duration.minutes(4) }, { percent: 50, bake: Duration.minutes(5) },
+    ]) }), 10 + 5 + 2 * (4 + 5) + 5 + 2 + 5],
     ['termination wait in seconds', deployment({ schedule: TrafficSchedule.allAtOnce(), terminationWaitTime: Duration.seconds(90) }), 18.5],
   ])('%s: %d min', (_, d, minutes) => {
     expect(ReleaseEstimate.of(d)!.total.toSeconds()).toBe(minutes * 60);
@@ -56,10 +61,11 @@ describe('ReleaseEstimate', () => {
 
   test('55 minutes fit, 55 and a half do not', () => {
     expect(RELEASE_WAIT_BUDGET.toMinutes()).toBe(55);
-    const fits = deployment({ installTimeout: Duration.minutes(3), terminationWaitTime: Duration.minutes(0) });
+    // 10 + 5 + (5 + 1) + (10 + 1) + 15 + 2 + 6 = 55.
+    const fits = deployment({ maxExtensions: 0, terminationWaitTime: Duration.minutes(6) });
     expect(minutesOf(fits)).toBe(55);
     expect(ReleaseEstimate.of(fits)!.fitsWait()).toBe(true);
-    expect(ReleaseEstimate.of(deployment({ installTimeout: Duration.minutes(3), terminationWaitTime: Duration.seconds(30) }))!.fitsWait()).toBe(false);
+    expect(ReleaseEstimate.of(deployment({ maxExtensions: 0, terminationWaitTime: Duration.seconds(390) }))!.fitsWait()).toBe(false);
   });
 
   test('describes itself with every part', () => {
@@ -101,6 +107,6 @@ describe('ReleaseMode', () => {
 
   test('fails when wait cannot fit', () => {
     expect(() => ReleaseMode.wait().bind(scope(), tooLong)).toThrow(CanaryValidationError);
-    expect(() => ReleaseMode.wait().bind(scope(), tooLong)).toThrow(/^release\.mode: ReleaseMode\.wait\(\) cannot wait for this release: it can take 67 min/);
+    expect(() => ReleaseMode.wait().bind(scope(), tooLong)).toThrow(/^release\.mode: ReleaseMode\.wait\(\) cannot wait for this release: it can take 71 min/);
   });
 });

@@ -2,9 +2,11 @@
  * `canary plan`: offline, from the synthesized app. Per canary service, the timeline of a
  * release: each step's traffic, start and end (minutes from the moment production traffic starts
  * to move), who runs it, how much of the 60-minute hook limit the in-hook steps may use, then
- * 100 % and the termination wait.
+ * 100 % and the termination wait. An in-hook step lasts its bake plus the stepper's settle minute
+ * (its final verdict waits for the bake's last minute of ALB metrics).
  */
 import * as path from 'path';
+import { METRICS_SETTLE_SECONDS, stepEndsAt } from '../../../lambda/stepper/schedule';
 import { HOOK_BUDGET_SECONDS } from '../../../lambda/stepper/types';
 import { CliError } from '../errors';
 import type { Output } from '../output';
@@ -26,7 +28,11 @@ export interface TimelineRow {
 export interface Timeline {
   readonly service: SynthesizedService;
   readonly rows: TimelineRow[];
+  /** Minutes each in-hook step waits after its bake for the final verdict (0 without in-hook steps). */
+  readonly settleMinutes: number;
+  /** The in-hook steps when each passes at its first final verdict: Σ (bake + settle). */
   readonly nominalHookMinutes: number;
+  /** With every extension: Σ (bake + settle) × (1 + maxExtensions). */
   readonly worstHookMinutes: number;
   readonly maxExtensions: number;
   readonly fullAtMinutes: number;
@@ -39,6 +45,11 @@ function minutes(seconds: number): number {
   return Math.round((seconds / 60) * 10) / 10;
 }
 
+/** Sums of minutes to one decimal, without floating-point noise (0.1 + 0.2). */
+function round(m: number): number {
+  return Math.round(m * 10) / 10;
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -48,15 +59,25 @@ export function timeline(service: SynthesizedService): Timeline {
   const warnings: string[] = [];
   const rows: TimelineRow[] = [];
   const every = minutes(analysis.intervalSeconds);
+  const settle = minutes(METRICS_SETTLE_SECONDS);
+  // The stepper's own arithmetic: a step's final verdict is due at stepEndsAt.
+  const stepMinutes = (bakeSeconds: number, extensions: number) => minutes(stepEndsAt(0, bakeSeconds, extensions) / 1000);
   let t = 0;
   steps.forEach((s, i) => {
     const bake = minutes(s.bakeSeconds);
-    rows.push({ step: i + 1, percent: s.percent, startMinutes: t, endMinutes: t + bake, runBy: `stepper in BeforeAllowTraffic (verdict every ${every} min)` });
-    t += bake;
+    const length = stepMinutes(s.bakeSeconds, 0);
+    rows.push({
+      step: i + 1,
+      percent: s.percent,
+      startMinutes: t,
+      endMinutes: round(t + length),
+      runBy: `stepper in BeforeAllowTraffic (${bake} min bake + ${settle} min settle, verdict every ${every} min)`,
+    });
+    t = round(t + length);
   });
   const nominalHookMinutes = t;
   const maxExtensions = Math.max(0, Math.floor(analysis.maxExtensions ?? 0));
-  const worstHookMinutes = nominalHookMinutes * (1 + maxExtensions);
+  const worstHookMinutes = round(steps.reduce((sum, s) => sum + stepMinutes(s.bakeSeconds, maxExtensions), 0));
 
   const routing = service.routing;
   let codeDeployMinutes = 0;
@@ -69,11 +90,11 @@ export function timeline(service: SynthesizedService): Timeline {
   } else if (finalStep) {
     const bake = minutes(finalStep.bakeSeconds);
     const how = routing?.type === 'TimeBasedCanary' ? `CodeDeploy TimeBasedCanary ${routing.percent} % / ${routing.minutes} min` : 'CodeDeploy deployment config';
-    rows.push({ step: rows.length + 1, percent: finalStep.percent, startMinutes: t, endMinutes: t + bake, runBy: `${how}, under the rollback alarms` });
+    rows.push({ step: rows.length + 1, percent: finalStep.percent, startMinutes: t, endMinutes: round(t + bake), runBy: `${how}, under the rollback alarms` });
     if (routing?.type === 'TimeBasedCanary' && (routing.percent !== finalStep.percent || routing.minutes !== bake)) {
       warnings.push(`the deployment group's config (${routing.percent} % / ${routing.minutes} min) differs from the configuration's last step (${finalStep.percent} % / ${bake} min)`);
     }
-    t += bake;
+    t = round(t + bake);
     codeDeployMinutes = bake;
   }
   const fullAtMinutes = t;
@@ -84,7 +105,7 @@ export function timeline(service: SynthesizedService): Timeline {
   rows.push({
     percent: 100,
     startMinutes: t,
-    endMinutes: terminationWaitMinutes !== undefined ? t + terminationWaitMinutes : undefined,
+    endMinutes: terminationWaitMinutes !== undefined ? round(t + terminationWaitMinutes) : undefined,
     runBy: `CodeDeploy; AfterAllowTraffic final verdict, then ${wait}`,
   });
 
@@ -95,11 +116,12 @@ export function timeline(service: SynthesizedService): Timeline {
   return {
     service,
     rows,
+    settleMinutes: steps.length > 0 ? settle : 0,
     nominalHookMinutes,
     worstHookMinutes,
     maxExtensions,
     fullAtMinutes,
-    worstFullAtMinutes: worstHookMinutes + codeDeployMinutes,
+    worstFullAtMinutes: round(worstHookMinutes + codeDeployMinutes),
     terminationWaitMinutes,
     warnings,
   };
@@ -127,6 +149,9 @@ export function renderTimeline(tl: Timeline, out: Output): void {
     ]);
   }
   for (const line of table(rows)) out.line(`  ${line}`);
+  if (tl.settleMinutes > 0) {
+    out.line(`  settle: each stepper step's final verdict waits ${tl.settleMinutes} min after its bake, for the bake's last minute of ALB metrics (traffic stays at the step's percent)`);
+  }
   const ext = `${tl.maxExtensions} extension${tl.maxExtensions === 1 ? '' : 's'}`;
   out.line(`  hook budget: ${tl.worstHookMinutes}/${HOOK_LIMIT_MINUTES} min worst case with ${ext} per inconclusive step (${tl.nominalHookMinutes} min when every step passes on time)`);
   const done = tl.terminationWaitMinutes !== undefined ? `, done at ${tl.fullAtMinutes + tl.terminationWaitMinutes} min` : '';

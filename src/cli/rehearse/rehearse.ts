@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { CheckResult, Verdict } from '../../../lambda/judge/types';
 import { logger } from '../../../lambda/shared/logger';
 import { getRecord } from '../../../lambda/shared/records';
+import { METRICS_SETTLE_SECONDS } from '../../../lambda/stepper/schedule';
 import { runStepper } from '../../../lambda/stepper/stepper';
 import { STATE_SK, StepperInput, StepperOutput, StepperState } from '../../../lambda/stepper/types';
 import type { CanaryRuntimeConfig } from '../../../lib/runtime-config';
@@ -91,9 +92,15 @@ function simConfig(source: RehearsalSource): CanaryRuntimeConfig {
   };
 }
 
+/**
+ * e.g. "5 % 5 min + 1 min -> 25 % 10 min + 1 min (stepper: ...) -> 50 % 15 min (CodeDeploy) -> 100 %":
+ * a stepper step lasts its bake plus the settle minute before its final verdict.
+ */
 export function describeSchedule(c: RehearsalSource['config']): string {
-  const inHook = c.steps.map((s) => `${s.percent} % ${duration(s.bakeSeconds)}`).join(' -> ');
-  const parts = [inHook ? `${inHook} (stepper)` : undefined, c.finalStep ? `${c.finalStep.percent} % ${duration(c.finalStep.bakeSeconds)} (CodeDeploy)` : undefined, '100 %']
+  const settle = duration(METRICS_SETTLE_SECONDS);
+  const inHook = c.steps.map((s) => `${s.percent} % ${duration(s.bakeSeconds)} + ${settle}`).join(' -> ');
+  const stepper = `(stepper: bake + ${settle} settle, the final verdict waits for the bake's last minute of metrics)`;
+  const parts = [inHook ? `${inHook} ${stepper}` : undefined, c.finalStep ? `${c.finalStep.percent} % ${duration(c.finalStep.bakeSeconds)} (CodeDeploy)` : undefined, '100 %']
     .filter(Boolean);
   const wait = c.terminationWaitSeconds !== undefined ? `, termination wait ${duration(c.terminationWaitSeconds)}` : '';
   return `${parts.join(' -> ')}${wait}`;

@@ -112,6 +112,11 @@ export class FakeAws {
   deploymentCreator = 'user';
   primaryTargetGroup = TG_B;
   listener: TargetGroupTuple[] = [{ TargetGroupArn: TG_B, Weight: 100 }, { TargetGroupArn: TG_A, Weight: 0 }];
+  /**
+   * How long after a minute ends its metrics are in CloudWatch; ALB metrics really take about 60 s.
+   * 0 (the default): every complete minute of the asked window is there, even one after `nowMs`.
+   */
+  publishDelaySeconds = 0;
   /** Metrics of each target group for the minute starting at `minuteMs`. */
   metrics: Record<string, (minuteMs: number) => Sample | undefined> = {
     [TG_A]: () => HEALTHY_GREEN,
@@ -272,11 +277,13 @@ export class FakeAws {
     return this;
   }
 
-  /** Complete minutes in [start, end), per query, from the target group's profile. */
+  /** Complete minutes in [start, end) (and published by now, with a publish delay), per query, from the target group's profile. */
   private metricData(queries: MetricDataQuery[], start: Date, end: Date) {
     const first = Math.floor(new Date(start).getTime() / 60_000) * 60_000;
+    const endMs = new Date(end).getTime();
+    const last = this.publishDelaySeconds > 0 ? Math.min(endMs, this.nowMs - this.publishDelaySeconds * 1000) : endMs;
     const minutes: number[] = [];
-    for (let m = first; m + 60_000 <= new Date(end).getTime(); m += 60_000) minutes.push(m);
+    for (let m = first; m + 60_000 <= last; m += 60_000) minutes.push(m);
     return queries.map((q) => {
       const dim = q.MetricStat?.Metric?.Dimensions?.find((d) => d.Name === 'TargetGroup')?.Value ?? '';
       const tg = [TG_A, TG_B].find((arn) => arn.endsWith(`:${dim}`));

@@ -42,10 +42,11 @@ describe.each(ERRORS)('one call failing with %s is retried and the release goes 
   });
 
   test.each(ops.filter((op) => op !== 'DescribeServices'))('%s during the tick that advances to 25 %%', async (op) => {
-    const run = await runStateMachine(fake, { beforeTick: (at) => { if (at === 300) fake.fail(op, err, 1); } });
+    // 5 min bake + 1 min settle: the step's final verdict is at 360 s.
+    const run = await runStateMachine(fake, { beforeTick: (at) => { if (at === 360) fake.fail(op, err, 1); } });
 
     expect(run.errors).toEqual(['TransientError']);
-    expect(fake.timeOf('ModifyListener A=25')).toBe(305);
+    expect(fake.timeOf('ModifyListener A=25')).toBe(365);
     expect(distinctWeights(fake)).toEqual(['ModifyListener A=5 B=95', 'ModifyListener A=25 B=75', 'ModifyListener A=50 B=50']);
     expect(fake.reports).toEqual(['Succeeded']);
   });
@@ -58,13 +59,14 @@ describe.each(ERRORS)('one call failing with %s is retried and the release goes 
     expect(run.errors).toEqual(['TransientError']);
     expect(fake.reports).toEqual(['Succeeded']);
     expect(fake.calls.PutLifecycleEventHookExecutionStatus).toBe(2);
-    expect(fake.recordsOfKind('decision')).toHaveLength(30);
+    expect(fake.recordsOfKind('decision')).toHaveLength(33);
     expect(fake.record<StepperState>('state')).toMatchObject({ finished: 'succeeded', reported: true });
   });
 });
 
 describe.each(ERRORS)('a call failing for good with %s ends in Abort: production on blue, Failed once', (_, err) => {
   test.each(['GetMetricData', 'GetItem', 'PutItem', 'GetDeployment', 'GetParameter'] as FakeOp[])('%s from 25 %% on', async (op) => {
+    // 25 % from 360 s on: the 420 s tick is its first.
     const run = await runStateMachine(fake, { beforeTick: (at) => { if (at === 420) fake.failAlways(op, err); } });
 
     expect(run.status).toBe('FAILED');
@@ -90,7 +92,7 @@ describe.each(ERRORS)('a call failing for good with %s ends in Abort: production
   });
 
   test('ModifyListener when advancing: the restore fails too, Failed is reported anyway', async () => {
-    const run = await runStateMachine(fake, { beforeTick: (at) => { if (at === 300) fake.failAlways('ModifyListener', err); } });
+    const run = await runStateMachine(fake, { beforeTick: (at) => { if (at === 360) fake.failAlways('ModifyListener', err); } });
 
     expect(run.status).toBe('FAILED');
     expect(fake.weightChanges()).toEqual(['ModifyListener A=5 B=95']);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Outcome } from '../../../lambda/judge/types';
-import { budgetExceeded, decideTick, TickFacts, waitSeconds } from '../../../lambda/stepper/schedule';
+import { budgetExceeded, decideTick, METRICS_SETTLE_SECONDS, stepEndsAt, TickFacts, waitSeconds } from '../../../lambda/stepper/schedule';
 import { HOOK_BUDGET_SECONDS } from '../../../lambda/stepper/types';
 import { testConfig } from './fake-aws';
 
@@ -26,13 +26,19 @@ describe('decideTick', () => {
   test.each<[string, Partial<TickFacts> & { outcome?: Outcome }, object]>([
     ['pass during the bake waits an interval', {}, { kind: 'wait', waitSeconds: 60 }],
     ['inconclusive during the bake waits', { outcome: 'inconclusive' }, { kind: 'wait', waitSeconds: 60 }],
-    ['the wait never overshoots the bake', { nowMs: T + 270_000 }, { kind: 'wait', waitSeconds: 30 }],
+    ['the wait never overshoots the bake and its settle minute', { nowMs: T + 330_000 }, { kind: 'wait', waitSeconds: 30 }],
     ['fail during the bake fails at once', { outcome: 'fail' }, { kind: 'fail', reason: 'step 1/3 (5 % green) failed: fail reason' }],
-    ['pass at the end of the bake advances', { nowMs: T + 300_000 }, { kind: 'advance', stepIndex: 1, percent: 25, waitSeconds: 60 }],
-    ['pass at the end of the last step completes', { stepIndex: 2, nowMs: T + 900_000 }, { kind: 'complete' }],
-    ['inconclusive at the end extends', { outcome: 'inconclusive', nowMs: T + 300_000 }, { kind: 'extend', extensions: 1, waitSeconds: 60 }],
-    ['an extended step waits for its longer bake', { extensions: 1, nowMs: T + 400_000 }, { kind: 'wait', waitSeconds: 60 }],
-    ['inconclusive after the last extension fails by default', { outcome: 'inconclusive', extensions: 1, nowMs: T + 600_000 },
+    // The bake's last minute is not in CloudWatch yet: the final verdict is a minute later.
+    ['pass at the end of the bake waits the settle minute', { nowMs: T + 300_000 }, { kind: 'wait', waitSeconds: 60 }],
+    ['pass a second before the settle minute ends still waits', { nowMs: T + 359_000 }, { kind: 'wait', waitSeconds: 1 }],
+    ['fail in the settle minute fails at once', { outcome: 'fail', nowMs: T + 330_000 }, { kind: 'fail' }],
+    ['pass at the end of bake + settle advances', { nowMs: T + 360_000 }, { kind: 'advance', stepIndex: 1, percent: 25, waitSeconds: 60 }],
+    ['pass at the end of the last step (900 s + 60 s) completes', { stepIndex: 2, nowMs: T + 960_000 }, { kind: 'complete' }],
+    ['the last step does not complete at the end of its bake', { stepIndex: 2, nowMs: T + 900_000 }, { kind: 'wait', waitSeconds: 60 }],
+    ['inconclusive at the end of bake + settle extends', { outcome: 'inconclusive', nowMs: T + 360_000 }, { kind: 'extend', extensions: 1, waitSeconds: 60 }],
+    ['inconclusive at the end of the bake only waits', { outcome: 'inconclusive', nowMs: T + 300_000 }, { kind: 'wait', waitSeconds: 60 }],
+    ['an extended step waits for its second bake + settle', { extensions: 1, nowMs: T + 700_000 }, { kind: 'wait', waitSeconds: 20 }],
+    ['inconclusive after the last extension fails by default', { outcome: 'inconclusive', extensions: 1, nowMs: T + 720_000 },
       { kind: 'fail', reason: 'step 1/3 (5 % green) stayed inconclusive after 1 extension: inconclusive reason' }],
     ['a step index outside the schedule fails', { stepIndex: 3 }, { kind: 'fail' }],
   ])('%s', (_, over, expected) => {
@@ -41,7 +47,7 @@ describe('decideTick', () => {
 
   test('onInconclusive=pass advances after the last extension', () => {
     const analysis = { ...config.analysis, onInconclusive: 'pass' as const };
-    expect(decideTick(facts({ analysis, outcome: 'inconclusive', extensions: 1, nowMs: T + 600_000 })))
+    expect(decideTick(facts({ analysis, outcome: 'inconclusive', extensions: 1, nowMs: T + 720_000 })))
       .toMatchObject({ kind: 'advance', stepIndex: 1, percent: 25 });
   });
 
@@ -50,7 +56,7 @@ describe('decideTick', () => {
     expect(decideTick(facts({ hookStartedAtMs }))).toEqual({ kind: 'wait', waitSeconds: 10 });
   });
 
-  test('property: a fail verdict always fails; nothing advances before the bake ends; waits are whole seconds within one interval', () => {
+  test('property: a fail verdict always fails; nothing advances before bake + settle ends; waits are whole seconds within one interval', () => {
     fc.assert(fc.property(
       fc.constantFrom<Outcome>('pass', 'fail', 'inconclusive'),
       fc.integer({ min: 0, max: 2 }),
@@ -61,13 +67,23 @@ describe('decideTick', () => {
         const analysis = { ...config.analysis, maxExtensions };
         const d = decideTick(facts({ outcome, stepIndex, extensions, analysis, nowMs: T + elapsed * 1000 }));
         if (outcome === 'fail') return d.kind === 'fail';
-        const bakeEnd = config.steps[stepIndex].bakeSeconds * (1 + extensions);
-        if (elapsed < bakeEnd && d.kind !== 'wait') return false;
+        const verdictDue = (config.steps[stepIndex].bakeSeconds + METRICS_SETTLE_SECONDS) * (1 + extensions);
+        if (elapsed < verdictDue && d.kind !== 'wait') return false;
+        if (elapsed >= verdictDue && d.kind === 'wait') return false;
         if ('waitSeconds' in d && !(Number.isInteger(d.waitSeconds) && d.waitSeconds >= 1 && d.waitSeconds <= 60)) return false;
         if (d.kind === 'extend' && d.extensions > maxExtensions) return false;
         return true;
       },
     ));
+  });
+});
+
+describe('stepEndsAt', () => {
+  test('the final verdict is due one settle minute after the bake, and each extension adds bake + settle', () => {
+    expect(METRICS_SETTLE_SECONDS).toBe(60);
+    expect(stepEndsAt(T, 300, 0)).toBe(T + 360_000);
+    expect(stepEndsAt(T, 300, 1)).toBe(T + 720_000);
+    expect(stepEndsAt(T, 600, 2)).toBe(T + 1_980_000);
   });
 });
 

@@ -54,11 +54,12 @@ describe('happy path', () => {
     // Target group A is first in the configuration and in DescribeServices, but B serves the
     // PRIMARY task set: B is blue, A gets the canary share.
     expect(fake.weightChanges()).toEqual(['ModifyListener A=5 B=95', 'ModifyListener A=25 B=75', 'ModifyListener A=50 B=50']);
+    // Each step's final verdict is a settle minute after its bake (5, 10, 15 min): 6, 6 + 11, 17 + 16 min.
     expect(fake.timeline.map((t) => [t.at, t.entry])).toEqual([
       [0, 'ModifyListener A=5 B=95'],
-      [300, 'ModifyListener A=25 B=75'],
-      [900, 'ModifyListener A=50 B=50'],
-      [1800, 'report Succeeded'],
+      [360, 'ModifyListener A=25 B=75'],
+      [1020, 'ModifyListener A=50 B=50'],
+      [1980, 'report Succeeded'],
     ]);
     expect(mocks.elbv2).toHaveReceivedCommandWith(ModifyListenerCommand, {
       ListenerArn: LISTENER,
@@ -70,8 +71,8 @@ describe('happy path', () => {
       lifecycleEventHookExecutionId: HOOK_ID,
       status: 'Succeeded',
     });
-    // One tick per analysis interval: 5 + 10 + 15 minutes.
-    expect(run.tickTimes).toEqual(Array.from({ length: 30 }, (_, i) => 60 * (i + 1)));
+    // One tick per analysis interval: (5 + 1) + (10 + 1) + (15 + 1) minutes.
+    expect(run.tickTimes).toEqual(Array.from({ length: 33 }, (_, i) => 60 * (i + 1)));
     expect(run.outputs.at(-1)).toMatchObject({ done: true, finished: 'succeeded', waitSeconds: 0, stepIndex: 2, percent: 50 });
     // The weights stay at 50 %: CodeDeploy's AllowTraffic shift sets its own.
     expect(fake.listener).toEqual([{ TargetGroupArn: TG_B, Weight: 50 }, { TargetGroupArn: TG_A, Weight: 50 }]);
@@ -96,7 +97,7 @@ describe('happy path', () => {
     expect(state.baseline!.to).toBe(new Date(T0).toISOString());
 
     const recs = decisions(fake);
-    expect(recs).toHaveLength(30);
+    expect(recs).toHaveLength(33);
     expect(recs.every((r) => r.outcome === 'pass')).toBe(true);
     const first = recs[0].doc as Extract<StepperDecisionDoc, { phase: 'step' }>;
     expect(first).toMatchObject({ phase: 'step', step: 0, percent: 5, action: 'wait', thresholds: testConfig().analysis });
@@ -105,7 +106,7 @@ describe('happy path', () => {
     expect(first.samples.blue[0].requests).toBe(HEALTHY_BLUE.requests);
     expect(first.verdict.checks.map((c) => c.check)).toContain('error-rate');
     expect(recs.map((r) => (r.doc as { action: string }).action).filter((a) => a !== 'wait')).toEqual(['advance', 'advance', 'complete']);
-    expect(new Set(recs.map((r) => r.sk)).size).toBe(30);
+    expect(new Set(recs.map((r) => r.sk)).size).toBe(33);
   });
 
   test('the colors follow the PRIMARY task set when the groups have swapped', async () => {
@@ -156,13 +157,15 @@ describe('fail path', () => {
   });
 
   test('a regression that starts at 25 % rolls back from 25 %', async () => {
-    fake.metrics[TG_A] = greenFrom(360, { errors5xx: 20 });
+    // 25 % starts at 360 s (5 min bake + 1 min settle); green goes bad a minute later.
+    fake.metrics[TG_A] = greenFrom(420, { errors5xx: 20 });
 
     await runStateMachine(fake);
 
     expect(fake.weightChanges()).toEqual(['ModifyListener A=5 B=95', 'ModifyListener A=25 B=75', STABLE]);
+    expect(fake.timeOf('ModifyListener A=25')).toBe(360);
     expectRestoredThenFailed(fake);
-    expect(fake.timeOf('report Failed')).toBe(420);
+    expect(fake.timeOf('report Failed')).toBe(480);
     expect(fake.record<StepperOutcomeDoc>('outcome')).toMatchObject({ stepIndex: 1, percent: 25 });
   });
 
@@ -190,43 +193,77 @@ describe('inconclusive', () => {
     await runStateMachine(fake);
 
     const actions = decisions(fake).map((d) => [(d.doc as { action: string }).action, d.outcome]);
-    expect(actions.slice(0, 5)).toEqual(Array(4).fill(['wait', 'inconclusive']).concat([['extend', 'inconclusive']]));
+    // Verdicts at 60..300 s wait; the one due at 360 s (bake + settle) extends by another 360 s.
+    expect(actions.slice(0, 6)).toEqual(Array(5).fill(['wait', 'inconclusive']).concat([['extend', 'inconclusive']]));
     expect(actions.at(-1)).toEqual(['fail', 'inconclusive']);
-    expect(fake.timeOf('report Failed')).toBe(600);
+    expect(fake.timeOf('report Failed')).toBe(720);
     expectRestoredThenFailed(fake);
     expect(fake.record<StepperState>('state')!.reason).toMatch(/stayed inconclusive after 1 extension/);
   });
 
   test('onInconclusive=pass advances after the extensions', async () => {
     fake.config = testConfig({ analysis: { ...testConfig().analysis, onInconclusive: 'pass' } });
-    // Thin traffic during the first step only.
-    fake.metrics[TG_A] = (m) => (m < T0 + 600_000 ? { ...HEALTHY_GREEN, ...thin } : HEALTHY_GREEN);
+    // Thin traffic during the first step (and its extension: 2 x (300 + 60) s) only.
+    fake.metrics[TG_A] = (m) => (m < T0 + 720_000 ? { ...HEALTHY_GREEN, ...thin } : HEALTHY_GREEN);
 
     await runStateMachine(fake);
 
     expect(fake.timeline.map((t) => [t.at, t.entry])).toEqual([
       [0, 'ModifyListener A=5 B=95'],
-      [600, 'ModifyListener A=25 B=75'],
-      [1200, 'ModifyListener A=50 B=50'],
-      [2100, 'report Succeeded'],
+      [720, 'ModifyListener A=25 B=75'],
+      [1380, 'ModifyListener A=50 B=50'],
+      [2340, 'report Succeeded'],
     ]);
+    const actions = decisions(fake).map((d) => [(d.doc as { action: string }).action, d.outcome]);
+    expect(actions.filter(([a]) => a !== 'wait')).toEqual([['extend', 'inconclusive'], ['advance', 'inconclusive'], ['advance', 'pass'], ['complete', 'pass']]);
   });
 
-  test('maxExtensions 0 acts on the policy as soon as the bake ends', async () => {
+  test('maxExtensions 0 acts on the policy as soon as the bake and its settle minute end', async () => {
     fake.config = testConfig({ analysis: { ...testConfig().analysis, maxExtensions: 0 } });
     fake.metrics[TG_A] = () => ({ ...HEALTHY_GREEN, ...thin });
 
     await runStateMachine(fake);
 
-    expect(fake.timeOf('report Failed')).toBe(300);
+    expect(fake.timeOf('report Failed')).toBe(360);
     expectRestoredThenFailed(fake);
+  });
+});
+
+describe('the last minute of a bake', () => {
+  const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
+
+  test('is judged: a fault only in the bake\'s last minute, published a minute later, fails the step instead of advancing', async () => {
+    // ALB metrics reach CloudWatch about a minute after their minute ends.
+    fake.publishDelaySeconds = 60;
+    // Step 1 (5 %) bakes 0-300 s; green fails 25 % of requests in [240, 300) s only, in CloudWatch from 360 s.
+    fake.metrics[TG_A] = (m) => (m >= T0 + 240_000 && m < T0 + 300_000 ? { ...HEALTHY_GREEN, errors5xx: 50 } : HEALTHY_GREEN);
+
+    await runStateMachine(fake);
+
+    expect(fake.weightChanges()).toEqual(['ModifyListener A=5 B=95', STABLE]);
+    expectRestoredThenFailed(fake);
+    expect(fake.timeOf('report Failed')).toBe(360);
+    expect(fake.record<StepperOutcomeDoc>('outcome')).toMatchObject({ stepIndex: 0, percent: 5, reason: expect.stringMatching(/^step 1\/3 \(5 % green\) failed: .*error-rate/) });
+
+    const recs = decisions(fake);
+    // At the end of the bake the bad minute is not in CloudWatch yet: that verdict passes. A
+    // final verdict taken then would have advanced to 25 % without ever judging the minute.
+    const atBakeEnd = recs.find((r) => (r.doc as { at: string }).at === iso(300))!;
+    expect(atBakeEnd).toMatchObject({ outcome: 'pass', doc: { action: 'wait' } });
+    expect((atBakeEnd.doc as Extract<StepperDecisionDoc, { phase: 'step' }>).samples.green.map((s) => s.timestamp)).not.toContain(T0 + 240_000);
+    // The final verdict, a settle minute later, sees it and fails the step.
+    const final = recs.at(-1)!.doc as Extract<StepperDecisionDoc, { phase: 'step' }>;
+    expect(recs.at(-1)!.outcome).toBe('fail');
+    expect(final).toMatchObject({ step: 0, percent: 5, action: 'fail', window: { from: iso(0), to: iso(360) }, at: iso(360) });
+    expect(final.samples.green.map((s) => s.timestamp)).toContain(T0 + 240_000);
+    expect(final.verdict.checks.filter((c) => c.outcome === 'fail').map((c) => c.check)).toContain('error-rate');
   });
 });
 
 describe('hook budget', () => {
   test('fails the hook at 55 minutes, ticking exactly at the limit', async () => {
     fake.config = testConfig({ analysis: { ...testConfig().analysis, onInconclusive: 'pass', maxExtensions: 1 } });
-    // Never enough traffic: every step takes two bakes (600 + 1200 + 1800 s > 55 min).
+    // Never enough traffic: every step takes two bakes and settle minutes (720 + 1320 + 1920 s > 55 min).
     fake.metrics[TG_A] = () => ({ ...HEALTHY_GREEN, requests: 1 });
 
     const run = await runStateMachine(fake);
