@@ -163,7 +163,7 @@ class SteppedSchedule extends TrafficSchedule {
         `but a CodeDeploy lifecycle hook must report within ${HOOK_LIMIT.toMinutes()} min ` +
         `and we keep ${HOOK_MARGIN.toMinutes()} min of margin (${budget} min budget). Shorten the bakes, lower analysis.maxExtensions, ` +
         `or move the longest bake to the last step (${fmt(this.finalStep!)} is run by CodeDeploy's own config, which has no hour limit). ` +
-        'Schedules longer than one hook need the asynchronous release path.',
+        'In-hook steps longer than one hook are not supported yet (ReleaseMode.async() only lifts CloudFormation\'s one-hour wait, not the hook\'s).',
       );
     }
     return errors;

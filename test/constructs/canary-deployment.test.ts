@@ -612,7 +612,7 @@ describe('CanaryDeployment validation', () => {
     expect(e.prop).toBe('schedule');
     // 2 x ((30 + 1) + (30 + 1)) min: bakes and settle minutes, one extension each.
     expect(e.message).toMatch(/^schedule: the steps run inside the BeforeAllowTraffic hook .* can take up to 124 min/);
-    expect(e.message).toContain('asynchronous release path');
+    expect(e.message).toContain('longer than one hook are not supported yet');
   });
 
   test('the hook budget counts analysis.maxExtensions', () => {

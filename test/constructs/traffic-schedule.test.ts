@@ -226,7 +226,7 @@ describe('TrafficSchedule.steps() validation', () => {
     expect(msg).toContain('(each bake is followed by 1 min of settle for its last minute of metrics)');
     expect(msg).toContain('must report within 60 min');
     expect(msg).toContain('50 min budget');
-    expect(msg).toContain('asynchronous release path');
+    expect(msg).toContain('longer than one hook are not supported yet');
     // Each extension adds one bake and its settle minute per in-hook step.
     expect(only(slow, 1)).toContain('can take up to 186 min with 1 extension(s) per step');
   });
