@@ -28,3 +28,15 @@ describe('README', () => {
     expect(ci).toMatch(/npm test/);
   });
 });
+
+describe('README rehearse output', () => {
+  test('is what `canary rehearse --scenario errors-at-5` prints today', async () => {
+    const { BufferOutput } = await import('../../src/cli/output');
+    const { rehearse } = await import('../../src/cli/rehearse/rehearse');
+    const out = new BufferOutput();
+    expect(await rehearse({ out }, { scenario: 'errors-at-5' })).toBe(0);
+    const shown = /```sh\nnpx canary rehearse --scenario errors-at-5\n```[\s\S]*?```text\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    expect(shown).toBeDefined();
+    expect(out.text.trimEnd()).toBe(shown);
+  });
+});
