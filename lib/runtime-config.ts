@@ -55,6 +55,22 @@ export interface AnalysisConfig {
   readonly maxExtensions: number;
 }
 
+/** The release policy's judge thresholds (release-policy.md): what CanaryDeployment renders by default. */
+export const RELEASE_POLICY_ANALYSIS: AnalysisConfig = {
+  intervalSeconds: 60,
+  minRequests: 100,
+  maxErrorRatePercent: 1,
+  maxP95Ms: 1000,
+  maxP99Ms: 2000,
+  maxUnhealthyHosts: 0,
+  unhealthyMinutes: 2,
+  errorRateRatio: 2,
+  errorRateFloorPercent: 0.1,
+  latencyRatio: 1.5,
+  onInconclusive: 'fail',
+  maxExtensions: 1,
+};
+
 /** An HTTP smoke test run by the AfterAllowTestTraffic hook against the test path. */
 export interface HttpCheckConfig {
   readonly kind: 'http';

@@ -12,7 +12,7 @@ import { AppSpecHookFunctions, CanaryHooks } from '../hooks/canary-hooks';
 import { CanaryDashboard } from '../observability/canary-dashboard';
 import { SmokeTest } from '../hooks/smoke-test';
 import { invalid } from '../private/validation';
-import { AnalysisConfig, CONFIG_VERSION, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
+import { AnalysisConfig, CONFIG_VERSION, RELEASE_POLICY_ANALYSIS, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
 import { TrafficSchedule } from './traffic-schedule';
 
 /** What to do when a step stays inconclusive (too little traffic) after every extension. */
@@ -422,23 +422,24 @@ function sharedDeploymentConfig(scope: IConstruct, schedule: TrafficSchedule): c
 
 function resolveAnalysis(scope: IConstruct, a: AnalysisOptions): AnalysisConfig {
   const rel = a.relativeToStable === false ? undefined : (a.relativeToStable ?? {});
-  const intervalSeconds = (a.interval ?? Duration.minutes(1)).toSeconds();
+  const d = RELEASE_POLICY_ANALYSIS;
+  const intervalSeconds = a.interval ? a.interval.toSeconds() : d.intervalSeconds;
   if (!Token.isUnresolved(intervalSeconds) && (intervalSeconds < 60 || intervalSeconds % 60 !== 0)) {
     invalid(scope, 'analysis.interval', `must be whole minutes of at least 1 (load balancer metrics are per minute), got ${intervalSeconds} s.`);
   }
   const config: AnalysisConfig = {
     intervalSeconds,
-    minRequests: a.minRequests ?? 100,
-    maxErrorRatePercent: a.maxErrorRatePercent ?? 1,
-    maxP95Ms: (a.maxP95 ?? Duration.seconds(1)).toMilliseconds(),
-    maxP99Ms: (a.maxP99 ?? Duration.seconds(2)).toMilliseconds(),
-    maxUnhealthyHosts: a.maxUnhealthyHosts ?? 0,
-    unhealthyMinutes: a.unhealthyMinutes ?? 2,
-    errorRateRatio: rel ? rel.errorRate ?? 2 : undefined,
-    errorRateFloorPercent: rel?.errorRateFloorPercent ?? 0.1,
-    latencyRatio: rel ? rel.latency ?? 1.5 : undefined,
-    onInconclusive: a.onInconclusive ?? InconclusivePolicy.FAIL,
-    maxExtensions: a.maxExtensions ?? 1,
+    minRequests: a.minRequests ?? d.minRequests,
+    maxErrorRatePercent: a.maxErrorRatePercent ?? d.maxErrorRatePercent,
+    maxP95Ms: a.maxP95 ? a.maxP95.toMilliseconds() : d.maxP95Ms,
+    maxP99Ms: a.maxP99 ? a.maxP99.toMilliseconds() : d.maxP99Ms,
+    maxUnhealthyHosts: a.maxUnhealthyHosts ?? d.maxUnhealthyHosts,
+    unhealthyMinutes: a.unhealthyMinutes ?? d.unhealthyMinutes,
+    errorRateRatio: rel ? rel.errorRate ?? d.errorRateRatio : undefined,
+    errorRateFloorPercent: rel?.errorRateFloorPercent ?? d.errorRateFloorPercent,
+    latencyRatio: rel ? rel.latency ?? d.latencyRatio : undefined,
+    onInconclusive: a.onInconclusive ?? (d.onInconclusive as InconclusivePolicy),
+    maxExtensions: a.maxExtensions ?? d.maxExtensions,
   };
   const check = (prop: string, ok: boolean, msg: string) => {
     if (!ok) invalid(scope, `analysis.${prop}`, msg);

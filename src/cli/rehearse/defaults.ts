@@ -4,7 +4,7 @@
  * Kept equal to CanaryDeployment's defaults by test/cli/plan.test.ts, which synthesizes the
  * example app (default schedule and analysis) and compares.
  */
-import type { AnalysisConfig, StepConfig } from '../../../lib/runtime-config';
+import { AnalysisConfig, RELEASE_POLICY_ANALYSIS, StepConfig } from '../../../lib/runtime-config';
 
 export const DEFAULT_STEPS: StepConfig[] = [
   { percent: 5, bakeSeconds: 300 },
@@ -13,20 +13,7 @@ export const DEFAULT_STEPS: StepConfig[] = [
 
 export const DEFAULT_FINAL_STEP: StepConfig = { percent: 50, bakeSeconds: 900 };
 
-export const DEFAULT_ANALYSIS: AnalysisConfig = {
-  intervalSeconds: 60,
-  minRequests: 100,
-  maxErrorRatePercent: 1,
-  maxP95Ms: 1000,
-  maxP99Ms: 2000,
-  maxUnhealthyHosts: 0,
-  unhealthyMinutes: 2,
-  errorRateRatio: 2,
-  errorRateFloorPercent: 0.1,
-  latencyRatio: 1.5,
-  onInconclusive: 'fail',
-  maxExtensions: 1,
-};
+export const DEFAULT_ANALYSIS: AnalysisConfig = RELEASE_POLICY_ANALYSIS;
 
 export const DEFAULT_TERMINATION_WAIT_SECONDS = 300;
 export const DEFAULT_FINAL_VERDICT_WINDOW_SECONDS = 300;

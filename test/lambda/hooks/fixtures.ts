@@ -1,3 +1,4 @@
+import { RELEASE_POLICY_ANALYSIS } from '../../../lib/runtime-config';
 /**
  * Shared arrangement for the lifecycle hook tests: one runtime config builder, mocked AWS
  * clients (aws-sdk-client-mock patches every instance, including the handlers' module clients),
@@ -57,20 +58,7 @@ export function buildConfig(over: Partial<CanaryRuntimeConfig> = {}): CanaryRunt
     containerPort: PORT,
     steps: [{ percent: 5, bakeSeconds: 300 }, { percent: 25, bakeSeconds: 600 }],
     finalStep: { percent: 50, bakeSeconds: 900 },
-    analysis: {
-      intervalSeconds: 60,
-      minRequests: 100,
-      maxErrorRatePercent: 1,
-      maxP95Ms: 1000,
-      maxP99Ms: 2000,
-      maxUnhealthyHosts: 0,
-      unhealthyMinutes: 2,
-      errorRateRatio: 2,
-      errorRateFloorPercent: 0.1,
-      latencyRatio: 1.5,
-      onInconclusive: 'fail',
-      maxExtensions: 2,
-    },
+    analysis: { ...RELEASE_POLICY_ANALYSIS, maxExtensions: 2 },
     smokeTests: [],
     alarmNames: ['api-rollback'],
     installTimeoutSeconds: 60,

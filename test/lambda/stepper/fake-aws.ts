@@ -1,3 +1,4 @@
+import { RELEASE_POLICY_ANALYSIS } from '../../../lib/runtime-config';
 /**
  * A small in-memory AWS for the stepper, hook and guard tests, on top of aws-sdk-client-mock:
  * a production listener whose weights ModifyListener really changes, a DynamoDB table, ALB
@@ -54,20 +55,7 @@ export function testConfig(over: Partial<CanaryRuntimeConfig> = {}): CanaryRunti
       { percent: 50, bakeSeconds: 900 },
     ],
     finalStep: { percent: 100, bakeSeconds: 0 },
-    analysis: {
-      intervalSeconds: 60,
-      minRequests: 100,
-      maxErrorRatePercent: 1,
-      maxP95Ms: 1000,
-      maxP99Ms: 2000,
-      maxUnhealthyHosts: 0,
-      unhealthyMinutes: 2,
-      errorRateRatio: 2,
-      errorRateFloorPercent: 0.1,
-      latencyRatio: 1.5,
-      onInconclusive: 'fail',
-      maxExtensions: 1,
-    },
+    analysis: { ...RELEASE_POLICY_ANALYSIS },
     smokeTests: [],
     alarmNames: [],
     installTimeoutSeconds: 600,
