@@ -157,6 +157,8 @@ export interface CanaryDeploymentProps {
   readonly smokeTests?: SmokeTest[];
   /**
    * Base URL through which the smoke tests reach the new version (e.g. an internal test listener).
+   * The smoke-test function must be able to reach it, e.g.
+   * `testListener.connections.allowDefaultPortFrom(deployment.hookFunctions.afterAllowTestTraffic)`.
    * @default the new tasks are called directly on their private IPs from inside the VPC
    */
   readonly testBaseUrl?: string;
