@@ -11,6 +11,7 @@ import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { AppSpecHookFunctions, CanaryHooks } from '../hooks/canary-hooks';
 import { CanaryDashboard } from '../observability/canary-dashboard';
 import { SmokeTest } from '../hooks/smoke-test';
+import { findOrCreate } from '../private/bundled-function';
 import { invalid } from '../private/validation';
 import { AnalysisConfig, CONFIG_VERSION, RELEASE_POLICY_ANALYSIS, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
 import { TrafficSchedule } from './traffic-schedule';
@@ -416,10 +417,8 @@ function sharedDeploymentConfig(scope: IConstruct, schedule: TrafficSchedule): c
     ? `Canary${routing.timeBasedCanary.canaryPercentage}Percent${routing.timeBasedCanary.canaryInterval}Minutes`
     : `Linear${routing.timeBasedLinear!.linearPercentage}Percent${routing.timeBasedLinear!.linearInterval}Minutes`;
   const stack = Stack.of(scope);
-  const container = (stack.node.tryFindChild('CdkEcsCanaryDeploymentConfigs') as Construct | undefined)
-    ?? new Construct(stack, 'CdkEcsCanaryDeploymentConfigs');
-  return (container.node.tryFindChild(key) as codedeploy.EcsDeploymentConfig | undefined)
-    ?? new codedeploy.EcsDeploymentConfig(container, key, { trafficRouting: schedule.renderTrafficRouting() });
+  const container = findOrCreate(stack, 'CdkEcsCanaryDeploymentConfigs', () => new Construct(stack, 'CdkEcsCanaryDeploymentConfigs'));
+  return findOrCreate(container, key, () => new codedeploy.EcsDeploymentConfig(container, key, { trafficRouting: schedule.renderTrafficRouting() }));
 }
 
 function resolveAnalysis(scope: IConstruct, a: AnalysisOptions): AnalysisConfig {

@@ -6,7 +6,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -14,7 +13,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
 import { DEFAULT_METRICS_NAMESPACE, ENV } from '../runtime-config';
 import { BundledFunction } from '../private/assets';
-import { bundledFunction } from '../private/bundled-function';
+import { bundledFunction, canaryLogGroup, findOrCreate } from '../private/bundled-function';
 
 /** Everything the shared functions need to be allowed to touch for one canary service. */
 export interface HookTarget {
@@ -61,7 +60,7 @@ export class CanaryHooks extends Construct {
   /** The stack's shared instance, created on first use. */
   public static of(scope: IConstruct): CanaryHooks {
     const stack = Stack.of(scope);
-    return (stack.node.tryFindChild(SINGLETON_ID) as CanaryHooks | undefined) ?? new CanaryHooks(stack, SINGLETON_ID);
+    return findOrCreate(stack, SINGLETON_ID, () => new CanaryHooks(stack, SINGLETON_ID));
   }
 
   /** Decision records and stepper state, kept 90 days (TTL attribute `expiresAt`). */
@@ -310,10 +309,7 @@ export class CanaryHooks extends Construct {
     wait.next(tick);
     tick.next(isDone);
 
-    const logGroup = new logs.LogGroup(this, 'StepperStateMachineLogs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = canaryLogGroup(this, 'StepperStateMachineLogs');
     const machine = new sfn.StateMachine(this, 'StepperStateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(start),
       // The hook fails after 1 hour anyway; ending a little earlier lets CodeDeploy's

@@ -1,4 +1,4 @@
-import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -6,7 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { CanaryHooks } from '../hooks/canary-hooks';
-import { bundledFunction } from '../private/bundled-function';
+import { bundledFunction, canaryLogGroup, findOrCreate, grantLogWrite } from '../private/bundled-function';
 import { ENV } from '../runtime-config';
 import { RELEASE_WAIT_BUDGET } from './release-estimate';
 
@@ -36,7 +36,7 @@ export class CanaryReleaseProvider extends Construct {
   /** The stack's shared instance, created on first use. */
   public static of(scope: IConstruct): CanaryReleaseProvider {
     const stack = Stack.of(scope);
-    return (stack.node.tryFindChild(SINGLETON_ID) as CanaryReleaseProvider | undefined) ?? new CanaryReleaseProvider(stack, SINGLETON_ID);
+    return findOrCreate(stack, SINGLETON_ID, () => new CanaryReleaseProvider(stack, SINGLETON_ID));
   }
 
   /** Decides and starts a release (Create/Update/Delete). */
@@ -59,10 +59,7 @@ export class CanaryReleaseProvider extends Construct {
     // The rollback reason of a failed release comes from the canary's outcome record.
     hooks.table.grant(this.role, 'dynamodb:GetItem');
 
-    const frameworkLogs = new logs.LogGroup(this, 'FrameworkLogs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const frameworkLogs = canaryLogGroup(this, 'FrameworkLogs');
     const frameworkOnEventRole = this.frameworkRole('FrameworkOnEventRole', frameworkLogs);
     const frameworkCompleteRole = this.frameworkRole('FrameworkIsCompleteRole', frameworkLogs);
     this.provider = new cr.Provider(this, 'Provider', {
@@ -116,14 +113,10 @@ export class CanaryReleaseProvider extends Construct {
     });
   }
 
-
   /** A role for the provider framework's functions, logging to our log group only. */
   private frameworkRole(id: string, logGroup: logs.LogGroup): iam.Role {
     const role = new iam.Role(this, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
+    grantLogWrite(role, logGroup);
     return role;
   }
 
