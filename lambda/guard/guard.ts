@@ -9,7 +9,7 @@
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { DeploymentCreator, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { DeploymentCreator } from '@aws-sdk/client-codedeploy';
 import { DEFAULT_METRICS_NAMESPACE } from '../../lib/runtime-config';
 import type { Clients } from '../shared/clients';
 import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-context';
@@ -86,8 +86,8 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
 
   const traffic = outcome === 'Succeeded' ? undefined : await ensureStable(ctx, deps);
 
-  const { deploymentInfo } = await deps.clients.codedeploy.send(new GetDeploymentCommand({ deploymentId }));
-  const creator = deploymentInfo?.creator;
+  const deploymentInfo = ctx.deployment;
+  const creator = deploymentInfo.creator;
   const isRollback = creator !== undefined && ROLLBACK_CREATORS.includes(creator);
   const alreadyCounted = previousGuard?.state === state && previousGuard.metricPublished;
   let metricPublished = alreadyCounted;
@@ -96,7 +96,7 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
     metricPublished = true;
   }
 
-  const reason = outcome === 'Succeeded' ? undefined : failureReason(previousDoc, deploymentInfo?.errorInformation?.message, state);
+  const reason = outcome === 'Succeeded' ? undefined : failureReason(previousDoc, deploymentInfo.errorInformation?.message, state);
   const alreadyNotified = previousGuard?.state === state && previousGuard.notified === true;
   let notified = alreadyNotified;
   if (reason && deps.topicArn && !alreadyNotified && !isRollback) {

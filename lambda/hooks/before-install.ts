@@ -4,7 +4,7 @@
  * deployment of the group is running, or the new task definition cannot work.
  */
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DeploymentStatus, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { DeploymentStatus } from '@aws-sdk/client-codedeploy';
 import { IN_FLIGHT_STATUSES, listDeploymentIds } from '../shared/deployments';
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { Clients, createClients } from '../shared/clients';
@@ -126,9 +126,7 @@ export function parseAppSpec(content: string): AppSpecTarget | undefined {
 
 /** The AppSpec's task definition must be ACTIVE and run ContainerName exposing ContainerPort. */
 export async function taskDefinitionProblems(clients: Clients, ctx: DeploymentContext): Promise<string[]> {
-  // loadDeploymentContext already read the deployment but keeps no revision; one more read is cheap.
-  const { deploymentInfo } = await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: ctx.deploymentId }));
-  const revision = deploymentInfo?.revision;
+  const revision = ctx.deployment.revision;
   const content = revision?.revisionType === 'AppSpecContent' ? revision.appSpecContent?.content : undefined;
   if (!content) {
     logger.info('task definition check skipped: the revision is not inline AppSpec content', { revisionType: revision?.revisionType });

@@ -1,4 +1,4 @@
-import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { DeploymentInfo, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { CONFIG_VERSION, CanaryRuntimeConfig, configParameterName } from '../../lib/runtime-config';
 import type { Clients } from './clients';
@@ -12,6 +12,8 @@ export interface DeploymentContext {
   /** CodeDeploy's status of the deployment (Created, InProgress, Succeeded, Failed, Stopped, ...). */
   readonly status: string;
   readonly config: CanaryRuntimeConfig;
+  /** CodeDeploy's whole answer (revision, creator, error information), so nobody reads it twice. */
+  readonly deployment: DeploymentInfo;
 }
 
 /**
@@ -22,13 +24,13 @@ export async function loadDeploymentContext(clients: Clients, deploymentId: stri
   const { deploymentInfo } = await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId }));
   const applicationName = deploymentInfo?.applicationName;
   const deploymentGroupName = deploymentInfo?.deploymentGroupName;
-  if (!applicationName || !deploymentGroupName) {
+  if (!deploymentInfo || !applicationName || !deploymentGroupName) {
     throw new ConfigurationError(`deployment ${deploymentId} has no application or deployment group`);
   }
   const name = configParameterName(applicationName, deploymentGroupName);
   const param = await clients.ssm.send(new GetParameterCommand({ Name: name }));
   const config = parseConfig(param.Parameter?.Value, name);
-  return { deploymentId, applicationName, deploymentGroupName, status: deploymentInfo?.status ?? 'Unknown', config };
+  return { deploymentId, applicationName, deploymentGroupName, status: deploymentInfo.status ?? 'Unknown', config, deployment: deploymentInfo };
 }
 
 /** Parses and sanity-checks the configuration document; a bad one is a ConfigurationError. */

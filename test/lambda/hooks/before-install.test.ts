@@ -33,8 +33,10 @@ function arrangeHealthy(): void {
   });
 }
 
+/** As loadDeploymentContext does: the context carries the deployment CodeDeploy returns (revision included). */
 async function run(config: CanaryRuntimeConfig = buildConfig()) {
-  return beforeInstall(buildContext(config), clients);
+  const { deploymentInfo } = await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: DEPLOYMENT_ID }));
+  return beforeInstall({ ...buildContext(config), deployment: deploymentInfo! }, clients);
 }
 
 describe('BeforeInstall handler', () => {
@@ -46,8 +48,7 @@ describe('BeforeInstall handler', () => {
       DescribeTargetHealth: (err) => mocks.elbv2.on(DescribeTargetHealthCommand).rejects(err),
       ListDeployments: (err) => mocks.codedeploy.on(ListDeploymentsCommand).rejects(err),
       DescribeTaskDefinition: (err) => mocks.ecs.on(DescribeTaskDefinitionCommand).rejects(err),
-      // The first GetDeployment is loadDeploymentContext's; the second reads the revision.
-      'GetDeployment (revision)': (err) => mocks.codedeploy.on(GetDeploymentCommand).resolvesOnce(deploymentOutput()).rejects(err),
+      // One GetDeployment (loadDeploymentContext's) gives the group and the revision.
       'GetDeployment (context)': (err) => mocks.codedeploy.on(GetDeploymentCommand).rejects(err),
     },
     hang: () => mocks.cloudwatch.on(DescribeAlarmsCommand).callsFake(never),

@@ -68,7 +68,14 @@ export function buildConfig(over: Partial<CanaryRuntimeConfig> = {}): CanaryRunt
 }
 
 export function buildContext(config: CanaryRuntimeConfig = buildConfig()): DeploymentContext {
-  return { deploymentId: DEPLOYMENT_ID, applicationName: APP, deploymentGroupName: GROUP, status: 'InProgress', config };
+  return {
+    deploymentId: DEPLOYMENT_ID,
+    applicationName: APP,
+    deploymentGroupName: GROUP,
+    status: 'InProgress',
+    config,
+    deployment: { deploymentId: DEPLOYMENT_ID, applicationName: APP, deploymentGroupName: GROUP, status: 'InProgress' },
+  };
 }
 
 /** The AppSpec this library renders (always JSON). */
