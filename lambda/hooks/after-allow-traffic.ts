@@ -15,7 +15,7 @@ import { logger } from '../shared/logger';
 import { fetchWindow, WindowSamples } from '../shared/metrics';
 import { decisionKey, getRecord, putRecord } from '../shared/records';
 import type { HookStatus } from '../shared/reporter';
-import { Colors, readWeights } from '../shared/traffic';
+import { Colors, heaviestTargetGroup, readWeights } from '../shared/traffic';
 
 /** Used only when the configuration document lacks finalVerdictWindowSeconds. */
 export const DEFAULT_FINAL_VERDICT_WINDOW_SECONDS = 300;
@@ -118,10 +118,9 @@ function usableColors(config: CanaryRuntimeConfig, colors: Colors | undefined): 
  * CodeDeploy has made the replacement PRIMARY by AfterAllowTraffic is undocumented.
  */
 export async function colorsFromListener(clients: Clients, config: CanaryRuntimeConfig): Promise<Colors> {
-  const weights = (await readWeights(clients, config.productionListenerArn))
-    .filter((t) => t.TargetGroupArn && config.targetGroupArns.includes(t.TargetGroupArn))
-    .sort((a, b) => (b.Weight ?? 1) - (a.Weight ?? 1));
-  const green = weights[0]?.TargetGroupArn;
+  const ours = (await readWeights(clients, config.productionListenerArn))
+    .filter((t) => t.TargetGroupArn && config.targetGroupArns.includes(t.TargetGroupArn));
+  const green = heaviestTargetGroup(ours);
   const blue = config.targetGroupArns.find((arn) => arn !== green);
   if (!green || !blue) {
     throw new ConfigurationError(`production listener ${config.productionListenerArn} forwards to none of ${config.targetGroupArns.join(', ')}`);

@@ -34,7 +34,7 @@ export async function resolveColors(clients: Clients, config: CanaryRuntimeConfi
   // No task set yet (first deployment or a service without task sets): the production listener
   // tells which group takes the traffic.
   const weights = await readWeights(clients, config.productionListenerArn);
-  const serving = [...weights].sort((a, b) => (b.Weight ?? 1) - (a.Weight ?? 1))[0]?.TargetGroupArn;
+  const serving = heaviestTargetGroup(weights);
   if (!serving || !config.targetGroupArns.includes(serving)) {
     throw new ConfigurationError(`cannot tell the stable target group of ${config.serviceName}: no PRIMARY task set and the production listener forwards to none of ${config.targetGroupArns.join(', ')}`);
   }
@@ -64,6 +64,11 @@ function forwardTargets(action: Action): TargetGroupTuple[] {
   const groups = action.ForwardConfig?.TargetGroups;
   if (groups && groups.length > 0) return groups;
   return action.TargetGroupArn ? [{ TargetGroupArn: action.TargetGroupArn, Weight: 1 }] : [];
+}
+
+/** The target group with the most weight (a forward without weights counts as weight 1). */
+export function heaviestTargetGroup(weights: TargetGroupTuple[]): string | undefined {
+  return [...weights].sort((a, b) => (b.Weight ?? 1) - (a.Weight ?? 1))[0]?.TargetGroupArn;
 }
 
 /** Percent of production traffic currently on `targetGroupArn` according to the listener. */
