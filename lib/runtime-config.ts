@@ -53,6 +53,11 @@ export interface AnalysisConfig {
   readonly onInconclusive: 'fail' | 'pass';
   /** How many times a step may be extended by one bake interval while inconclusive. */
   readonly maxExtensions: number;
+  /**
+   * Shadow mode: every verdict is computed and recorded, but a failing verdict never stops the
+   * release (the CodeDeploy rollback alarms still act). Omitted or false: verdicts act.
+   */
+  readonly shadow?: boolean;
 }
 
 /** The release policy's judge thresholds (release-policy.md): what CanaryDeployment renders by default. */

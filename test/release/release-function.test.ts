@@ -488,7 +488,13 @@ describe('parseProperties', () => {
 
 describe('Lambda entries', () => {
   const env = process.env.CANARY_DECISIONS_TABLE;
+  // The entries use the real clock (`new Date()`); pin it to the fixtures' NOW, faking Date only,
+  // so the deployment dated NOW stays inside the lookback window on any day the suite runs.
+  beforeEach(() => {
+    jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask'] });
+  });
   afterEach(() => {
+    jest.useRealTimers();
     process.env.CANARY_DECISIONS_TABLE = env;
   });
 
