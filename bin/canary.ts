@@ -6,6 +6,10 @@
  */
 import { runCli } from '../src/cli/program';
 
+// The SDK prints a nine-line Node.js support notice on Node < 22 at the first client: in a CLI it
+// buries our one-line answer. It is the SDK's own switch; a user who wants the notice sets it to false.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // `canary rehearse ... | head` closes stdout early: that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);

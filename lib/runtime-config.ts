@@ -12,6 +12,9 @@
 /** SSM parameter name prefix for per-deployment-group configuration. */
 export const CONFIG_PARAMETER_PREFIX = '/cdk-ecs-canary';
 
+/** Metadata key on the configuration parameter's resource: the CanaryDeployment's construct path. */
+export const CONSTRUCT_PATH_METADATA = 'cdk-ecs-canary:path';
+
 /** Bumped when the document changes shape; the runtime refuses versions it does not know. */
 export const CONFIG_VERSION = 1;
 

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -13,7 +13,7 @@ import { CanaryDashboard } from '../observability/canary-dashboard';
 import { SmokeTest } from '../hooks/smoke-test';
 import { findOrCreate } from '../private/bundled-function';
 import { invalid } from '../private/validation';
-import { AnalysisConfig, CONFIG_VERSION, RELEASE_POLICY_ANALYSIS, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
+import { AnalysisConfig, CONFIG_VERSION, CONSTRUCT_PATH_METADATA, RELEASE_POLICY_ANALYSIS, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
 import { TrafficSchedule } from './traffic-schedule';
 
 /** What to do when a step stays inconclusive (too little traffic) after every extension. */
@@ -334,6 +334,9 @@ export class CanaryDeployment extends Construct {
       tier: ssm.ParameterTier.INTELLIGENT_TIERING,
       description: 'cdk-ecs-canary runtime configuration read by the lifecycle hooks',
     });
+    // `canary plan` and `rehearse` name services by construct path, also in an assembly
+    // synthesized without the CLI's aws:cdk:path metadata (a plain `node app.js`, tests).
+    (this.configParameter.node.defaultChild as CfnResource).addMetadata(CONSTRUCT_PATH_METADATA, this.node.path);
 
     if (props.dashboard !== false) {
       this.dashboard = new CanaryDashboard(this, 'Dashboard', {

@@ -34,8 +34,18 @@ export function describeError(err: unknown): string {
   if (['UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidSignatureException'].includes(name)) {
     return `AWS rejected the credentials (${name}): check AWS_PROFILE / --profile`;
   }
+  if (isTimeout(err, name, message)) {
+    return 'no answer from AWS in time (the call timed out after its retries): check the network, a proxy, or AWS_ENDPOINT_URL* and try again';
+  }
   if (['AccessDenied', 'AccessDeniedException'].includes(name) || /not authorized to perform/i.test(message)) {
     return `access denied: ${message}`;
   }
   return message ? `${name}: ${message}` : name;
+}
+
+/** The SDK's request/connection timeouts (NodeHttpHandler) and the socket errors behind them. */
+function isTimeout(err: unknown, name: string, message: string): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return name === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'ECONNRESET' && /socket hang up/i.test(message)
+    || /(request|connection|socket) timed? ?out|timeout.*(exceeded|after)/i.test(message);
 }

@@ -83,11 +83,13 @@ export function buildProgram(deps: CliDeps, done: (code: number) => void): Comma
     })
     .showHelpAfterError('(run `canary help <command>` for its options)');
 
-  const run = (fn: () => Promise<number> | number) => async () => {
+  const run = (fn: () => Promise<number> | number, { json = false } = {}) => async () => {
     try {
       done(await fn());
     } catch (err) {
-      deps.out.error(`canary: ${describeError(err)}`);
+      // A script reading --json output gets JSON on stdout even when the command fails.
+      if (json) deps.out.line(JSON.stringify({ error: describeError(err) }));
+      else deps.out.error(`canary: ${describeError(err)}`);
       done(err instanceof CliError ? err.exitCode : 1);
     }
   };
@@ -101,7 +103,7 @@ export function buildProgram(deps: CliDeps, done: (code: number) => void): Comma
 
   awsOptions(program.command('status').description('the current or last deployment: lifecycle, step, traffic, last verdict'))
     .option('--json', 'print one JSON object')
-    .action((o: AwsCommandOptions & { json?: boolean }) => run(() => status(context(o), o))());
+    .action((o: AwsCommandOptions & { json?: boolean }) => run(() => status(context(o), o), { json: o.json })());
 
   awsOptions(program.command('watch').description('follow the deployment until it ends; exit 0 on Succeeded, 1 on Failed or Stopped'))
     .option('--interval <seconds>', `seconds between polls (default ${DEFAULT_WATCH_INTERVAL_SECONDS})`, positive)

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseConfig } from '../../../lambda/shared/deployment-context';
-import { CONFIG_PARAMETER_PREFIX, CanaryRuntimeConfig } from '../../../lib/runtime-config';
+import { CONFIG_PARAMETER_PREFIX, CONSTRUCT_PATH_METADATA, CanaryRuntimeConfig } from '../../../lib/runtime-config';
 import { CliError } from '../errors';
 
 export interface CodeDeployRouting {
@@ -124,10 +124,12 @@ export function servicesInTemplate(stackName: string, template: Template): Synth
     const groupId = refsIn(res.Properties?.Name).find((r) => template.Resources?.[r]?.Type === 'AWS::CodeDeploy::DeploymentGroup');
     const group = groupId ? template.Resources?.[groupId]?.Properties : undefined;
     const bg = group?.BlueGreenDeploymentConfiguration as { TerminateBlueInstancesOnDeploymentSuccess?: { TerminationWaitTimeInMinutes?: number } } | undefined;
+    const ownPath = res.Metadata?.[CONSTRUCT_PATH_METADATA];
     const cdkPath = res.Metadata?.['aws:cdk:path'];
     out.push({
       stackName,
-      path: typeof cdkPath === 'string' ? cdkPath.replace(/\/RuntimeConfig\/Resource$/, '') : source,
+      path: typeof ownPath === 'string' ? ownPath
+        : typeof cdkPath === 'string' ? cdkPath.replace(/\/RuntimeConfig\/Resource$/, '') : source,
       logicalId,
       config,
       routing: routingOf(template, group),
@@ -167,4 +169,23 @@ export function readAssembly(dir: string): SynthesizedService[] {
 export function selectServices(all: SynthesizedService[], filter: string | undefined): SynthesizedService[] {
   if (!filter) return all;
   return all.filter((s) => s.path.includes(filter) || s.logicalId.includes(filter) || s.config.serviceName.includes(filter));
+}
+
+/**
+ * The numbers of a configuration that CloudFormation sets at deploy time (CfnParameter, Fn::GetAtt):
+ * read offline they are placeholder texts. `rehearse` needs every one of them as a number.
+ */
+export function deployTimeNumbers(config: CanaryRuntimeConfig): string[] {
+  const out: string[] = [];
+  const check = (where: string, value: unknown) => {
+    if (value !== undefined && typeof value !== 'number') out.push(`${where} (${String(value)})`);
+  };
+  config.steps.forEach((s, i) => { check(`steps[${i}].percent`, s.percent); check(`steps[${i}].bakeSeconds`, s.bakeSeconds); });
+  if (config.finalStep) { check('finalStep.percent', config.finalStep.percent); check('finalStep.bakeSeconds', config.finalStep.bakeSeconds); }
+  for (const [key, value] of Object.entries(config.analysis)) {
+    if (typeof value !== 'boolean' && key !== 'onInconclusive') check(`analysis.${key}`, value);
+  }
+  check('finalVerdictWindowSeconds', config.finalVerdictWindowSeconds);
+  check('terminationWaitSeconds', config.terminationWaitSeconds);
+  return out;
 }

@@ -41,8 +41,24 @@ export interface Timeline {
   readonly warnings: string[];
 }
 
-function minutes(seconds: number): number {
-  return Math.round((seconds / 60) * 10) / 10;
+/**
+ * A number from the synthesized configuration. A value CloudFormation sets at deploy time (a
+ * CfnParameter, an attribute) is read as a placeholder text: it becomes NaN here, so every sum
+ * that depends on it is NaN too, and `shown` prints it as "set at deploy time".
+ */
+function num(value: unknown): number {
+  return typeof value === 'number' ? value : NaN;
+}
+
+/** `shown(5, ' min')` -> "5 min"; anything not a finite number -> "set at deploy time". */
+export function shown(value: number | undefined, suffix = ''): string {
+  return value !== undefined && Number.isFinite(value) ? `${value}${suffix}` : DEPLOY_TIME;
+}
+
+export const DEPLOY_TIME = 'set at deploy time';
+
+function minutes(seconds: unknown): number {
+  return Math.round((num(seconds) / 60) * 10) / 10;
 }
 
 /** Sums of minutes to one decimal, without floating-point noise (0.1 + 0.2). */
@@ -68,10 +84,10 @@ export function timeline(service: SynthesizedService): Timeline {
     const length = stepMinutes(s.bakeSeconds, 0);
     rows.push({
       step: i + 1,
-      percent: s.percent,
+      percent: num(s.percent),
       startMinutes: t,
       endMinutes: round(t + length),
-      runBy: `stepper in BeforeAllowTraffic (${bake} min bake + ${settle} min settle, verdict every ${every} min)`,
+      runBy: `stepper in BeforeAllowTraffic (${shown(bake, ' min')} bake + ${settle} min settle, verdict every ${shown(every, ' min')})`,
     });
     t = round(t + length);
   });
@@ -81,17 +97,26 @@ export function timeline(service: SynthesizedService): Timeline {
 
   const routing = service.routing;
   let codeDeployMinutes = 0;
-  if (routing?.type === 'TimeBasedLinear' && routing.percent && routing.minutes) {
-    for (let p = routing.percent; p < 100; p += routing.percent) {
-      rows.push({ step: rows.length + 1, percent: p, startMinutes: t, endMinutes: t + routing.minutes, runBy: `CodeDeploy TimeBasedLinear +${routing.percent} % every ${routing.minutes} min, under the rollback alarms` });
-      t += routing.minutes;
-      codeDeployMinutes += routing.minutes;
+  const linearPercent = num(routing?.percent);
+  if (routing?.type === 'TimeBasedLinear' && !Number.isFinite(linearPercent)) {
+    rows.push({ step: rows.length + 1, percent: NaN, startMinutes: t, endMinutes: NaN, runBy: `CodeDeploy TimeBasedLinear +${DEPLOY_TIME} % every ${shown(num(routing.minutes), ' min')}, under the rollback alarms` });
+    t = NaN;
+    codeDeployMinutes = NaN;
+  } else if (routing?.type === 'TimeBasedLinear' && linearPercent > 0 && routing.minutes) {
+    const every = num(routing.minutes);
+    for (let p = linearPercent; p < 100; p += linearPercent) {
+      rows.push({ step: rows.length + 1, percent: p, startMinutes: t, endMinutes: t + every, runBy: `CodeDeploy TimeBasedLinear +${linearPercent} % every ${shown(every, ' min')}, under the rollback alarms` });
+      t += every;
+      codeDeployMinutes += every;
     }
   } else if (finalStep) {
     const bake = minutes(finalStep.bakeSeconds);
-    const how = routing?.type === 'TimeBasedCanary' ? `CodeDeploy TimeBasedCanary ${routing.percent} % / ${routing.minutes} min` : 'CodeDeploy deployment config';
-    rows.push({ step: rows.length + 1, percent: finalStep.percent, startMinutes: t, endMinutes: round(t + bake), runBy: `${how}, under the rollback alarms` });
-    if (routing?.type === 'TimeBasedCanary' && (routing.percent !== finalStep.percent || routing.minutes !== bake)) {
+    const how = routing?.type === 'TimeBasedCanary'
+      ? `CodeDeploy TimeBasedCanary ${shown(num(routing.percent), ' %')} / ${shown(num(routing.minutes), ' min')}`
+      : 'CodeDeploy deployment config';
+    rows.push({ step: rows.length + 1, percent: num(finalStep.percent), startMinutes: t, endMinutes: round(t + bake), runBy: `${how}, under the rollback alarms` });
+    const known = [routing?.percent, routing?.minutes, finalStep.percent, bake].every((v) => Number.isFinite(num(v)));
+    if (routing?.type === 'TimeBasedCanary' && known && (routing.percent !== finalStep.percent || routing.minutes !== bake)) {
       warnings.push(`the deployment group's config (${routing.percent} % / ${routing.minutes} min) differs from the configuration's last step (${finalStep.percent} % / ${bake} min)`);
     }
     t = round(t + bake);
@@ -101,7 +126,7 @@ export function timeline(service: SynthesizedService): Timeline {
   const terminationWaitMinutes = service.config.terminationWaitSeconds !== undefined
     ? minutes(service.config.terminationWaitSeconds)
     : service.terminationWaitMinutes;
-  const wait = terminationWaitMinutes !== undefined ? `old tasks kept ${terminationWaitMinutes} min (termination wait)` : 'old tasks kept for the termination wait';
+  const wait = terminationWaitMinutes !== undefined ? `old tasks kept ${shown(terminationWaitMinutes, ' min')} (termination wait)` : 'old tasks kept for the termination wait';
   rows.push({
     percent: 100,
     startMinutes: t,
@@ -128,7 +153,7 @@ export function timeline(service: SynthesizedService): Timeline {
 }
 
 function pct(p: number): string {
-  return `${String(p).padStart(3)} %`;
+  return Number.isFinite(p) ? `${String(p).padStart(3)} %` : DEPLOY_TIME;
 }
 
 export function renderTimeline(tl: Timeline, out: Output): void {
@@ -137,14 +162,14 @@ export function renderTimeline(tl: Timeline, out: Output): void {
   out.line(`${s.path} (stack ${s.stackName})`);
   out.line(`  service ${c.serviceName} on cluster ${c.clusterName}`);
   const smoke = c.smokeTests.length;
-  out.line(`  before traffic moves: BeforeInstall preflight, AfterInstall (new tasks healthy, up to ${minutes(c.installTimeoutSeconds)} min), AfterAllowTestTraffic (${plural(smoke, 'smoke test')})`);
+  out.line(`  before traffic moves: BeforeInstall preflight, AfterInstall (new tasks healthy, up to ${shown(minutes(c.installTimeoutSeconds), ' min')}), AfterAllowTestTraffic (${plural(smoke, 'smoke test')})`);
   const rows = [['step', 'traffic', 'start', 'end', 'run by']];
   for (const r of tl.rows) {
     rows.push([
       r.step !== undefined ? String(r.step) : '-',
       pct(r.percent),
-      `${r.startMinutes} min`,
-      r.endMinutes !== undefined ? `${r.endMinutes} min` : '-',
+      shown(r.startMinutes, ' min'),
+      r.endMinutes !== undefined ? shown(r.endMinutes, ' min') : '-',
       r.runBy,
     ]);
   }
@@ -153,10 +178,11 @@ export function renderTimeline(tl: Timeline, out: Output): void {
     out.line(`  settle: each stepper step's final verdict waits ${tl.settleMinutes} min after its bake, for the bake's last minute of ALB metrics (traffic stays at the step's percent)`);
   }
   const ext = `${tl.maxExtensions} extension${tl.maxExtensions === 1 ? '' : 's'}`;
-  out.line(`  hook budget: ${tl.worstHookMinutes}/${HOOK_LIMIT_MINUTES} min worst case with ${ext} per inconclusive step (${tl.nominalHookMinutes} min when every step passes on time)`);
-  const done = tl.terminationWaitMinutes !== undefined ? `, done at ${tl.fullAtMinutes + tl.terminationWaitMinutes} min` : '';
-  const worst = tl.worstFullAtMinutes !== tl.fullAtMinutes ? ` (worst case 100 % at ${tl.worstFullAtMinutes} min)` : '';
-  out.line(`  100 % at ${tl.fullAtMinutes} min${done}${worst}; minutes count from the first shift of production traffic`);
+  out.line(`  hook budget: ${shown(tl.worstHookMinutes)}/${HOOK_LIMIT_MINUTES} min worst case with ${ext} per inconclusive step (${shown(tl.nominalHookMinutes, ' min')} when every step passes on time)`);
+  const done = tl.terminationWaitMinutes !== undefined ? `, done at ${shown(tl.fullAtMinutes + tl.terminationWaitMinutes, ' min')}` : '';
+  const bothKnown = Number.isFinite(tl.worstFullAtMinutes) && Number.isFinite(tl.fullAtMinutes);
+  const worst = bothKnown && tl.worstFullAtMinutes !== tl.fullAtMinutes ? ` (worst case 100 % at ${tl.worstFullAtMinutes} min)` : '';
+  out.line(`  100 % at ${shown(tl.fullAtMinutes, ' min')}${done}${worst}; minutes count from the first shift of production traffic`);
   for (const w of tl.warnings) out.line(`  warning: ${w}`);
 }
 

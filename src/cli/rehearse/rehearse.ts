@@ -15,7 +15,7 @@ import type { CanaryRuntimeConfig } from '../../../lib/runtime-config';
 import type { CliClients } from '../aws';
 import { CliError } from '../errors';
 import { clock, duration, Output, table } from '../output';
-import { readAssembly, selectServices } from '../plan/assembly';
+import { deployTimeNumbers, readAssembly, selectServices } from '../plan/assembly';
 import { findTarget, targetName, TargetSelector } from '../target';
 import { alarmInAlarm } from './alarms';
 import {
@@ -347,6 +347,10 @@ export async function rehearsalSource(options: RehearseOptions, deps: RehearseDe
         : `${services.length} canary services in ${dir}: pass --service with one of ${services.map((s) => s.path).join(', ')}`);
     }
     const s = services[0];
+    const unknown = deployTimeNumbers(s.config);
+    if (unknown.length > 0) {
+      throw new CliError(`${s.path}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} set at deploy time, so an offline rehearsal has no number to play; rehearse the deployed service (--stack/--service) or synthesize with literal values`);
+    }
     const wait = s.config.terminationWaitSeconds ?? (s.terminationWaitMinutes !== undefined ? s.terminationWaitMinutes * 60 : undefined);
     return { label: `${s.path} from ${options.app}`, config: { ...s.config, terminationWaitSeconds: wait } };
   }
