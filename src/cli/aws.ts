@@ -7,7 +7,7 @@
  * accepts the connection and never replies (a proxy, a firewall, a wrong AWS_ENDPOINT_URL).
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CLIENT_CTORS, Clients, lazyClients } from '../../lambda/shared/clients';
+import { CLIENT_LOADERS, Clients, lazyClients } from '../../lambda/shared/clients';
 
 export interface CliClients extends Clients {
   readonly cloudformation: CloudFormationClient;
@@ -49,5 +49,5 @@ export function cliClientConfig(options: AwsOptions = {}): Record<string, unknow
 }
 
 export function createCliClients(options: AwsOptions = {}): CliClients {
-  return lazyClients<CliClients>({ ...CLIENT_CTORS, cloudformation: CloudFormationClient }, cliClientConfig(options));
+  return lazyClients<CliClients>({ ...CLIENT_LOADERS, cloudformation: () => CloudFormationClient }, cliClientConfig(options));
 }
