@@ -144,6 +144,11 @@ export class CanaryFargateService extends Construct {
   public readonly cluster: ecs.ICluster;
   public readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   public readonly listener: elbv2.ApplicationListener;
+  /**
+   * The catch-all rule of the production listener that forwards to the service's target groups
+   * (CodeDeploy and the traffic stepper weight it). Add your own rules with a lower priority.
+   */
+  public readonly productionRule: elbv2.ApplicationListenerRule;
   public readonly testListener: elbv2.ApplicationListener;
   /** [blue, green] at creation; they swap roles every deployment. */
   public readonly targetGroups: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup];
@@ -210,15 +215,24 @@ export class CanaryFargateService extends Construct {
     this.targetGroups = [tg('BlueTargetGroup'), tg('GreenTargetGroup')];
     const [blue, green] = this.targetGroups;
 
-    // The listeners' default actions name one target group each and never change on an ordinary
-    // stack update, so CloudFormation does not reset the weights CodeDeploy set (aws-facts.md).
+    // Production is forwarded by a catch-all listener rule, not by the listener's default action:
+    // CloudFormation re-applies a listener's DefaultActions whenever it updates the listener (a
+    // certificate, SSL policy or port change), which would send production back to `blue` after
+    // CodeDeploy swapped the groups (aws-cdk#36649). CloudFormation updates only resources whose
+    // template changed, and this rule's template never changes (docs/notes/synth.md).
     this.listener = this.loadBalancer.addListener('ProductionListener', {
       port: listenerPort,
       protocol: props.certificate ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
       certificates: props.certificate ? [props.certificate] : undefined,
       sslPolicy: props.certificate ? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
-      defaultAction: elbv2.ListenerAction.forward([blue]),
+      defaultAction: noRoute(),
       open: true,
+    });
+    this.productionRule = new elbv2.ApplicationListenerRule(this, 'ProductionRoute', {
+      listener: this.listener,
+      priority: CATCH_ALL_PRIORITY,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
+      action: elbv2.ListenerAction.forward([blue]),
     });
     this.testListener = this.loadBalancer.addListener('TestListener', {
       port: testListenerPort,
@@ -285,6 +299,17 @@ export class CanaryFargateService extends Construct {
       this.release = new CanaryRelease(this, 'Release', { ...props.release, deployment: this.deployment, taskDefinition: this.taskDefinition });
     }
   }
+}
+
+/**
+ * Priority of the production rule: the highest ALB allows, so rules users add are evaluated first.
+ * A path pattern of `/*` matches every request path (ALB listener rules, path conditions).
+ */
+const CATCH_ALL_PRIORITY = 50000;
+
+/** The production listener's default action: never reached while the catch-all rule exists. */
+function noRoute(): elbv2.ListenerAction {
+  return elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'No route' });
 }
 
 function newVpc(scope: Construct): ec2.Vpc {
