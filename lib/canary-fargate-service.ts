@@ -108,6 +108,17 @@ export interface CanaryFargateServiceProps {
    */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
   /**
+   * Fargate platform version of the tasks; every release keeps it (it is rendered into the AppSpec).
+   * @default LATEST
+   */
+  readonly platformVersion?: ecs.FargatePlatformVersion;
+  /**
+   * Capacity provider strategy of the service, e.g. FARGATE_SPOT; every release keeps it (it is
+   * rendered into the AppSpec). A cluster this construct creates gets the Fargate capacity providers.
+   * @default the FARGATE launch type
+   */
+  readonly capacityProviderStrategies?: ecs.CapacityProviderStrategy[];
+  /**
    * How long the load balancer drains a deregistered task.
    * @default Duration.seconds(30)
    */
@@ -178,6 +189,7 @@ export class CanaryFargateService extends Construct {
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc ?? newVpc(this),
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      enableFargateCapacityProviders: props.capacityProviderStrategies ? true : undefined,
     });
     this.vpc = this.cluster.vpc;
 
@@ -263,6 +275,8 @@ export class CanaryFargateService extends Construct {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: props.desiredCount ?? 2,
+      platformVersion: props.platformVersion,
+      capacityProviderStrategies: props.capacityProviderStrategies,
       deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
       assignPublicIp: false,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },

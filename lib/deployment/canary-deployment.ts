@@ -15,6 +15,8 @@ import { findOrCreate } from '../private/bundled-function';
 import { invalid } from '../private/validation';
 import { AnalysisConfig, CONFIG_VERSION, RELEASE_POLICY_ANALYSIS, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
 import { TrafficSchedule } from './traffic-schedule';
+import { AppSpecPlacement, AppSpecPlacementProperties } from './app-spec';
+import { appSpecPlacement } from '../private/app-spec-placement';
 
 /** What to do when a step stays inconclusive (too little traffic) after every extension. */
 export enum InconclusivePolicy {
@@ -118,7 +120,7 @@ export interface RollbackAlarmOptions {
   readonly additionalAlarms?: cloudwatch.IAlarm[];
 }
 
-export interface CanaryDeploymentProps {
+export interface CanaryDeploymentProps extends AppSpecPlacement {
   /** The ECS service; it must use the `CODE_DEPLOY` deployment controller. */
   readonly service: ecs.IBaseService;
   /** Name of the container the load balancer sends traffic to (for the AppSpec). */
@@ -205,7 +207,7 @@ export interface CanaryDeploymentProps {
 /** The AppSpec of one release, as CodeDeploy's CreateDeployment and CodePipeline take it. */
 export interface AppSpec {
   readonly version: '0.0';
-  readonly Resources: Array<{ TargetService: { Type: 'AWS::ECS::Service'; Properties: { TaskDefinition: string; LoadBalancerInfo: { ContainerName: string; ContainerPort: number } } } }>;
+  readonly Resources: Array<{ TargetService: { Type: 'AWS::ECS::Service'; Properties: { TaskDefinition: string; LoadBalancerInfo: { ContainerName: string; ContainerPort: number } } & AppSpecPlacementProperties } }>;
   readonly Hooks: Array<Record<string, string>>;
 }
 
@@ -243,8 +245,12 @@ export class CanaryDeployment extends Construct {
   /** How long the old tasks are kept after 100 % (for release-time estimates). */
   public readonly terminationWaitTime: Duration;
 
+  /** Platform version and capacity providers given for the AppSpec (else read from the service). */
+  private readonly placement: AppSpecPlacement;
+
   constructor(scope: Construct, id: string, props: CanaryDeploymentProps) {
     super(scope, id);
+    this.placement = { platformVersion: props.platformVersion, capacityProviderStrategies: props.capacityProviderStrategies };
     this.schedule = props.schedule ?? TrafficSchedule.default();
     this.service = props.service;
     this.containerName = props.containerName;
@@ -377,6 +383,7 @@ export class CanaryDeployment extends Construct {
           Properties: {
             TaskDefinition: taskDefinitionArn,
             LoadBalancerInfo: { ContainerName: this.containerName, ContainerPort: this.containerPort },
+            ...appSpecPlacement(this.service, this.placement),
           },
         },
       }],
