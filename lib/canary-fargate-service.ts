@@ -182,6 +182,10 @@ export class CanaryFargateService extends Construct {
     const listenerPort = props.listenerPort ?? (props.certificate ? 443 : 80);
     const testListenerPort = props.testListenerPort ?? 9000;
     validatePorts(this, containerPort, listenerPort, testListenerPort);
+    if (listenerPort === 443 && !props.certificate) {
+      invalid(this, 'listenerPort', '443 is the HTTPS port, but no certificate is given, so the listener would serve plain HTTP there. '
+        + 'Pass certificate for HTTPS, or use another port (80 by default).');
+    }
     if (props.vpc && props.cluster) {
       invalid(this, 'vpc', 'give either vpc or cluster, not both: the cluster already has a VPC.');
     }
