@@ -161,7 +161,13 @@ const CLAIMED = new WeakMap<IConstruct, string>();
 
 /** CodeDeploy allows one deployment group per ECS service (CodeDeploy quotas). */
 export function claimService(scope: IConstruct, service: ecs.IBaseService): void {
-  const owner = CLAIMED.get(service);
+  // The same service imported twice is two objects: its cluster and service names identify it too.
+  const names = [service.cluster.clusterName, service.serviceName];
+  const byName = names.some((n) => Token.isUnresolved(n)) ? undefined
+    : `service|${Stack.of(scope).account}/${Stack.of(scope).region}|${names.join('/')}`;
+  const registry = registryOf(scope.node.root as Construct);
+  const owner = CLAIMED.get(service) ?? (byName ? registry.get(byName) : undefined);
+  if (byName) registry.set(byName, registry.get(byName) ?? scope.node.path);
   if (owner !== undefined) {
     invalid(scope, 'service', `already has a CanaryDeployment (${owner}); CodeDeploy allows one deployment group per ECS service. `
       + 'Use one CanaryDeployment per service.');

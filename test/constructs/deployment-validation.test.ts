@@ -340,3 +340,27 @@ describe('CanaryFargateService', () => {
     expect(e.message).toContain('listenerPort: 443 is the HTTPS port, but no certificate is given');
   });
 });
+
+describe('one CanaryDeployment per imported service', () => {
+  test('fails when the same service is imported twice and given two CanaryDeployments', () => {
+    const stack = new Stack(new App(), 'Imported', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0a1b2c3d4e5f60718', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-0a1b2c3d4e5f60718'],
+    });
+    const cluster = ecs.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'prod', vpc });
+    const albArn = 'arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/web/50dc6c495c0c9188';
+    const listener = elbv2.ApplicationListener.fromApplicationListenerAttributes(stack, 'Listener', {
+      listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2',
+      securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0a1b2c3d4e5f60718'),
+    });
+    const tg = (name: string) => elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, name, {
+      targetGroupArn: `arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/${name}/6d0ecf831eec9f09`, loadBalancerArns: albArn,
+    });
+    const canary = (id: string) => new CanaryDeployment(stack, id, {
+      service: ecs.FargateService.fromFargateServiceAttributes(stack, `${id}Service`, { cluster, serviceName: 'web' }),
+      containerName: 'web', containerPort: 8080, listener, blueTargetGroup: tg(`${id}blue`), greenTargetGroup: tg(`${id}green`),
+    });
+    canary('First');
+    expect(failure(() => canary('Second')).message).toContain('service: already has a CanaryDeployment (Imported/First)');
+  });
+});
