@@ -325,7 +325,7 @@ describe('schedule values from tokens (CfnParameter, Lazy)', () => {
   });
 
   test('fails when a linear percent comes from a token', () => {
-    expect(TrafficSchedule.linear(token(), Duration.minutes(1)).validate()).toEqual([
+    expect(TrafficSchedule.linear(token(), Duration.minutes(1)).validate(0)).toEqual([
       expect.stringMatching(/^schedule \(linear\): percent cannot come from a token/),
     ]);
   });
