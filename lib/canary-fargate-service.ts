@@ -108,6 +108,17 @@ export interface CanaryFargateServiceProps {
    */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
   /**
+   * Fargate platform version of the tasks; every release keeps it (it is rendered into the AppSpec).
+   * @default LATEST
+   */
+  readonly platformVersion?: ecs.FargatePlatformVersion;
+  /**
+   * Capacity provider strategy of the service, e.g. FARGATE_SPOT; every release keeps it (it is
+   * rendered into the AppSpec). A cluster this construct creates gets the Fargate capacity providers.
+   * @default the FARGATE launch type
+   */
+  readonly capacityProviderStrategies?: ecs.CapacityProviderStrategy[];
+  /**
    * How long the load balancer drains a deregistered task.
    * @default Duration.seconds(30)
    */
@@ -144,6 +155,11 @@ export class CanaryFargateService extends Construct {
   public readonly cluster: ecs.ICluster;
   public readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   public readonly listener: elbv2.ApplicationListener;
+  /**
+   * The catch-all rule of the production listener that forwards to the service's target groups
+   * (CodeDeploy and the traffic stepper weight it). Add your own rules with a lower priority.
+   */
+  public readonly productionRule: elbv2.ApplicationListenerRule;
   public readonly testListener: elbv2.ApplicationListener;
   /** [blue, green] at creation; they swap roles every deployment. */
   public readonly targetGroups: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup];
@@ -166,6 +182,10 @@ export class CanaryFargateService extends Construct {
     const listenerPort = props.listenerPort ?? (props.certificate ? 443 : 80);
     const testListenerPort = props.testListenerPort ?? 9000;
     validatePorts(this, containerPort, listenerPort, testListenerPort);
+    if (listenerPort === 443 && !props.certificate) {
+      invalid(this, 'listenerPort', '443 is the HTTPS port, but no certificate is given, so the listener would serve plain HTTP there. '
+        + 'Pass certificate for HTTPS, or use another port (80 by default).');
+    }
     if (props.vpc && props.cluster) {
       invalid(this, 'vpc', 'give either vpc or cluster, not both: the cluster already has a VPC.');
     }
@@ -173,6 +193,7 @@ export class CanaryFargateService extends Construct {
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc ?? newVpc(this),
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      enableFargateCapacityProviders: props.capacityProviderStrategies ? true : undefined,
     });
     this.vpc = this.cluster.vpc;
 
@@ -210,8 +231,15 @@ export class CanaryFargateService extends Construct {
     this.targetGroups = [tg('BlueTargetGroup'), tg('GreenTargetGroup')];
     const [blue, green] = this.targetGroups;
 
-    // The listeners' default actions name one target group each and never change on an ordinary
-    // stack update, so CloudFormation does not reset the weights CodeDeploy set (aws-facts.md).
+    // Production is forwarded by a catch-all listener rule, which ALB evaluates before the default
+    // action: CloudFormation re-applies a listener's DefaultActions whenever it updates the listener
+    // (a certificate, SSL policy or port change), which would send production back to `blue` after
+    // a release swapped the groups (aws-cdk#36649). CloudFormation updates only resources whose
+    // template changed, and this rule's template never changes (docs/how-it-works-on-aws.md).
+    // The default action keeps CodeDeploy's documented shape (a forward to the pair) but is never
+    // reached while the rule exists, so a reset of it moves no traffic; our stepper, guard and
+    // AfterAllowTraffic shift every forward to the pair, so production does not depend on whether
+    // CodeDeploy shifts rules too (an inference).
     this.listener = this.loadBalancer.addListener('ProductionListener', {
       port: listenerPort,
       protocol: props.certificate ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
@@ -219,6 +247,12 @@ export class CanaryFargateService extends Construct {
       sslPolicy: props.certificate ? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
       defaultAction: elbv2.ListenerAction.forward([blue]),
       open: true,
+    });
+    this.productionRule = new elbv2.ApplicationListenerRule(this, 'ProductionRoute', {
+      listener: this.listener,
+      priority: CATCH_ALL_PRIORITY,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
+      action: elbv2.ListenerAction.forward([blue]),
     });
     this.testListener = this.loadBalancer.addListener('TestListener', {
       port: testListenerPort,
@@ -249,6 +283,8 @@ export class CanaryFargateService extends Construct {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: props.desiredCount ?? 2,
+      platformVersion: props.platformVersion,
+      capacityProviderStrategies: props.capacityProviderStrategies,
       deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
       assignPublicIp: false,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
@@ -286,6 +322,13 @@ export class CanaryFargateService extends Construct {
     }
   }
 }
+
+/**
+ * Priority of the production rule: the highest ALB allows, so rules users add are evaluated first.
+ * A path pattern of `/*` matches every request path (ALB listener rules, path conditions).
+ */
+const CATCH_ALL_PRIORITY = 50000;
+
 
 function newVpc(scope: Construct): ec2.Vpc {
   const vpc = new ec2.Vpc(scope, 'Vpc', {

@@ -1,5 +1,6 @@
 export * from './canary-fargate-service';
 export * from './deployment/canary-deployment';
+export * from './deployment/app-spec';
 export * from './deployment/traffic-schedule';
 export * from './alarms/rollback-alarms';
 export * from './hooks/canary-hooks';

@@ -12,9 +12,12 @@ import { AppSpecHookFunctions, CanaryHooks } from '../hooks/canary-hooks';
 import { CanaryDashboard } from '../observability/canary-dashboard';
 import { SmokeTest } from '../hooks/smoke-test';
 import { findOrCreate } from '../private/bundled-function';
-import { invalid } from '../private/validation';
+import { durationIn, invalid, known, requireConcrete } from '../private/validation';
+import { checkInputs, treeProblems } from '../private/deployment-checks';
 import { AnalysisConfig, CONFIG_VERSION, CONSTRUCT_PATH_METADATA, RELEASE_POLICY_ANALYSIS, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
 import { TrafficSchedule } from './traffic-schedule';
+import { AppSpecPlacement, AppSpecPlacementProperties } from './app-spec';
+import { appSpecPlacement } from '../private/app-spec-placement';
 
 /** What to do when a step stays inconclusive (too little traffic) after every extension. */
 export enum InconclusivePolicy {
@@ -118,7 +121,7 @@ export interface RollbackAlarmOptions {
   readonly additionalAlarms?: cloudwatch.IAlarm[];
 }
 
-export interface CanaryDeploymentProps {
+export interface CanaryDeploymentProps extends AppSpecPlacement {
   /** The ECS service; it must use the `CODE_DEPLOY` deployment controller. */
   readonly service: ecs.IBaseService;
   /** Name of the container the load balancer sends traffic to (for the AppSpec). */
@@ -205,7 +208,7 @@ export interface CanaryDeploymentProps {
 /** The AppSpec of one release, as CodeDeploy's CreateDeployment and CodePipeline take it. */
 export interface AppSpec {
   readonly version: '0.0';
-  readonly Resources: Array<{ TargetService: { Type: 'AWS::ECS::Service'; Properties: { TaskDefinition: string; LoadBalancerInfo: { ContainerName: string; ContainerPort: number } } } }>;
+  readonly Resources: Array<{ TargetService: { Type: 'AWS::ECS::Service'; Properties: { TaskDefinition: string; LoadBalancerInfo: { ContainerName: string; ContainerPort: number } } & AppSpecPlacementProperties } }>;
   readonly Hooks: Array<Record<string, string>>;
 }
 
@@ -243,8 +246,13 @@ export class CanaryDeployment extends Construct {
   /** How long the old tasks are kept after 100 % (for release-time estimates). */
   public readonly terminationWaitTime: Duration;
 
+  /** Platform version and capacity providers given for the AppSpec (else read from the service). */
+  private readonly placement: AppSpecPlacement;
+
   constructor(scope: Construct, id: string, props: CanaryDeploymentProps) {
     super(scope, id);
+    this.placement = { platformVersion: props.platformVersion, capacityProviderStrategies: props.capacityProviderStrategies };
+    checkInputs(this, props);
     this.schedule = props.schedule ?? TrafficSchedule.default();
     this.service = props.service;
     this.containerName = props.containerName;
@@ -347,6 +355,7 @@ export class CanaryDeployment extends Construct {
     }
 
     const directHttpChecks = smoke.some((s) => s.config.kind === 'http') && !props.testBaseUrl;
+    this.node.addValidation({ validate: () => treeProblems(props, directHttpChecks) });
     if (directHttpChecks && !props.serviceSecurityGroups && !connectionsOf(props.service)) {
       Annotations.of(this).addWarningV2('cdk-ecs-canary:smokeTestsUnreachable',
         'HTTP smoke tests call the new tasks directly, but the security groups of this (imported) service are unknown: '
@@ -380,6 +389,7 @@ export class CanaryDeployment extends Construct {
           Properties: {
             TaskDefinition: taskDefinitionArn,
             LoadBalancerInfo: { ContainerName: this.containerName, ContainerPort: this.containerPort },
+            ...appSpecPlacement(this.service, this.placement),
           },
         },
       }],
@@ -427,7 +437,7 @@ function sharedDeploymentConfig(scope: IConstruct, schedule: TrafficSchedule): c
 function resolveAnalysis(scope: IConstruct, a: AnalysisOptions): AnalysisConfig {
   const rel = a.relativeToStable === false ? undefined : (a.relativeToStable ?? {});
   const d = RELEASE_POLICY_ANALYSIS;
-  const intervalSeconds = a.interval ? a.interval.toSeconds() : d.intervalSeconds;
+  const intervalSeconds = a.interval ? durationIn(scope, 'analysis.interval', a.interval, 'seconds') : d.intervalSeconds;
   if (!Token.isUnresolved(intervalSeconds) && (intervalSeconds < 60 || intervalSeconds % 60 !== 0)) {
     invalid(scope, 'analysis.interval', `must be whole minutes of at least 1 (load balancer metrics are per minute), got ${intervalSeconds} s.`);
   }
@@ -445,20 +455,21 @@ function resolveAnalysis(scope: IConstruct, a: AnalysisOptions): AnalysisConfig 
     onInconclusive: a.onInconclusive ?? (d.onInconclusive as InconclusivePolicy),
     maxExtensions: a.maxExtensions ?? d.maxExtensions,
   };
-  const check = (prop: string, ok: boolean, msg: string) => {
-    if (!ok) invalid(scope, `analysis.${prop}`, msg);
+  // Values from tokens (CfnParameter, Lazy) are skipped: they are only known at deploy time.
+  const check = (prop: string, value: number | undefined, ok: boolean, msg: string) => {
+    if (known(value) && !ok) invalid(scope, `analysis.${prop}`, msg);
   };
-  check('minRequests', Number.isInteger(config.minRequests) && config.minRequests >= 1,
+  check('minRequests', config.minRequests, Number.isInteger(config.minRequests) && config.minRequests >= 1,
     `must be a whole number >= 1 (got ${config.minRequests}); a step must never pass on no data.`);
-  check('maxExtensions', Number.isInteger(config.maxExtensions) && config.maxExtensions >= 0 && config.maxExtensions <= 10,
+  check('maxExtensions', config.maxExtensions, Number.isInteger(config.maxExtensions) && config.maxExtensions >= 0 && config.maxExtensions <= 10,
     `must be a whole number 0..10 (got ${config.maxExtensions}).`);
   if (config.errorRateRatio !== undefined) {
-    check('relativeToStable.errorRate', config.errorRateRatio >= 1, `must be >= 1 (got ${config.errorRateRatio}); below 1 a canary identical to stable fails.`);
+    check('relativeToStable.errorRate', config.errorRateRatio, config.errorRateRatio >= 1, `must be >= 1 (got ${config.errorRateRatio}); below 1 a canary identical to stable fails.`);
   }
   if (config.latencyRatio !== undefined) {
-    check('relativeToStable.latency', config.latencyRatio >= 1, `must be >= 1 (got ${config.latencyRatio}); below 1 a canary identical to stable fails.`);
+    check('relativeToStable.latency', config.latencyRatio, config.latencyRatio >= 1, `must be >= 1 (got ${config.latencyRatio}); below 1 a canary identical to stable fails.`);
   }
-  check('relativeToStable.errorRateFloorPercent', config.errorRateFloorPercent > 0 && config.errorRateFloorPercent < 100,
+  check('relativeToStable.errorRateFloorPercent', config.errorRateFloorPercent, config.errorRateFloorPercent > 0 && config.errorRateFloorPercent < 100,
     `must be between 0 and 100 exclusive (got ${config.errorRateFloorPercent}).`);
   return config;
 }
@@ -475,15 +486,19 @@ function validateDeployment(scope: IConstruct, props: CanaryDeploymentProps, sch
   if (props.testListener && props.testListener === props.listener) {
     invalid(scope, 'testListener', 'must be a different listener from the production listener.');
   }
-  const install = props.installTimeout?.toSeconds();
+  const install = props.installTimeout && durationIn(scope, 'installTimeout', props.installTimeout, 'seconds');
   if (install !== undefined && !Token.isUnresolved(install) && (install < 60 || install > 14 * 60)) {
     invalid(scope, 'installTimeout', `must be between 1 and 14 minutes (got ${props.installTimeout!.toHumanString()}): the AfterInstall hook runs in one Lambda invocation (15 min maximum).`);
+  }
+  if (props.terminationWaitTime) {
+    requireConcrete(scope, 'terminationWaitTime', props.terminationWaitTime,
+      'CodeDeploy takes it in minutes and the hooks in seconds, both computed at synth time.');
   }
   const term = props.terminationWaitTime?.toMinutes({ integral: false });
   if (term !== undefined && !Token.isUnresolved(term) && (term < 0 || term > 2880)) {
     invalid(scope, 'terminationWaitTime', `must be between 0 and 2880 minutes (got ${term}).`);
   }
-  const fv = props.finalVerdictWindow?.toSeconds();
+  const fv = props.finalVerdictWindow && durationIn(scope, 'finalVerdictWindow', props.finalVerdictWindow, 'seconds');
   if (fv !== undefined && !Token.isUnresolved(fv) && (fv < 60 || fv % 60 !== 0 || fv > 3600)) {
     invalid(scope, 'finalVerdictWindow', `must be whole minutes between 1 and 60 (got ${props.finalVerdictWindow!.toHumanString()}).`);
   }
@@ -491,7 +506,7 @@ function validateDeployment(scope: IConstruct, props: CanaryDeploymentProps, sch
 
 function validateAlarmWindow(scope: IConstruct, schedule: TrafficSchedule, window: Duration): void {
   const first = schedule.inHookSteps[0] ?? schedule.finalStep;
-  if (!first || Token.isUnresolved(window.toSeconds()) || Token.isUnresolved(first.bake.toSeconds())) return;
+  if (!first || window.isUnresolved() || first.bake.isUnresolved() || Token.isUnresolved(window.toSeconds()) || Token.isUnresolved(first.bake.toSeconds())) return;
   if (window.toSeconds() >= first.bake.toSeconds()) {
     invalid(scope, 'alarms.evaluationMinutes',
       `the rollback alarm window (${window.toHumanString()}) must be shorter than the first step's bake (${first.bake.toHumanString()} at ${first.percent} %), ` +

@@ -102,10 +102,16 @@ function fmt(step: TrafficStep): string {
   return `${step.percent}% ${step.bake.toHumanString()}`;
 }
 
+/**
+ * Percents and bakes are computed with at synth time (the hook budget, the shared deployment
+ * config's name, the stepper's seconds and CodeDeploy's minutes), so a token cannot stand for one.
+ */
+const TOKEN_MESSAGE = 'cannot come from a token (e.g. a CfnParameter or Lazy): the hook budget and the CodeDeploy deployment config are computed from it at synth time. Give a literal value.';
+
 function validateBake(where: string, bake: Duration): string[] {
+  if (bake.isUnresolved()) return [`${where}: bake ${TOKEN_MESSAGE}`];
   // integral: false, so a bake like Duration.millis(90500) gets this message instead of a throw.
   const seconds = bake.toSeconds({ integral: false });
-  if (Token.isUnresolved(seconds)) return [];
   if (seconds < 60 || seconds % 60 !== 0) {
     return [`${where}: bake must be whole minutes of at least 1 (got ${bake.toHumanString()}); CodeDeploy intervals and load balancer metrics are per minute. Use Duration.minutes(n).`];
   }
@@ -113,7 +119,7 @@ function validateBake(where: string, bake: Duration): string[] {
 }
 
 function validatePercent(where: string, percent: number): string[] {
-  if (Token.isUnresolved(percent)) return [];
+  if (Token.isUnresolved(percent)) return [`${where}: percent ${TOKEN_MESSAGE}`];
   if (!Number.isInteger(percent) || percent < 1 || percent > 99) {
     return [`${where}: percent must be an integer from 1 to 99 (got ${percent}); 100 % is always the implicit last step.`];
   }

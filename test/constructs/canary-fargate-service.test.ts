@@ -48,11 +48,15 @@ describe('CanaryFargateService with defaults', () => {
     });
   });
 
-  test('production listener: HTTP 80 forwarding to the blue target group, open to the internet', () => {
+  test('production listener: HTTP 80 forwarding to the blue target group through its catch-all rule, open to the internet', () => {
     d.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Port: 80,
       Protocol: 'HTTP',
       DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: logicalId(d.svc.targetGroups[0]) } }],
+    });
+    d.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      ListenerArn: { Ref: logicalId(d.svc.listener) },
+      Actions: [{ Type: 'forward', TargetGroupArn: { Ref: logicalId(d.svc.targetGroups[0]) } }],
     });
     const albSg = logicalId(d.svc.loadBalancer.connections.securityGroups[0]);
     expect(ingressOf(d.template, albSg)).toContainEqual(expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 80, ToPort: 80 }));

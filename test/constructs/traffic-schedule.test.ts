@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as fc from 'fast-check';
@@ -313,5 +313,20 @@ describe('TrafficSchedule properties', () => {
       expect(d[d.length - 1]).toBe('100%');
       s.forEach((x, i) => expect(d[i].startsWith(`${x.percent}% `)).toBe(true));
     }));
+  });
+});
+
+describe('schedule values from tokens (CfnParameter, Lazy)', () => {
+  const token = () => new CfnParameter(new Stack(), 'P', { type: 'Number' }).valueAsNumber;
+
+  test('fails when a bake comes from a token, naming the step, instead of crashing', () => {
+    const errors = TrafficSchedule.steps([{ percent: 5, bake: Duration.minutes(token()) }, { percent: 50, bake: Duration.minutes(5) }]).validate(1);
+    expect(errors).toEqual([expect.stringMatching(/^schedule step 1: bake cannot come from a token \(e\.g\. a CfnParameter or Lazy\)/)]);
+  });
+
+  test('fails when a linear percent comes from a token', () => {
+    expect(TrafficSchedule.linear(token(), Duration.minutes(1)).validate(0)).toEqual([
+      expect.stringMatching(/^schedule \(linear\): percent cannot come from a token/),
+    ]);
   });
 });

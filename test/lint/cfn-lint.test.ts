@@ -1,0 +1,99 @@
+/**
+ * cfn-lint (the version in this machine image) reports no error on the example app's template nor
+ * on a stack that puts a CanaryDeployment on imported resources. Warnings and informational
+ * findings are not failures. Skipped, saying so, where cfn-lint is not installed.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { ExampleStack } from '../../bin/example-stack';
+import { CanaryDeployment, HttpCheck } from '../../lib';
+
+const cfnLintVersion = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+const available = cfnLintVersion.status === 0;
+if (!available) {
+  // eslint-disable-next-line no-console
+  console.warn('cfn-lint is not on PATH: the cfn-lint tests are skipped (pip install cfn-lint to run them).');
+}
+
+interface Finding { Rule: { Id: string }; Message: string; Filename: string; Level: string }
+
+/** A stack whose service, cluster, VPC, listener and target groups are all imported. */
+function importedStack(app: App): Stack {
+  const stack = new Stack(app, 'ImportedCanary', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0a1b2c3d4e5f60718',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    privateSubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60719'],
+  });
+  const cluster = ecs.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'prod', vpc });
+  const service = ecs.FargateService.fromFargateServiceAttributes(stack, 'Service', { cluster, serviceName: 'web' });
+  const albArn = 'arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/web/50dc6c495c0c9188';
+  const listener = elbv2.ApplicationListener.fromApplicationListenerAttributes(stack, 'Listener', {
+    listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2',
+    securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'AlbSg', 'sg-0a1b2c3d4e5f60718'),
+  });
+  const tg = (name: string) => elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, name, {
+    targetGroupArn: `arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/${name}/6d0ecf831eec9f09`,
+    loadBalancerArns: albArn,
+  });
+  new CanaryDeployment(stack, 'Canary', {
+    service,
+    containerName: 'web',
+    containerPort: 8080,
+    listener,
+    blueTargetGroup: tg('blue'),
+    greenTargetGroup: tg('green'),
+    serviceSecurityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'TaskSg', 'sg-0a1b2c3d4e5f60719')],
+    smokeTests: [HttpCheck.get('/health')],
+  });
+  return stack;
+}
+
+(available ? describe : describe.skip)(`cfn-lint ${available ? cfnLintVersion.stdout.trim() : '(not installed: skipped)'}`, () => {
+  let findings: Finding[];
+  let files: Record<string, string>;
+
+  beforeAll(() => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-lint-'));
+    const app = new App({ outdir });
+    const example = new ExampleStack(app, 'CanaryExample', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const imported = importedStack(app);
+    const assembly = app.synth();
+    // A control template with a known error (an unknown property), so the test is seen to fail on one.
+    const control = path.join(outdir, 'control.template.json');
+    fs.writeFileSync(control, JSON.stringify({
+      Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { NoSuchProperty: 'x' } } },
+    }));
+    files = {
+      example: assembly.getStackByName(example.stackName).templateFullPath,
+      imported: assembly.getStackByName(imported.stackName).templateFullPath,
+      control,
+    };
+    // One cfn-lint run for every template keeps the test fast.
+    const run = spawnSync('cfn-lint', ['--format', 'json', '--', files.example, files.imported, files.control], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (run.error) throw run.error;
+    findings = JSON.parse(run.stdout || '[]') as Finding[];
+  }, 120000);
+
+  const errorsIn = (file: string) => findings
+    .filter((f) => f.Filename === file && f.Level === 'Error')
+    .map((f) => `${f.Rule.Id}: ${f.Message}`);
+
+  test('reports the error of the control template (the check can fail)', () => {
+    expect(errorsIn(files.control).join('\n')).toMatch(/^E\d+: .*NoSuchProperty/m);
+  });
+
+  test('no error on the example app', () => {
+    expect(errorsIn(files.example)).toEqual([]);
+  });
+
+  test('no error on a CanaryDeployment over imported resources', () => {
+    expect(errorsIn(files.imported)).toEqual([]);
+  });
+});
