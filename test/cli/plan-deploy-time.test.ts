@@ -52,11 +52,12 @@ test('plan prints numbers set at deploy time as such, in the steps and in CodeDe
   // Names stay placeholders (`service ${ApiService.Name}` says which resource); numbers never do.
   const numbers = out.lines.filter((l) => !l.startsWith('  service '));
   expect(numbers.join('\n')).not.toMatch(/\[object Object\]|NaN|\$\{/);
-  const rows = out.lines.slice(3, 7).map((l) => l.trim().split(/\s{2,}/));
+  const rows = out.lines.slice(4, 8).map((l) => l.trim().split(/\s{2,}/));
   expect(rows[0].slice(0, 4)).toEqual(['1', 'set at deploy time', '0 min', '6 min']);
   expect(rows[1].slice(0, 4)).toEqual(['2', '25 %', '6 min', 'set at deploy time']);
   expect(rows[2][4]).toMatch(/^CodeDeploy TimeBasedCanary set at deploy time \/ 15 min/);
   expect(out.lines).toContain('  100 % at set at deploy time, done at set at deploy time; minutes count from the first shift of production traffic');
+  expect(out.lines).toContain('  hook budget: set at deploy time (limit 60 min) worst case with 1 extension per inconclusive step (set at deploy time when every step passes on time)');
 });
 
 test('rehearse refuses thresholds set at deploy time with one line naming the value', async () => {

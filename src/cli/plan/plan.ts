@@ -178,7 +178,7 @@ export function renderTimeline(tl: Timeline, out: Output): void {
     out.line(`  settle: each stepper step's final verdict waits ${tl.settleMinutes} min after its bake, for the bake's last minute of ALB metrics (traffic stays at the step's percent)`);
   }
   const ext = `${tl.maxExtensions} extension${tl.maxExtensions === 1 ? '' : 's'}`;
-  out.line(`  hook budget: ${shown(tl.worstHookMinutes)}/${HOOK_LIMIT_MINUTES} min worst case with ${ext} per inconclusive step (${shown(tl.nominalHookMinutes, ' min')} when every step passes on time)`);
+  out.line(`  hook budget: ${Number.isFinite(tl.worstHookMinutes) ? `${tl.worstHookMinutes}/${HOOK_LIMIT_MINUTES} min` : `${DEPLOY_TIME} (limit ${HOOK_LIMIT_MINUTES} min)`} worst case with ${ext} per inconclusive step (${shown(tl.nominalHookMinutes, ' min')} when every step passes on time)`);
   const done = tl.terminationWaitMinutes !== undefined ? `, done at ${shown(tl.fullAtMinutes + tl.terminationWaitMinutes, ' min')}` : '';
   const bothKnown = Number.isFinite(tl.worstFullAtMinutes) && Number.isFinite(tl.fullAtMinutes);
   const worst = bothKnown && tl.worstFullAtMinutes !== tl.fullAtMinutes ? ` (worst case 100 % at ${tl.worstFullAtMinutes} min)` : '';
