@@ -39,7 +39,7 @@ export async function abort(ctx: CommandContext, options: TargetOptions): Promis
       from = 'the PRIMARY task set';
       colors = await resolveColors(ctx.clients, target.config);
     }
-    const before = percentOn(await readWeights(ctx.clients, listener), colors.greenTargetGroupArn);
+    const before = percentOn(await readWeights(ctx.clients, listener, target.config.targetGroupArns), colors.greenTargetGroupArn);
     await restoreStable(ctx.clients, listener, colors);
     out.line(`1. production listener: blue ${shortArn(colors.blueTargetGroupArn)} 100 %, green ${shortArn(colors.greenTargetGroupArn)} 0 % (was green ${before} %; colors from ${from})`);
   } catch (err) {
