@@ -1,6 +1,6 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
-import { GetDeploymentCommand, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import { DeploymentInfo, GetDeploymentCommand, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { DescribeListenersCommand, DescribeRulesCommand, ModifyListenerCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -362,7 +362,7 @@ describe('the blue BeforeInstall recorded', () => {
 
 describe('a newer deployment of the same group in flight', () => {
   const CREATED = new Date(T0 - 3_600_000);
-  const info = (id: string, over: Record<string, unknown> = {}) => ({
+  const info = (id: string, over: Partial<DeploymentInfo> = {}): { deploymentInfo: DeploymentInfo } => ({
     deploymentInfo: { deploymentId: id, applicationName: APP, deploymentGroupName: GROUP, status: 'InProgress', creator: 'user', ...over },
   });
   beforeEach(() => {
@@ -390,7 +390,7 @@ describe('a newer deployment of the same group in flight', () => {
     ['an older deployment', info('d-OLDER0001', { createTime: new Date(T0 - 7_200_000) })],
     ["CodeDeploy's rollback of this deployment", info('d-ROLLBK001', { createTime: new Date(T0 - 60_000), creator: 'codeDeployRollback', rollbackInfo: { rollbackTriggeringDeploymentId: DEPLOYMENT_ID } })],
   ])('restores when the other in-flight deployment is %s', async (_name, other) => {
-    const id = other.deploymentInfo.deploymentId;
+    const id = other.deploymentInfo.deploymentId!;
     mocks.codedeploy.on(ListDeploymentsCommand).resolves({ deployments: [id] });
     mocks.codedeploy.on(GetDeploymentCommand, { deploymentId: id }).resolves(other);
 
