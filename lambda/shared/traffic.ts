@@ -206,8 +206,8 @@ function weightedForward(current: Action, colors: Colors, greenPercent: number):
 }
 
 /**
- * Another action of the list, sent back unchanged. Describe* never returns an OIDC client
- * secret, and ModifyRule/ModifyListener then need UseExistingClientSecret (ELB API reference,
+ * Another action of the list, sent back unchanged. [inference] Describe* does not return an
+ * OIDC client secret; without one, a modify needs UseExistingClientSecret (ELB API reference,
  * AuthenticateOidcActionConfig).
  */
 function resendable(action: Action): Action {

@@ -162,7 +162,7 @@ export class CanaryHooks extends Construct {
     this.guard.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(1),
-      // Lambda sends the failed event with the function's role: sqs:SendMessage only (the
+      // [inference] Lambda sends the failed event with the function's role: sqs:SendMessage only (the
       // stock SqsDestination also grants GetQueueAttributes/GetQueueUrl, which nothing calls).
       onFailure: {
         bind: (_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig => {
