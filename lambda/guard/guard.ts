@@ -5,7 +5,9 @@
  *
  * Idempotent: the listener is only modified when it is not already stable 100 %, and the metric
  * is published once per deployment and state (the outcome record remembers it). Errors are thrown
- * so Lambda's asynchronous retries try again; events that are not ours are ignored.
+ * so Lambda's asynchronous retries try again (bounded; the last failure lands in the guard's
+ * dead-letter queue); events that are not ours are ignored. Stable is the blue BeforeInstall
+ * recorded; a newer deployment of the group in flight keeps the listener out of the guard's hands.
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand } from '@aws-sdk/client-sns';

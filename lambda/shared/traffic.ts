@@ -117,6 +117,7 @@ async function readRules(clients: Clients, listenerArn: string): Promise<Rule[]>
   let Marker: string | undefined;
   do {
     const page = await clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, Marker }));
+    // `?.`: a test double that knows only DescribeListeners answers undefined (no rules).
     rules.push(...(page?.Rules ?? []));
     Marker = page?.NextMarker;
   } while (Marker);
