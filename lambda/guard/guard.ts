@@ -5,18 +5,21 @@
  *
  * Idempotent: the listener is only modified when it is not already stable 100 %, and the metric
  * is published once per deployment and state (the outcome record remembers it). Errors are thrown
- * so Lambda's asynchronous retries try again; events that are not ours are ignored.
+ * so Lambda's asynchronous retries try again (bounded; the last failure lands in the guard's
+ * dead-letter queue); events that are not ours are ignored. Stable is the blue BeforeInstall
+ * recorded; a newer deployment of the group in flight keeps the listener out of the guard's hands.
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { DeploymentCreator } from '@aws-sdk/client-codedeploy';
+import { DeploymentCreator, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { DEFAULT_METRICS_NAMESPACE } from '../../lib/runtime-config';
 import type { Clients } from '../shared/clients';
 import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-context';
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { logger, setDeploymentId } from '../shared/logger';
 import { getRecord, putRecord } from '../shared/records';
-import { colorsFromBlue, percentOn, readWeights, resolveColors, setWeights } from '../shared/traffic';
+import { IN_FLIGHT_STATUSES, listDeploymentIds } from '../shared/deployments';
+import { Colors, colorsFromBlue, percentOn, readPairForwards, resolveColors, setWeights } from '../shared/traffic';
 import { OUTCOME_SK, STATE_SK, StepperState } from '../stepper/types';
 import {
   DEPLOYMENT_OUTCOME_METRIC,
@@ -26,6 +29,8 @@ import {
   GuardOutcomeDoc,
   GuardResult,
   OUTCOME_BY_STATE,
+  STABLE_SK,
+  StableRecordDoc,
   TrafficCheck,
 } from './types';
 
@@ -84,7 +89,11 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
   const previousDoc = previous?.doc && typeof previous.doc === 'object' && !Array.isArray(previous.doc) ? previous.doc : {};
   const previousGuard = previousDoc.guard as GuardOutcomeDoc | undefined;
 
-  const traffic = outcome === 'Succeeded' ? undefined : await ensureStable(ctx, deps);
+  // A late event (retries run for up to the event age) must not undo a newer release's shifts.
+  const newer = outcome === 'Succeeded' ? undefined : await newerDeploymentInFlight(ctx, deps);
+  const trafficSkipped = newer ? `a newer deployment of the group is in flight: ${newer}` : undefined;
+  if (trafficSkipped) logger.warn('guard: listener left alone', { reason: trafficSkipped });
+  const traffic = outcome === 'Succeeded' || newer ? undefined : await ensureStable(ctx, deps);
 
   const deploymentInfo = ctx.deployment;
   const creator = deploymentInfo.creator;
@@ -105,7 +114,7 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
   }
 
   const now = deps.now();
-  const guardDoc: GuardOutcomeDoc = { state, outcome, creator, traffic, metricPublished, notified, reason, at: now.toISOString() };
+  const guardDoc: GuardOutcomeDoc = { state, outcome, creator, traffic, trafficSkipped, metricPublished, notified, reason, at: now.toISOString() };
   await putRecord(deps.clients, deps.table, {
     deploymentId,
     sk: OUTCOME_SK,
@@ -113,8 +122,8 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
     outcome,
     doc: { ...previousDoc, guard: guardDoc },
   }, now);
-  logger.info('guard done', { state, outcome, creator, traffic, metricPublished, notified });
-  return { deploymentId, outcome, traffic, metricPublished, notified };
+  logger.info('guard done', { state, outcome, creator, traffic, trafficSkipped, metricPublished, notified });
+  return { deploymentId, outcome, traffic, trafficSkipped, metricPublished, notified };
 }
 
 /** The stepper's reason when it failed the release, else CodeDeploy's, else the bare state. */
@@ -148,28 +157,60 @@ async function notify(ctx: DeploymentContext, deps: GuardDeps, topicArn: string,
 }
 
 /**
- * Stable 100 % on the production listener. The stable group is the blue the stepper recorded
- * before the first shift when there is such a record (after a full shift the replacement may
- * already be PRIMARY while CodeDeploy rolls back), else the group of the PRIMARY task set.
+ * The id of an in-flight deployment of the same group created after this one, if any.
+ * CodeDeploy's own rollback of this deployment does not count: it restores the same blue.
+ * Without a creation time of ours nothing can be newer, and the guard restores.
+ */
+export async function newerDeploymentInFlight(ctx: DeploymentContext, deps: GuardDeps): Promise<string | undefined> {
+  const ours = ctx.deployment.createTime?.getTime();
+  if (ours === undefined) return undefined;
+  const ids = (await listDeploymentIds(deps.clients, ctx.applicationName, ctx.deploymentGroupName, { statuses: IN_FLIGHT_STATUSES }))
+    .filter((id) => id !== ctx.deploymentId);
+  for (const id of ids) {
+    const { deploymentInfo: d } = await deps.clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: id }));
+    if (d?.rollbackInfo?.rollbackTriggeringDeploymentId === ctx.deploymentId) continue;
+    const created = d?.createTime?.getTime();
+    if (created !== undefined && created > ours) return id;
+  }
+  return undefined;
+}
+
+/**
+ * Stable 100 % on every forward of the production listener to the pair. The stable group is
+ * the blue BeforeInstall recorded (every schedule), else the stepper's (before the first
+ * shift), else the group of the PRIMARY task set: after a full shift the replacement may
+ * already be PRIMARY while CodeDeploy rolls back.
  */
 async function ensureStable(ctx: DeploymentContext, deps: GuardDeps): Promise<TrafficCheck> {
   const { config } = ctx;
-  const recorded = (await getRecord<StepperState>(deps.clients, deps.table, ctx.deploymentId, STATE_SK))?.doc?.colors?.blueTargetGroupArn;
-  const fromRecord = recorded !== undefined && config.targetGroupArns.includes(recorded);
-  const colors = fromRecord ? colorsFromBlue(config, recorded) : await resolveColors(deps.clients, config);
+  const { colors, from } = await stableColors(ctx, deps);
   const stable = colors.blueTargetGroupArn;
 
-  const found = await readWeights(deps.clients, config.productionListenerArn);
+  const forwards = await readPairForwards(deps.clients, config.productionListenerArn, config.targetGroupArns);
+  if (forwards.length === 0) {
+    throw new ConfigurationError(`no action of the production listener ${config.productionListenerArn} forwards to ${config.targetGroupArns.join(', ')}: nothing to restore`);
+  }
+  const found = forwards[0].targets;
   const stablePercent = percentOn(found, stable);
-  const onOther = found.some((t) => t.TargetGroupArn !== stable && (t.Weight ?? 1) > 0);
-  const restored = onOther || stablePercent !== 100;
+  const unstable = forwards.filter((f) => percentOn(f.targets, stable) !== 100 || f.targets.some((t) => t.TargetGroupArn !== stable && (t.Weight ?? 1) > 0));
+  const restored = unstable.length > 0;
   if (restored) {
-    logger.warn('production is not all on the stable version: restoring', { stable, found, stablePercent });
+    logger.warn('production is not all on the stable version: restoring', { stable, found, stablePercent, unstable: unstable.map((f) => f.ruleArn ?? 'default') });
     await setWeights(deps.clients, config.productionListenerArn, colors, 0);
   } else {
     logger.info('production already all on the stable version', { stable });
   }
-  return { stableTargetGroupArn: stable, stableFrom: fromRecord ? 'stepper-state' : 'primary-task-set', found, stablePercent, restored };
+  return { stableTargetGroupArn: stable, stableFrom: from, found, stablePercent, restored };
+}
+
+async function stableColors(ctx: DeploymentContext, deps: GuardDeps): Promise<{ colors: Colors; from: TrafficCheck['stableFrom'] }> {
+  const { config } = ctx;
+  const usable = (arn: string | undefined): arn is string => arn !== undefined && config.targetGroupArns.includes(arn);
+  const installed = (await getRecord<StableRecordDoc>(deps.clients, deps.table, ctx.deploymentId, STABLE_SK))?.doc?.blueTargetGroupArn;
+  if (usable(installed)) return { colors: colorsFromBlue(config, installed), from: 'before-install' };
+  const stepped = (await getRecord<StepperState>(deps.clients, deps.table, ctx.deploymentId, STATE_SK))?.doc?.colors?.blueTargetGroupArn;
+  if (usable(stepped)) return { colors: colorsFromBlue(config, stepped), from: 'stepper-state' };
+  return { colors: await resolveColors(deps.clients, config), from: 'primary-task-set' };
 }
 
 async function publishOutcome(ctx: DeploymentContext, deps: GuardDeps, outcome: GuardResult['outcome'], time: string | undefined): Promise<void> {

@@ -37,9 +37,12 @@ export const DEPLOYMENT_OUTCOME_METRIC = 'DeploymentOutcome';
 /** What the guard saw on the production listener and what it did about it. */
 export interface TrafficCheck {
   readonly stableTargetGroupArn: string;
-  /** Where the stable group came from: the stepper's record (taken before any shift) or the PRIMARY task set. */
-  readonly stableFrom: 'stepper-state' | 'primary-task-set';
-  /** The listener's weights as found. */
+  /**
+   * Where the stable group came from: BeforeInstall's record (taken before anything was created),
+   * the stepper's record (taken before any shift), or the PRIMARY task set (neither record found).
+   */
+  readonly stableFrom: 'before-install' | 'stepper-state' | 'primary-task-set';
+  /** The listener's weights as found (its first forward to the pair). */
   readonly found: TargetGroupTuple[];
   /** Percent of production on the stable group as found. */
   readonly stablePercent: number;
@@ -54,6 +57,8 @@ export interface GuardOutcomeDoc {
   /** CodeDeploy's creator of the deployment ('codeDeployRollback' for an automatic rollback). */
   readonly creator?: string;
   readonly traffic?: TrafficCheck;
+  /** Why the guard left the listener alone (a newer deployment of the group is in flight). */
+  readonly trafficSkipped?: string;
   /** The DeploymentOutcome metric was published for this state (so a retry does not count twice). */
   readonly metricPublished: boolean;
   /** The rollback notification was sent for this state (so a retry does not send it twice). */
@@ -70,6 +75,21 @@ export interface GuardResult {
   readonly ignored?: string;
   readonly outcome?: DeploymentOutcome;
   readonly traffic?: TrafficCheck;
+  readonly trafficSkipped?: string;
   readonly metricPublished?: boolean;
   readonly notified?: boolean;
+}
+
+/**
+ * Sort key of the record BeforeInstall writes for every deployment, whatever its schedule: the
+ * stable (blue) target group as it was before anything of the release existed. The guard
+ * restores this one (after a full shift the replacement may already be PRIMARY).
+ */
+export const STABLE_SK = 'stable';
+
+export interface StableRecordDoc {
+  readonly blueTargetGroupArn: string;
+  readonly greenTargetGroupArn: string;
+  readonly productionListenerArn: string;
+  readonly at: string;
 }

@@ -118,7 +118,7 @@ function usableColors(config: CanaryRuntimeConfig, colors: Colors | undefined): 
  * CodeDeploy has made the replacement PRIMARY by AfterAllowTraffic is undocumented.
  */
 export async function colorsFromListener(clients: Clients, config: CanaryRuntimeConfig): Promise<Colors> {
-  const ours = (await readWeights(clients, config.productionListenerArn))
+  const ours = (await readWeights(clients, config.productionListenerArn, config.targetGroupArns))
     .filter((t) => t.TargetGroupArn && config.targetGroupArns.includes(t.TargetGroupArn));
   const green = heaviestTargetGroup(ours);
   const blue = config.targetGroupArns.find((arn) => arn !== green);

@@ -12,7 +12,10 @@ import type { DeploymentContext } from '../shared/deployment-context';
 import { errorMessage } from '../shared/errors';
 import { HookOutcome, InvocationContext, runHook } from '../shared/hook-handler';
 import { logger } from '../shared/logger';
-import { resolveColors } from '../shared/traffic';
+import { ENV } from '../../lib/runtime-config';
+import { STABLE_SK, StableRecordDoc } from '../guard/types';
+import { putRecord } from '../shared/records';
+import { Colors, readPairForwards, resolveColors } from '../shared/traffic';
 import { describeTargets, isHealthy, summarizeStates, targetGroupName, targetLabel } from './target-health';
 
 /** Statuses of a deployment that still holds the group (CodeDeploy runs one at a time per group). */
@@ -22,11 +25,21 @@ export const ACTIVE_DEPLOYMENT_STATUSES: DeploymentStatus[] = IN_FLIGHT_STATUSES
 /** DescribeAlarms accepts at most 100 names per call. */
 const ALARM_NAMES_PER_CALL = 100;
 
+export interface BeforeInstallOptions {
+  /** The decisions table (default: CANARY_DECISIONS_TABLE) where blue is recorded for the guard. */
+  readonly table?: string;
+  readonly now?: () => Date;
+}
+
 /** Runs every preflight check (in parallel) and fails naming each problem found. */
-export async function beforeInstall(ctx: DeploymentContext, clients: Clients): Promise<HookOutcome> {
+export async function beforeInstall(ctx: DeploymentContext, clients: Clients, options: BeforeInstallOptions = {}): Promise<HookOutcome> {
+  // Blue is looked up once: the health check and the guard's record must name the same group.
+  const colors = resolveColors(clients, ctx.config);
+  colors.catch(() => undefined); // each check that awaits it reports the failure itself
   const checks: [string, () => Promise<string[]>][] = [
     ['alarms', () => alarmProblems(clients, ctx.config.alarmNames ?? [])],
-    ['the stable target group', () => stableTargetProblems(clients, ctx)],
+    ['the stable target group', () => stableTargetProblems(clients, ctx, colors)],
+    ['the production listener', () => productionListenerProblems(clients, ctx, colors, options)],
     ['other deployments', () => concurrentDeploymentProblems(clients, ctx)],
     ['the task definition', () => taskDefinitionProblems(clients, ctx)],
   ];
@@ -35,7 +48,7 @@ export async function beforeInstall(ctx: DeploymentContext, clients: Clients): P
     run().catch((err: unknown) => [`could not check ${what}: ${errorMessage(err)}`])));
   const problems = results.flat();
   if (problems.length > 0) return { status: 'Failed', reason: `preflight failed: ${problems.join('; ')}` };
-  return { status: 'Succeeded', reason: 'preflight passed: no alarm firing, stable targets healthy, no other deployment, task definition usable' };
+  return { status: 'Succeeded', reason: 'preflight passed: no alarm firing, stable targets healthy, production listener forwards to the pair, no other deployment, task definition usable' };
 }
 
 /** Alarms in ALARM, and alarms that do not exist (a release without its rollback alarm is unguarded). */
@@ -67,8 +80,12 @@ export async function alarmProblems(clients: Clients, alarmNames: readonly strin
 }
 
 /** The stable (blue) target group must have healthy targets and no unhealthy one. */
-export async function stableTargetProblems(clients: Clients, ctx: DeploymentContext): Promise<string[]> {
-  const { blueTargetGroupArn } = await resolveColors(clients, ctx.config);
+export async function stableTargetProblems(
+  clients: Clients,
+  ctx: DeploymentContext,
+  colors: Promise<Colors> = resolveColors(clients, ctx.config),
+): Promise<string[]> {
+  const { blueTargetGroupArn } = await colors;
   const targets = await describeTargets(clients, blueTargetGroupArn);
   const name = targetGroupName(blueTargetGroupArn);
   // Other states (initial, draining) are a scaling or replacement in flight, not a sick version.
@@ -80,6 +97,33 @@ export async function stableTargetProblems(clients: Clients, ctx: DeploymentCont
   if (!targets.some(isHealthy)) {
     return [`stable target group ${name} has no healthy target (${targets.length === 0 ? 'no registered targets' : summarizeStates(targets)})`];
   }
+  return [];
+}
+
+/**
+ * The production listener must forward to the pair (its default action or a rule): otherwise
+ * neither CodeDeploy nor the stepper would move any traffic. Then blue is recorded for the
+ * guard, for every schedule, before anything of the release exists.
+ */
+export async function productionListenerProblems(
+  clients: Clients,
+  ctx: DeploymentContext,
+  colors: Promise<Colors>,
+  options: BeforeInstallOptions = {},
+): Promise<string[]> {
+  const { productionListenerArn: listener, targetGroupArns } = ctx.config;
+  const forwards = await readPairForwards(clients, listener, targetGroupArns);
+  if (forwards.length === 0) {
+    return [`no action of the production listener ${listener} forwards to the service's target groups ${targetGroupArns.map(targetGroupName).join(' and ')} `
+      + '(neither its default actions nor any listener rule): the release would shift no traffic. Forward to them from the listener\'s default action or from a listener rule'];
+  }
+  const table = options.table ?? process.env[ENV.DECISIONS_TABLE];
+  if (!table) return [`cannot record the stable target group for the guard: ${ENV.DECISIONS_TABLE} is not set`];
+  const { blueTargetGroupArn, greenTargetGroupArn } = await colors;
+  const now = (options.now ?? (() => new Date()))();
+  const doc: StableRecordDoc = { blueTargetGroupArn, greenTargetGroupArn, productionListenerArn: listener, at: now.toISOString() };
+  await putRecord(clients, table, { deploymentId: ctx.deploymentId, sk: STABLE_SK, kind: 'stable', doc }, now);
+  logger.info('stable target group recorded for the guard', { ...doc, forwards: forwards.map((f) => f.ruleArn ?? 'default') });
   return [];
 }
 

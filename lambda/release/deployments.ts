@@ -5,6 +5,7 @@
 import { createHash } from 'crypto';
 import {
   CreateDeploymentCommand,
+  DeploymentCreator,
   DeploymentStatus,
   GetDeploymentCommand,
   StopDeploymentCommand,
@@ -57,7 +58,13 @@ export interface DeploymentSummary {
   /** Set when one of our release resources started it. */
   readonly marker?: ReleaseMarker;
   readonly error?: { readonly code?: string; readonly message?: string };
-  readonly rollback?: { readonly deploymentId?: string; readonly message?: string };
+  /**
+   * On a deployment that was rolled back: the rollback's id (`deploymentId`). On a rollback
+   * deployment itself: the deployment it undoes (`triggeringDeploymentId`).
+   */
+  readonly rollback?: { readonly deploymentId?: string; readonly triggeringDeploymentId?: string; readonly message?: string };
+  /** Who started it: 'user', 'autoscaling', 'codeDeployRollback', 'CloudFormation', ... */
+  readonly creator?: string;
 }
 
 export async function getDeployment(clients: Clients, deploymentId: string): Promise<DeploymentSummary> {
@@ -70,8 +77,13 @@ export async function getDeployment(clients: Clients, deploymentId: string): Pro
     marker: parseMarker(d?.description),
     error: d?.errorInformation ? { code: d.errorInformation.code, message: d.errorInformation.message } : undefined,
     rollback: d?.rollbackInfo
-      ? { deploymentId: d.rollbackInfo.rollbackDeploymentId, message: d.rollbackInfo.rollbackMessage }
+      ? {
+        deploymentId: d.rollbackInfo.rollbackDeploymentId,
+        triggeringDeploymentId: d.rollbackInfo.rollbackTriggeringDeploymentId,
+        message: d.rollbackInfo.rollbackMessage,
+      }
       : undefined,
+    creator: d?.creator,
   };
 }
 
@@ -100,6 +112,27 @@ export async function deploymentOfRequest(
       && d.marker.taskDefinitionArn === props.TaskDefinitionArn) {
       return d;
     }
+  }
+  return undefined;
+}
+
+/** A rollback CodeDeploy runs of a deployment one of our release resources started. */
+export interface OwnRollback {
+  readonly rollback: DeploymentSummary;
+  /** The release deployment it undoes (its description carries our marker). */
+  readonly of: DeploymentSummary;
+}
+
+/**
+ * Among the in-flight deployments, CodeDeploy's automatic rollback (creator
+ * `codeDeployRollback`) of a deployment that the release resource `resource` started.
+ */
+export async function rollbackOfOurRelease(clients: Clients, inFlight: readonly DeploymentSummary[], resource: string): Promise<OwnRollback | undefined> {
+  for (const d of inFlight) {
+    const triggering = d.rollback?.triggeringDeploymentId;
+    if (d.creator !== DeploymentCreator.CodeDeployRollback || !triggering) continue;
+    const of = await getDeployment(clients, triggering);
+    if (of.marker?.resource === resource) return { rollback: d, of };
   }
   return undefined;
 }

@@ -17,7 +17,9 @@ import {
   deploymentOfRequest,
   getDeployment,
   inFlightDeployments,
+  OwnRollback,
   resourceKey,
+  rollbackOfOurRelease,
   runningTaskDefinitions,
   stopWithRollback,
 } from './deployments';
@@ -33,6 +35,14 @@ import type {
 
 /** How far back a request looks for a deployment it may already have started (retries, clock skew). */
 export const REQUEST_LOOKBACK_MS = 15 * 60 * 1000;
+
+/**
+ * How long after the request started a release waits for CodeDeploy's rollback of our own
+ * earlier release to end before it fails. [inference] An ECS rollback reroutes traffic to the
+ * original task set and removes the replacement: minutes, not the hour of a release; well
+ * inside the provider's total timeout, so the clear error below wins over the framework's.
+ */
+export const ROLLBACK_WAIT_MS = 30 * 60 * 1000;
 
 /** The sort key of the outcome record the stepper and the guard write (lambda/shared/records.ts). */
 const OUTCOME_SK = 'outcome';
@@ -136,8 +146,11 @@ export async function isComplete(req: IsCompleteRequest, deps: ReleaseDeps): Pro
  *    with rollback; nothing to start;
  * 4. the service already runs the task definition (a CloudFormation rollback after the
  *    deployment ended): nothing to start;
- * 5. another deployment in flight: fail or queue behind it (onConflict);
- * 6. otherwise: CreateDeployment.
+ * 5. CodeDeploy's rollback of a release of this resource in flight (a CloudFormation rollback
+ *    after a failed release in wait mode, or a new release right after one): wait for it,
+ *    bounded by ROLLBACK_WAIT_MS, whatever onConflict says;
+ * 6. another deployment in flight: fail or queue behind it (onConflict);
+ * 7. otherwise: CreateDeployment.
  */
 export async function advance(req: ReleaseRequest, props: ReleaseResourceProperties, since: Date, deps: ReleaseDeps): Promise<ReleaseState> {
   const { clients } = deps;
@@ -178,7 +191,11 @@ export async function advance(req: ReleaseRequest, props: ReleaseResourcePropert
   }
 
   const blocking = inFlight[0];
-  if (blocking) return blocked(blocking, props, since);
+  if (blocking) {
+    const rollback = await rollbackOfOurRelease(clients, inFlight, resource);
+    if (rollback) return awaitRollback(rollback, props, since, deps);
+    return blocked(blocking, props, since);
+  }
 
   try {
     const deploymentId = await createDeployment(clients, props, { taskDefinitionArn: requested, resource, requestId: req.RequestId });
@@ -192,6 +209,23 @@ export async function advance(req: ReleaseRequest, props: ReleaseResourcePropert
     if (now[0]) return blocked(now[0], props, since);
     throw err;
   }
+}
+
+/** Pending while our own release's rollback runs; a clear error once it outlasted ROLLBACK_WAIT_MS. */
+function awaitRollback({ rollback, of }: OwnRollback, props: ReleaseResourceProperties, since: Date, deps: ReleaseDeps): ReleaseState {
+  const requestStart = since.getTime() + REQUEST_LOOKBACK_MS;
+  const waitedMs = deps.now().getTime() - requestStart;
+  const what = `CodeDeploy's rollback ${rollback.deploymentId} of release deployment ${of.deploymentId}`
+    + `${of.marker ? ` (${of.marker.taskDefinitionArn})` : ''} is ${rollback.status}`;
+  if (waitedMs > ROLLBACK_WAIT_MS) {
+    throw new ReleaseConflictError(
+      `cannot release ${props.TaskDefinitionArn}: ${what} after ${Math.round(waitedMs / 60_000)} min `
+      + `(the release waits at most ${ROLLBACK_WAIT_MS / 60_000} min for it). Follow it with npx canary watch; `
+      + 'once it has ended, run cdk deploy again (or continue-update-rollback for a stack in UPDATE_ROLLBACK_FAILED).',
+    );
+  }
+  logger.info('release: waiting for the rollback of our own release', { rollbackDeploymentId: rollback.deploymentId, of: of.deploymentId });
+  return { phase: 'pending', since: since.toISOString(), reason: `waiting for ${what}` };
 }
 
 function blocked(other: DeploymentSummary, props: ReleaseResourceProperties, since: Date): ReleaseState {

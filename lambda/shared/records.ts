@@ -9,7 +9,7 @@ import type { Clients } from './clients';
  * The JSON body sits in one string attribute `doc`; `kind` and `outcome` are top-level so
  * records can be counted (false-positive rollbacks) without parsing every body.
  */
-export type RecordKind = 'state' | 'control' | 'decision' | 'outcome';
+export type RecordKind = 'state' | 'control' | 'decision' | 'outcome' | 'stable';
 
 export interface StoredRecord<T = unknown> {
   readonly deploymentId: string;

@@ -1,4 +1,4 @@
-import { CfnElement, Duration, Lazy, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnElement, Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -6,6 +6,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -75,6 +76,13 @@ export class CanaryHooks extends Construct {
   /** Puts production back on the stable target group when a deployment fails or is stopped. */
   public readonly guard: lambda.Function;
   public readonly guardRule: events.Rule;
+  /**
+   * Guard invocations that failed every retry (or outlived the event age) land here, with the
+   * event and the error: a restore that never happened. Watched by `guardDeadLetterAlarm`.
+   */
+  public readonly guardDeadLetterQueue: sqs.Queue;
+  /** In ALARM while a failed guard invocation waits in the dead-letter queue. */
+  public readonly guardDeadLetterAlarm: cloudwatch.Alarm;
   /** The CloudWatch namespace of the outcome metrics. */
   public readonly metricsNamespace = DEFAULT_METRICS_NAMESPACE;
   /**
@@ -132,6 +140,45 @@ export class CanaryHooks extends Construct {
     this.grantUnscoped(this.afterAllowTraffic, 'elasticloadbalancing:DescribeListeners', 'cloudwatch:GetMetricData');
     this.grantUnscoped(this.stepper, 'elasticloadbalancing:DescribeListeners', 'cloudwatch:GetMetricData');
     this.grantUnscoped(this.guard, 'elasticloadbalancing:DescribeListeners');
+    // Shared load balancers: the listener's rules are read wherever its weights are
+    // (DescribeRules has no resource-level permission).
+    for (const fn of [this.beforeInstall, this.afterAllowTraffic, this.stepper, this.guard]) {
+      this.grantUnscoped(fn, 'elasticloadbalancing:DescribeRules');
+    }
+    // BeforeInstall records blue for the guard, for every schedule.
+    this.table.grant(this.beforeInstall, 'dynamodb:PutItem');
+
+    // Bounded retries: a late restore could undo a newer release (the guard also checks that),
+    // and a lost one must be visible rather than silent.
+    this.guardDeadLetterQueue = new sqs.Queue(this, 'GuardDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.guardDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter destination of the guard function; a queue of failures needs no DLQ of its own.',
+    });
+    this.guard.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      // [inference] Lambda sends the failed event with the function's role: sqs:SendMessage only (the
+      // stock SqsDestination also grants GetQueueAttributes/GetQueueUrl, which nothing calls).
+      onFailure: {
+        bind: (_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig => {
+          this.guardDeadLetterQueue.grant(fn, 'sqs:SendMessage');
+          return { destination: this.guardDeadLetterQueue.queueArn };
+        },
+      },
+    });
+    this.guardDeadLetterAlarm = new cloudwatch.Alarm(this, 'GuardDeadLettersAlarm', {
+      alarmDescription: 'cdk-ecs-canary: a guard invocation failed every retry; production may not be back on the stable version. Read the message in the queue.',
+      metric: this.guardDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
 
     this.guardRule = new events.Rule(this, 'GuardRule', {
       description: 'cdk-ecs-canary: put production back on the stable version when a canary deployment fails or stops',
@@ -144,7 +191,7 @@ export class CanaryHooks extends Construct {
           application: Lazy.list({ produce: () => this.applicationNames }),
         },
       },
-      targets: [new targets.LambdaFunction(this.guard, { retryAttempts: 4, maxEventAge: Duration.hours(1) })],
+      targets: [new targets.LambdaFunction(this.guard, { retryAttempts: 4, maxEventAge: Duration.hours(1), deadLetterQueue: this.guardDeadLetterQueue })],
     });
   }
 
@@ -168,6 +215,7 @@ export class CanaryHooks extends Construct {
       securityGroups: [sg],
     } : {});
     this.grantUnscoped(fn, 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeListeners');
+    this.grantUnscoped(fn, 'elasticloadbalancing:DescribeRules');
     if (vpc) {
       // ENI management for a function in a VPC has no resource-level permissions.
       // The same actions as AWSLambdaVPCAccessExecutionRole.
@@ -221,7 +269,19 @@ export class CanaryHooks extends Construct {
         actions: ['elasticloadbalancing:ModifyListener'],
         resources: [target.productionListenerArn],
       }));
+      // Rules of the production listener only (the service's own rule is among them).
+      const rules = listenerRulesArn(target.productionListenerArn);
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyRule'], resources: [rules] }));
+      Validations.of(fn.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResourceText(Stack.of(this), rules)}]`,
+        reason: 'elasticloadbalancing:ModifyRule on the rules of the production listener only: the service\'s rule ids are not known at synth time (shared load balancers route it by a listener rule).',
+      });
     }
+    // The guard leaves the listener alone while a newer deployment of the group is in flight.
+    this.guard.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['codedeploy:ListDeployments'],
+      resources: [target.deploymentGroupArn],
+    }));
     if (target.alarms.length > 0) {
       this.beforeInstall.addToRolePolicy(new iam.PolicyStatement({
         actions: ['cloudwatch:DescribeAlarms'],
@@ -328,4 +388,22 @@ export class CanaryHooks extends Construct {
     });
     return machine;
   }
+}
+
+/**
+ * `arn:...:listener/app/<lb>/<lb-id>/<listener-id>` -> `arn:...:listener-rule/app/<lb>/<lb-id>/<listener-id>/*`:
+ * every rule of that listener (Service Authorization Reference, ELB v2 resource type listener-rule/app).
+ */
+export function listenerRulesArn(listenerArn: string): string {
+  if (!Token.isUnresolved(listenerArn)) return `${listenerArn.replace(':listener/', ':listener-rule/')}/*`;
+  const [head, tail] = [Fn.select(0, Fn.split(':listener/', listenerArn)), Fn.select(1, Fn.split(':listener/', listenerArn))];
+  return Fn.join('', [head, ':listener-rule/', tail, '/*']);
+}
+
+/** A resource as cdk-nag prints it in an IAM5 finding: the parts of its Fn::Join, tokens as JSON. */
+function nagResourceText(stack: Stack, value: string): string {
+  const resolved = stack.resolve(value) as string | { 'Fn::Join'?: [string, unknown[]] };
+  if (typeof resolved === 'string') return resolved;
+  const parts = resolved['Fn::Join']?.[1] ?? [resolved];
+  return parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('');
 }

@@ -6,8 +6,9 @@
  */
 import { StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { errorMessage } from '../../lambda/shared/errors';
-import { putRecord } from '../../lambda/shared/records';
-import { Colors, percentOn, readWeights, resolveColors, restoreStable } from '../../lambda/shared/traffic';
+import { STABLE_SK, StableRecordDoc } from '../../lambda/guard/types';
+import { getRecord, putRecord } from '../../lambda/shared/records';
+import { Colors, colorsFromBlue, percentOn, readWeights, resolveColors, restoreStable } from '../../lambda/shared/traffic';
 import { CONTROL_SK, ControlDoc } from '../../lambda/stepper/types';
 import { CommandContext, decisionsTable, readState, TargetOptions } from './context';
 import { inFlightDeployment } from './deployments';
@@ -25,12 +26,19 @@ export async function abort(ctx: CommandContext, options: TargetOptions): Promis
   out.line(`abort ${describeTarget(target)}, deployment ${id} (${d.status})`);
   const problems: string[] = [];
 
-  // 1. Production to stable. The stepper's record names blue as it was before the first shift;
-  // without one, the PRIMARY task set (the stable version during a deployment) does.
+  // 1. Production to stable. BeforeInstall's record names blue before anything of the release
+  // existed (every schedule); the stepper's before its first shift; without either, the PRIMARY
+  // task set (the stable version during a deployment, until CodeDeploy swaps it) does.
   let colors: Colors | undefined;
-  let from = 'the stepper state';
+  let from = 'the BeforeInstall record';
   try {
-    colors = table ? (await readState(ctx, table, id))?.colors : undefined;
+    const installed = table ? (await getRecord<StableRecordDoc>(ctx.clients, table, id, STABLE_SK))?.doc : undefined;
+    if (installed && target.config.targetGroupArns.includes(installed.blueTargetGroupArn)) {
+      colors = colorsFromBlue(target.config, installed.blueTargetGroupArn);
+    } else {
+      from = 'the stepper state';
+      colors = table ? (await readState(ctx, table, id))?.colors : undefined;
+    }
   } catch (err) {
     problems.push(`could not read the stepper state: ${errorMessage(err)}`);
   }
@@ -39,7 +47,7 @@ export async function abort(ctx: CommandContext, options: TargetOptions): Promis
       from = 'the PRIMARY task set';
       colors = await resolveColors(ctx.clients, target.config);
     }
-    const before = percentOn(await readWeights(ctx.clients, listener), colors.greenTargetGroupArn);
+    const before = percentOn(await readWeights(ctx.clients, listener, target.config.targetGroupArns), colors.greenTargetGroupArn);
     await restoreStable(ctx.clients, listener, colors);
     out.line(`1. production listener: blue ${shortArn(colors.blueTargetGroupArn)} 100 %, green ${shortArn(colors.greenTargetGroupArn)} 0 % (was green ${before} %; colors from ${from})`);
   } catch (err) {

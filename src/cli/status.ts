@@ -201,7 +201,7 @@ function stepView(target: CanaryTarget, stage: Stage, state: StepperState | unde
 
 async function trafficView(clients: CliClients, target: CanaryTarget, state: StepperState | undefined, notes: string[]): Promise<TrafficView> {
   const listenerArn = target.config.productionListenerArn;
-  const tuples: TargetGroupTuple[] = await readWeights(clients, listenerArn);
+  const tuples: TargetGroupTuple[] = await readWeights(clients, listenerArn, target.config.targetGroupArns);
   const weights = tuples.map((t) => ({
     targetGroupArn: t.TargetGroupArn ?? '?',
     weight: t.Weight ?? 1,

@@ -465,6 +465,7 @@ describe('IAM', () => {
     const unscopable = new Set([
       'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData',
       'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeListeners',
+      'elasticloadbalancing:DescribeRules',
       'ecs:DescribeTaskDefinition',
       'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
       'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
@@ -530,7 +531,8 @@ describe('on imported resources', () => {
   });
 
   test('alarms watch the imported target groups', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    // + 1: the guard's dead-letter alarm (CanaryHooks), not a target-group alarm.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'UnHealthyHostCount',
       Dimensions: Match.arrayWith([{ Name: 'TargetGroup', Value: 'targetgroup/green/6d0ecf831eec9f09' }]),

@@ -18,6 +18,7 @@ const NO_RESOURCE_LEVEL = new Set([
   'cloudwatch:GetMetricData',
   'cloudwatch:PutMetricData',
   'elasticloadbalancing:DescribeListeners',
+  'elasticloadbalancing:DescribeRules',
   'elasticloadbalancing:DescribeTargetHealth',
   'ecs:DescribeTaskDefinition',
   'ec2:CreateNetworkInterface',
@@ -38,6 +39,8 @@ const PLATFORM_ACTIONS = new Set([
   'ec2:DeleteNetworkInterface',
   'ec2:AssignPrivateIpAddresses',
   'ec2:UnassignPrivateIpAddresses',
+  // The guard's on-failure destination: Lambda sends the failed event with the function's role.
+  'sqs:SendMessage',
 ]);
 
 /**

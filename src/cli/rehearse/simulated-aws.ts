@@ -16,7 +16,7 @@ import { GetMetricDataCommand, MetricDataQuery, MetricDataResult } from '@aws-sd
 import { GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import { AttributeValue, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
-import { DescribeListenersCommand, ModifyListenerCommand, TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeListenersCommand, DescribeRulesCommand, ModifyListenerCommand, TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { Clients } from '../../../lambda/shared/clients';
 import { targetGroupDimension } from '../../../lambda/shared/metrics';
@@ -209,6 +209,7 @@ export class SimulatedAws {
     if (command instanceof DescribeListenersCommand) {
       return { Listeners: [{ ListenerArn: SIM.listener, DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: this.tuples.map((t) => ({ ...t })) } }] }] };
     }
+    if (command instanceof DescribeRulesCommand) return { Rules: [] }; // the service is routed by the default action
     if (command instanceof ModifyListenerCommand) {
       const groups = command.input.DefaultActions?.[0]?.ForwardConfig?.TargetGroups ?? [];
       this.tuples = groups.map((t) => ({ ...t }));

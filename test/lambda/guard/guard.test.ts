@@ -1,12 +1,13 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
-import { DescribeListenersCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeploymentInfo, GetDeploymentCommand, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import { DescribeListenersCommand, DescribeRulesCommand, ModifyListenerCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { failureReason, guard, GuardDeps } from '../../../lambda/guard/guard';
 import { handler, makeGuardHandler } from '../../../lambda/guard/handler';
 import type { GuardOutcomeDoc } from '../../../lambda/guard/types';
-import { APP, DEPLOYMENT_ID, FakeAws, GROUP, LISTENER, mocks, serverError, TABLE, TG_A, TG_B, throttled, timeout } from '../stepper/fake-aws';
+import { APP, DEPLOYMENT_ID, FakeAws, GROUP, LISTENER, mocks, serverError, T0, TABLE, TG_A, TG_B, throttled, timeout } from '../stepper/fake-aws';
 
 const EVENT_TIME = '2025-06-02T10:30:00Z';
 
@@ -30,6 +31,18 @@ beforeEach(() => {
 
 function guardRecord(): (Record<string, unknown> & { guard: GuardOutcomeDoc }) | undefined {
   return fake.record('outcome');
+}
+
+/** BeforeInstall's record of blue (written for every schedule). */
+function putStableRecord(blue: string): void {
+  const green = blue === TG_A ? TG_B : TG_A;
+  fake.items.set(`${DEPLOYMENT_ID}|stable`, {
+    deploymentId: { S: DEPLOYMENT_ID },
+    sk: { S: 'stable' },
+    kind: { S: 'stable' },
+    doc: { S: JSON.stringify({ blueTargetGroupArn: blue, greenTargetGroupArn: green, productionListenerArn: LISTENER, at: new Date(T0).toISOString() }) },
+    expiresAt: { N: '0' },
+  });
 }
 
 function putStepperState(blue: string): void {
@@ -293,5 +306,102 @@ describe('rollback notification', () => {
     expect(failureReason({ reason: 'judge said no' }, 'hook failed', 'FAILURE')).toBe('judge said no');
     expect(failureReason({}, 'The deployment was stopped by alarm', 'FAILURE')).toBe('The deployment was stopped by alarm');
     expect(failureReason({}, undefined, 'STOP')).toBe('the deployment was stopped');
+  });
+});
+
+describe('the blue BeforeInstall recorded', () => {
+  test('wins over a PRIMARY that already moved to green (all-at-once or linear: no stepper record)', async () => {
+    putStableRecord(TG_B);
+    fake.primaryTargetGroup = TG_A; // the replacement is PRIMARY after the full shift
+    fake.listener = [{ TargetGroupArn: TG_A, Weight: 100 }, { TargetGroupArn: TG_B, Weight: 0 }];
+
+    const result = await guard(event('FAILURE'), deps);
+
+    expect(fake.weightChanges()).toEqual(['ModifyListener A=0 B=100']);
+    expect(result.traffic).toMatchObject({ stableFrom: 'before-install', stableTargetGroupArn: TG_B, restored: true });
+    expect(mocks.ecs).not.toHaveReceivedCommand(DescribeServicesCommand);
+  });
+
+  test('wins over the stepper record too', async () => {
+    putStableRecord(TG_B);
+    putStepperState(TG_A);
+    fake.listener = [{ TargetGroupArn: TG_A, Weight: 50 }, { TargetGroupArn: TG_B, Weight: 50 }];
+
+    const result = await guard(event('STOP'), deps);
+
+    expect(fake.weightChanges()).toEqual(['ModifyListener A=0 B=100']);
+    expect(result.traffic).toMatchObject({ stableFrom: 'before-install', stableTargetGroupArn: TG_B });
+  });
+
+  test('a record naming a group outside the pair is ignored (PRIMARY decides)', async () => {
+    putStableRecord('arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/old/cccccccccccccccc');
+    fake.listener = [{ TargetGroupArn: TG_A, Weight: 100 }, { TargetGroupArn: TG_B, Weight: 0 }];
+
+    const result = await guard(event('FAILURE'), deps);
+
+    expect(result.traffic).toMatchObject({ stableFrom: 'primary-task-set', stableTargetGroupArn: TG_B });
+  });
+
+  test('a service routed by a listener rule: the guard restores the rule, not the default action', async () => {
+    putStableRecord(TG_B);
+    const ruleArn = LISTENER.replace(':listener/', ':listener-rule/') + '/0000000000000001';
+    mocks.elbv2.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: LISTENER, DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }] }] });
+    mocks.elbv2.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: ruleArn, Priority: '10', Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: TG_B, Weight: 75 }, { TargetGroupArn: TG_A, Weight: 25 }] } }] }] });
+    mocks.elbv2.on(ModifyRuleCommand).resolves({});
+
+    const result = await guard(event('FAILURE'), deps);
+
+    expect(mocks.elbv2).toHaveReceivedCommandWith(ModifyRuleCommand, {
+      RuleArn: ruleArn,
+      Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: TG_B, Weight: 100 }, { TargetGroupArn: TG_A, Weight: 0 }] } }],
+    });
+    expect(mocks.elbv2).not.toHaveReceivedCommand(ModifyListenerCommand);
+    expect(result.traffic).toMatchObject({ restored: true, stablePercent: 75 });
+  });
+});
+
+describe('a newer deployment of the same group in flight', () => {
+  const CREATED = new Date(T0 - 3_600_000);
+  const info = (id: string, over: Partial<DeploymentInfo> = {}): { deploymentInfo: DeploymentInfo } => ({
+    deploymentInfo: { deploymentId: id, applicationName: APP, deploymentGroupName: GROUP, status: 'InProgress', creator: 'user', ...over },
+  });
+  beforeEach(() => {
+    mocks.codedeploy.on(GetDeploymentCommand, { deploymentId: DEPLOYMENT_ID }).resolves(info(DEPLOYMENT_ID, { status: 'Failed', createTime: CREATED }));
+    fake.listener = [{ TargetGroupArn: TG_B, Weight: 50 }, { TargetGroupArn: TG_A, Weight: 50 }];
+  });
+
+  test('leaves the listener alone (a late retry must not clobber it), still records and counts', async () => {
+    mocks.codedeploy.on(ListDeploymentsCommand).resolves({ deployments: [DEPLOYMENT_ID, 'd-NEWER0001'] });
+    mocks.codedeploy.on(GetDeploymentCommand, { deploymentId: 'd-NEWER0001' }).resolves(info('d-NEWER0001', { createTime: new Date(T0 - 60_000) }));
+
+    const result = await guard(event('FAILURE'), deps);
+
+    expect(mocks.codedeploy).toHaveReceivedCommandWith(ListDeploymentsCommand, {
+      applicationName: APP, deploymentGroupName: GROUP, includeOnlyStatuses: ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'],
+    });
+    expect(mocks.elbv2).not.toHaveReceivedCommand(ModifyListenerCommand);
+    expect(mocks.elbv2).not.toHaveReceivedCommand(DescribeListenersCommand);
+    expect(result).toMatchObject({ outcome: 'Failed', metricPublished: true, trafficSkipped: 'a newer deployment of the group is in flight: d-NEWER0001' });
+    expect(result.traffic).toBeUndefined();
+    expect(guardRecord()!.guard.trafficSkipped).toBe('a newer deployment of the group is in flight: d-NEWER0001');
+  });
+
+  test.each([
+    ['an older deployment', info('d-OLDER0001', { createTime: new Date(T0 - 7_200_000) })],
+    ["CodeDeploy's rollback of this deployment", info('d-ROLLBK001', { createTime: new Date(T0 - 60_000), creator: 'codeDeployRollback', rollbackInfo: { rollbackTriggeringDeploymentId: DEPLOYMENT_ID } })],
+  ])('restores when the other in-flight deployment is %s', async (_name, other) => {
+    const id = other.deploymentInfo.deploymentId!;
+    mocks.codedeploy.on(ListDeploymentsCommand).resolves({ deployments: [id] });
+    mocks.codedeploy.on(GetDeploymentCommand, { deploymentId: id }).resolves(other);
+
+    const result = await guard(event('FAILURE'), deps);
+
+    expect(fake.weightChanges()).toEqual(['ModifyListener A=0 B=100']);
+    expect(result.trafficSkipped).toBeUndefined();
+  });
+
+  test('SUCCESS does not look for other deployments', async () => {
+    await guard(event('SUCCESS'), deps);
+    expect(mocks.codedeploy).not.toHaveReceivedCommand(ListDeploymentsCommand);
   });
 });

@@ -1,17 +1,28 @@
 import {
-  APP, AWS_FAILURES, CONTAINER, DEPLOYMENT_ID, EVENT, GROUP, LONG_CONTEXT, PORT, TASK_DEF, TG_A, TG_B,
+  APP, AWS_FAILURES, CONTAINER, DEPLOYMENT_ID, EVENT, GROUP, LISTENER, LONG_CONTEXT, PORT, TASK_DEF, TG_A, TG_B,
   appSpec, awsError, buildConfig, buildContext, deploymentOutput, expectReportedOnce, healthyTargets, hookContract,
   mockService, mockTargets, mocks, never, resetMocks,
 } from './fixtures';
 import { DescribeAlarmsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { GetDeploymentCommand, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { Action, DescribeListenersCommand, DescribeRulesCommand, DescribeTargetHealthCommand, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { CanaryRuntimeConfig } from '../../../lib/runtime-config';
 import { beforeInstall, handler, parseAppSpec } from '../../../lambda/hooks/before-install';
 import { createClients } from '../../../lambda/shared/clients';
 
 const clients = createClients();
+const TABLE = 'canary-decisions';
+process.env.CANARY_DECISIONS_TABLE = TABLE;
+const OTHER_TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/other-app/3333333333333333';
+
+/** The production listener: its default actions and its rules (DescribeRules lists the default rule too). */
+function mockListener(defaults: Action[], rules: Rule[] = []): void {
+  mocks.elbv2.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: LISTENER, DefaultActions: defaults }] });
+  mocks.elbv2.on(DescribeRulesCommand).resolves({ Rules: [...rules, { RuleArn: `${LISTENER}/default`, IsDefault: true, Priority: 'default', Actions: defaults }] });
+}
+const forwardTo = (...arns: string[]): Action => ({ Type: 'forward', ForwardConfig: { TargetGroups: arns.map((TargetGroupArn) => ({ TargetGroupArn, Weight: 1 })) } });
 
 const alarm = (name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'): MetricAlarm => ({ AlarmName: name, StateValue: state });
 
@@ -21,6 +32,8 @@ function arrangeHealthy(): void {
   mockService();
   mockTargets(TG_A, healthyTargets(2));
   mocks.codedeploy.on(ListDeploymentsCommand).resolves({ deployments: [DEPLOYMENT_ID] });
+  mockListener([forwardTo(TG_A)]);
+  mocks.dynamodb.on(PutItemCommand).resolves({});
   mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({
     taskDefinition: {
       taskDefinitionArn: TASK_DEF,
@@ -48,6 +61,9 @@ describe('BeforeInstall handler', () => {
       DescribeTargetHealth: (err) => mocks.elbv2.on(DescribeTargetHealthCommand).rejects(err),
       ListDeployments: (err) => mocks.codedeploy.on(ListDeploymentsCommand).rejects(err),
       DescribeTaskDefinition: (err) => mocks.ecs.on(DescribeTaskDefinitionCommand).rejects(err),
+      DescribeListeners: (err) => mocks.elbv2.on(DescribeListenersCommand).rejects(err),
+      DescribeRules: (err) => mocks.elbv2.on(DescribeRulesCommand).rejects(err),
+      'PutItem (the stable record)': (err) => mocks.dynamodb.on(PutItemCommand).rejects(err),
       // One GetDeployment (loadDeploymentContext's) gives the group and the revision.
       'GetDeployment (context)': (err) => mocks.codedeploy.on(GetDeploymentCommand).rejects(err),
     },
@@ -172,6 +188,51 @@ describe('beforeInstall', () => {
       mockTargets(TG_A, healthyTargets(2));
       expect((await run()).reason).toBe('preflight failed: stable target group api-tg-b has unhealthy targets: 10.0.2.1:8080 (Target.Timeout)');
       expect(mocks.elbv2).not.toHaveReceivedCommandWith(DescribeTargetHealthCommand, { TargetGroupArn: TG_A });
+    });
+  });
+
+  describe('production listener and the stable record', () => {
+    const stableItem = (blue: string, green: string) => ({
+      TableName: TABLE,
+      Item: {
+        deploymentId: { S: DEPLOYMENT_ID },
+        sk: { S: 'stable' },
+        kind: { S: 'stable' },
+        doc: { S: JSON.stringify({ blueTargetGroupArn: blue, greenTargetGroupArn: green, productionListenerArn: LISTENER, at: '2025-06-02T10:00:00.000Z' }) },
+        expiresAt: { N: expect.any(String) },
+      },
+    });
+    const now = () => new Date('2025-06-02T10:00:00Z');
+
+    it('fails when no action of the listener forwards to the pair (default forwards elsewhere, no rule for it)', async () => {
+      mockListener([forwardTo(OTHER_TG)], [{ RuleArn: `${LISTENER}/r1`, Priority: '1', Actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }] }]);
+      const outcome = await run();
+      expect(outcome.status).toBe('Failed');
+      expect(outcome.reason).toContain(`no action of the production listener ${LISTENER} forwards to the service's target groups api-tg-a and api-tg-b`);
+      expect(mocks.dynamodb).not.toHaveReceivedCommand(PutItemCommand);
+    });
+
+    it('passes for a service routed by a listener rule on a shared listener', async () => {
+      mockListener([forwardTo(OTHER_TG)], [{ RuleArn: `${LISTENER}/api`, Priority: '10', Actions: [forwardTo(TG_A)] }]);
+      const outcome = await run();
+      expect(outcome.status).toBe('Succeeded');
+      expect(mocks.dynamodb).toHaveReceivedCommandWith(PutItemCommand, { TableName: TABLE });
+    });
+
+    // BeforeInstall runs for every schedule: allAtOnce (no steps), linear, single step, stepped.
+    it.each([
+      ['all at once', { steps: [], finalStep: { percent: 100, bakeSeconds: 0 } }],
+      ['a single step', { steps: [], finalStep: { percent: 50, bakeSeconds: 600 } }],
+      ['stepped', {}],
+    ])('records blue (the PRIMARY task set\'s group) for the guard: %s', async (_name, over) => {
+      mockService({ primaryTg: TG_B });
+      mockTargets(TG_B, healthyTargets(2));
+      mockListener([forwardTo(TG_B)]);
+      const { deploymentInfo } = await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: DEPLOYMENT_ID }));
+      const outcome = await beforeInstall({ ...buildContext(buildConfig(over as Partial<CanaryRuntimeConfig>)), deployment: deploymentInfo! }, clients, { table: TABLE, now });
+      expect(outcome).toMatchObject({ status: 'Succeeded' });
+      expect(mocks.dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 1);
+      expect(mocks.dynamodb).toHaveReceivedCommandWith(PutItemCommand, stableItem(TG_B, TG_A));
     });
   });
 
