@@ -112,7 +112,8 @@ export interface RollbackAlarmOptions {
    */
   readonly evaluationMinutes?: number;
   /**
-   * Your own alarms that roll a deployment back too (added to the composite alarm).
+   * Your own alarms that roll a deployment back too: the deployment group watches them with the
+   * 8 rollback alarms (at most 10 in all), and they join the composite alarm.
    * @default none
    */
   readonly additionalAlarms?: cloudwatch.IAlarm[];
@@ -220,7 +221,7 @@ export class CanaryDeployment extends Construct {
   /** The custom deployment config (CodeDeploy's part of the schedule). */
   public readonly deploymentConfig: codedeploy.IEcsDeploymentConfig;
   public readonly rollbackAlarms: RollbackAlarms;
-  /** The composite alarm the deployment group watches. */
+  /** Any rollback signal, for dashboards and notifications (the deployment group watches the metric alarms). */
   public readonly rollbackAlarm: cloudwatch.IAlarm;
   public readonly schedule: TrafficSchedule;
   /** The shared hook functions of the stack. */
@@ -264,6 +265,7 @@ export class CanaryDeployment extends Construct {
       unhealthyMinutes: this.analysis.unhealthyMinutes,
       breachMinutes: props.alarms?.breachMinutes,
       evaluationMinutes: props.alarms?.evaluationMinutes,
+      minRequests: this.analysis.minRequests,
       additionalAlarms: props.alarms?.additionalAlarms,
       description: `${Names.uniqueId(this)}`,
     });
@@ -284,8 +286,9 @@ export class CanaryDeployment extends Construct {
         testListener: props.testListener,
         terminationWaitTime: props.terminationWaitTime ?? Duration.minutes(5),
       },
-      // [inference, aws-facts.md] CodeDeploy evaluates a composite alarm like a metric alarm.
-      alarms: [this.rollbackAlarm],
+      // The metric alarms themselves (at most 10): CodeDeploy documents metric alarms only
+      // [inference, aws-facts.md]; the composite stays for the dashboard and notifications.
+      alarms: this.rollbackAlarms.deploymentGroupAlarms,
       // Never continue when alarm state cannot be read (aws-facts.md).
       ignorePollAlarmsFailure: false,
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },

@@ -167,15 +167,17 @@ describe('deployment group', () => {
     });
   });
 
-  test('watches only the composite alarm and never ignores alarm poll failures', () => {
-    t.template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
-      ApplicationName: { Ref: ids.appA },
-      AlarmConfiguration: { Enabled: true, IgnorePollAlarmFailure: false, Alarms: [{ Name: { Ref: ids.compositeA } }] },
-    });
-    t.template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
-      ApplicationName: { Ref: ids.appB },
-      AlarmConfiguration: { Enabled: true, IgnorePollAlarmFailure: false, Alarms: [{ Name: { Ref: ids.compositeB } }] },
-    });
+  test('watches the 8 metric alarms (not the composite) and never ignores alarm poll failures', () => {
+    for (const [app, canary] of [[ids.appA, t.canaryA], [ids.appB, t.canaryB]] as const) {
+      t.template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+        ApplicationName: { Ref: app },
+        AlarmConfiguration: {
+          Enabled: true,
+          IgnorePollAlarmFailure: false,
+          Alarms: canary.rollbackAlarms.alarms.map((a) => ({ Name: { Ref: logicalId(a) } })),
+        },
+      });
+    }
   });
 
   test('termination wait follows the prop (B: 10 min)', () => {
@@ -532,8 +534,14 @@ describe('on imported resources', () => {
   test('alarms watch the imported target groups', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'UnHealthyHostCount',
-      Dimensions: Match.arrayWith([{ Name: 'TargetGroup', Value: 'targetgroup/green/6d0ecf831eec9f09' }]),
+      Metrics: Match.arrayWith([Match.objectLike({
+        MetricStat: Match.objectLike({
+          Metric: Match.objectLike({
+            MetricName: 'UnHealthyHostCount',
+            Dimensions: Match.arrayWith([{ Name: 'TargetGroup', Value: 'targetgroup/green/6d0ecf831eec9f09' }]),
+          }),
+        }),
+      })]),
     });
     expect(referencedIds(Object.values(resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm'))[0].Properties!.AlarmRule))
       .toHaveLength(8);
