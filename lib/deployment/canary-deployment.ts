@@ -14,6 +14,7 @@ import { SmokeTest } from '../hooks/smoke-test';
 import { findOrCreate } from '../private/bundled-function';
 import { invalid } from '../private/validation';
 import { AnalysisConfig, CONFIG_VERSION, RELEASE_POLICY_ANALYSIS, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
+import { validateFinalVerdictWindow } from './final-verdict-window';
 import { TrafficSchedule } from './traffic-schedule';
 
 /** What to do when a step stays inconclusive (too little traffic) after every extension. */
@@ -181,7 +182,9 @@ export interface CanaryDeploymentProps {
    */
   readonly installTimeout?: Duration;
   /**
-   * Window of metrics judged at 100 % by AfterAllowTraffic (and of the stable baseline).
+   * Window of metrics judged at 100 % by AfterAllowTraffic (and of the stable baseline). The hook
+   * waits for it: from the first whole minute at 100 %, plus a minute for the last metrics to be
+   * published, inside the hook's hour (at most 48 minutes).
    * @default Duration.minutes(5)
    */
   readonly finalVerdictWindow?: Duration;
@@ -487,6 +490,7 @@ function validateDeployment(scope: IConstruct, props: CanaryDeploymentProps, sch
   if (fv !== undefined && !Token.isUnresolved(fv) && (fv < 60 || fv % 60 !== 0 || fv > 3600)) {
     invalid(scope, 'finalVerdictWindow', `must be whole minutes between 1 and 60 (got ${props.finalVerdictWindow!.toHumanString()}).`);
   }
+  validateFinalVerdictWindow(scope, props.finalVerdictWindow);
 }
 
 function validateAlarmWindow(scope: IConstruct, schedule: TrafficSchedule, window: Duration): void {

@@ -412,7 +412,8 @@ describe('hooks (one shared set per stack)', () => {
     expect(machines).toHaveLength(1);
     const definition = parseJoinedJson(machines[0].Properties!.DefinitionString);
     const waits = Object.values(definition.States as Record<string, any>).filter((s) => s.Type === 'Wait');
-    expect(waits).toEqual([expect.objectContaining({ SecondsPath: '$.waitSeconds' })]);
+    // The stepper's bake and the final verdict's wait for the minutes at 100 %.
+    expect(waits).toEqual([expect.objectContaining({ SecondsPath: '$.waitSeconds' }), expect.objectContaining({ SecondsPath: '$.waitSeconds' })]);
     const tasks = Object.values(definition.States as Record<string, any>).filter((s) => s.Type === 'Task');
     expect(tasks.length).toBeGreaterThanOrEqual(2);
     for (const task of tasks) expect(task.Resource).toBe(`<<GetAtt:${ids.fns.stepper}.Arn>>`);
@@ -426,7 +427,8 @@ describe('hooks (one shared set per stack)', () => {
       Environment: { Variables: Match.objectLike({ CANARY_STEPPER_STATE_MACHINE_ARN: { Ref: machineId } }) },
     });
     const starters = policyStatements(t.template).filter((s) => s.actions.includes('states:StartExecution'));
-    expect(starters.map((s) => s.roles).flat()).toEqual([functionRoleId(t.template, ids.fns.beforeAllowTraffic)]);
+    // AfterAllowTraffic starts the final verdict on the same state machine.
+    expect(starters.map((s) => s.roles).flat().sort()).toEqual([ids.fns.beforeAllowTraffic, ids.fns.afterAllowTraffic].map((f) => functionRoleId(t.template, f)).sort());
   });
 });
 
