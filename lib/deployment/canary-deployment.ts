@@ -246,6 +246,8 @@ export class CanaryDeployment extends Construct {
   public readonly installTimeout: Duration;
   /** How long the old tasks are kept after 100 % (for release-time estimates). */
   public readonly terminationWaitTime: Duration;
+  /** The window the final verdict judges at 100 % (for release-time estimates). */
+  public readonly finalVerdictWindow: Duration;
 
   constructor(scope: Construct, id: string, props: CanaryDeploymentProps) {
     super(scope, id);
@@ -256,6 +258,7 @@ export class CanaryDeployment extends Construct {
     this.analysis = resolveAnalysis(this, props.analysis ?? {});
     this.installTimeout = props.installTimeout ?? Duration.minutes(10);
     this.terminationWaitTime = props.terminationWaitTime ?? Duration.minutes(5);
+    this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.minutes(5);
     validateDeployment(this, props, this.schedule, this.analysis);
 
     const a = props.analysis ?? {};
