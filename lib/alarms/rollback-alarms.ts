@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
@@ -184,6 +184,7 @@ export class RollbackAlarms extends Construct {
         threshold: t.maxUnhealthyHosts,
         alarmDescription: `${prefix}: more than ${t.maxUnhealthyHosts} unhealthy host(s) in target group ${i + 1} for ${t.unhealthyMinutes} min while it serves traffic`,
       });
+      warnIfRecoveryExceedsWindow(scopeTg, tg, t.unhealthyMinutes);
       this.members.push(errorRate, p95, p99, unhealthyHosts);
       return { targetGroup: tg, errorRate, p95, p99, unhealthyHosts };
     });
@@ -210,6 +211,28 @@ export class RollbackAlarms extends Construct {
   /** The alarms the deployment group watches (at most 10): the same as `alarms`, never the composite. */
   public get deploymentGroupAlarms(): cloudwatch.IAlarm[] {
     return [...this.members];
+  }
+}
+
+/**
+ * A target that fails its first health checks (a task still booting) is unhealthy until it passes
+ * `healthyThresholdCount` checks `interval` apart. If that takes as long as the unhealthy-host alarm's
+ * window, a task started while the target group serves traffic (a replaced or scaled-out task) can roll
+ * a release back. Only the settings the target group construct states are checked (an imported one
+ * has none to read).
+ */
+function warnIfRecoveryExceedsWindow(scope: Construct, tg: elbv2.IApplicationTargetGroup, unhealthyMinutes: number): void {
+  if (!(tg instanceof elbv2.TargetGroupBase)) return;
+  const interval = tg.healthCheck?.interval?.toSeconds();
+  const healthy = tg.healthCheck?.healthyThresholdCount;
+  if (interval === undefined || healthy === undefined || Token.isUnresolved(interval) || Token.isUnresolved(healthy) || Token.isUnresolved(unhealthyMinutes)) return;
+  const recovery = interval * healthy;
+  if (recovery >= unhealthyMinutes * 60) {
+    Annotations.of(scope).addWarningV2('cdk-ecs-canary:unhealthyWindow',
+      `unhealthyMinutes (${unhealthyMinutes} min; analysis.unhealthyMinutes of CanaryDeployment) is not longer than the time a starting task needs to turn healthy `
+      + `(health check interval ${interval} s x healthyThresholdCount ${healthy} = ${recovery} s): a task replaced while the `
+      + `target group serves traffic can roll the release back. Raise unhealthyMinutes to at least ${Math.floor(recovery / 60) + 1}, `
+      + 'or lower the interval or the healthy threshold.');
   }
 }
 

@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -253,6 +253,36 @@ describe('RollbackAlarms thresholds follow the props', () => {
   test('no alarm keeps a default threshold', () => {
     const thresholds = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties!.Threshold);
     expect(thresholds.sort()).toEqual([0.5, 0.5, 1, 1, 3, 3, 5, 5]);
+  });
+});
+
+describe('RollbackAlarms unhealthy-host window vs the health check', () => {
+  function withHealthCheck(healthCheck: elbv2.HealthCheck, unhealthyMinutes?: number) {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+    const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
+    const tg = (id: string) => new elbv2.ApplicationTargetGroup(stack, id, { vpc, port: 80, targetType: elbv2.TargetType.IP, healthCheck });
+    const tgs: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup] = [tg('Tg1'), tg('Tg2')];
+    alb.addListener('Prod', { port: 80, defaultAction: elbv2.ListenerAction.forward([tgs[0]]) });
+    alb.addListener('Test', { port: 9000, protocol: elbv2.ApplicationProtocol.HTTP, open: false, defaultAction: elbv2.ListenerAction.forward([tgs[1]]) });
+    new RollbackAlarms(stack, 'Rollback', { targetGroups: tgs, unhealthyMinutes });
+    return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('unhealthyMinutes'));
+  }
+
+  test('warns when a starting task needs as long as the window to turn healthy (30 s x 5 = 150 s >= 2 min)', () => {
+    const warnings = withHealthCheck({ interval: Duration.seconds(30), healthyThresholdCount: 5 });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0].entry.data).toContain('health check interval 30 s x healthyThresholdCount 5 = 150 s');
+    expect(warnings[0].entry.data).toContain('Raise unhealthyMinutes to at least 3');
+  });
+
+  test('no warning when the window is longer (3 min) or the checks are quick (15 s x 2)', () => {
+    expect(withHealthCheck({ interval: Duration.seconds(30), healthyThresholdCount: 5 }, 3)).toEqual([]);
+    expect(withHealthCheck({ interval: Duration.seconds(15), healthyThresholdCount: 2 })).toEqual([]);
+  });
+
+  test('no warning without stated settings (nothing to read)', () => {
+    expect(withHealthCheck({})).toEqual([]);
   });
 });
 
