@@ -1,170 +1,45 @@
 /**
- * AfterAllowTraffic: production is 100 % on green. A last verdict on green's recent metrics,
- * against the stable baseline the stepper recorded before the shift. Failed makes CodeDeploy's
- * auto-rollback reroute production to blue (blue is still there during the termination wait).
+ * AfterAllowTraffic: production is 100 % on green. Starts the final verdict on the stepper state
+ * machine, which waits for the minutes at 100 % (they do not exist yet when this hook fires),
+ * judges exactly those minutes and reports this hook's status itself (the hook returns `deferred`).
+ * Failed makes CodeDeploy's auto-rollback reroute production to blue (still there during the
+ * termination wait). lambda/stepper/final-verdict.ts does the waiting and the judging.
  */
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CanaryRuntimeConfig, DEFAULT_METRICS_NAMESPACE, ENV } from '../../lib/runtime-config';
-import { judge } from '../judge';
-import type { MinuteSample, Verdict } from '../judge';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ENV } from '../../lib/runtime-config';
 import { Clients, createClients } from '../shared/clients';
 import type { DeploymentContext } from '../shared/deployment-context';
-import { ConfigurationError, errorMessage } from '../shared/errors';
+import { ConfigurationError } from '../shared/errors';
 import { HookOutcome, InvocationContext, runHook } from '../shared/hook-handler';
 import { logger } from '../shared/logger';
-import { fetchWindow, WindowSamples } from '../shared/metrics';
-import { decisionKey, getRecord, putRecord } from '../shared/records';
-import type { HookStatus } from '../shared/reporter';
-import { Colors, heaviestTargetGroup, readWeights } from '../shared/traffic';
+import type { FinalVerdictExecutionInput } from '../stepper/final-verdict';
+import { stepperExecutionName } from './before-allow-traffic';
 
-/** Used only when the configuration document lacks finalVerdictWindowSeconds. */
-export const DEFAULT_FINAL_VERDICT_WINDOW_SECONDS = 300;
-export const FINAL_VERDICT_METRIC = 'FinalVerdict';
-
-/** The part of the stepper's `state` record this hook reads. */
-export interface StepperStateView {
-  readonly colors?: Colors;
-  /** The stable version's samples, recorded before production moved. */
-  readonly baseline?: { readonly blue?: MinuteSample[] };
-}
-
-export interface AfterAllowTrafficOptions {
-  /** @default () => new Date() */
-  readonly now?: () => Date;
-  /** @default process.env[ENV.DECISIONS_TABLE] */
-  readonly table?: string;
-  /** @default process.env[ENV.METRICS_NAMESPACE] ?? DEFAULT_METRICS_NAMESPACE */
-  readonly namespace?: string;
-}
-
-/** What the decision record of the final verdict holds. */
-export interface FinalDecisionDoc {
-  readonly phase: 'AfterAllowTraffic';
-  readonly status: HookStatus;
-  readonly verdict: Verdict;
-  readonly samples: WindowSamples;
-  readonly thresholds: CanaryRuntimeConfig['analysis'];
-  readonly colors: Colors;
-  /** Where blue's samples came from: the stepper's pre-shift baseline or the judged window. */
-  readonly blueSource: 'baseline' | 'window';
-  readonly window: { readonly start: string; readonly end: string };
-}
-
-export async function afterAllowTraffic(ctx: DeploymentContext, clients: Clients, options: AfterAllowTrafficOptions = {}): Promise<HookOutcome> {
-  const { config } = ctx;
-  const now = (options.now ?? (() => new Date()))();
-  const table = options.table ?? process.env[ENV.DECISIONS_TABLE];
-  if (!table) logger.warn(`${ENV.DECISIONS_TABLE} is not set: no stepper baseline, no decision record`);
-
-  const state = table ? (await getRecord<StepperStateView>(clients, table, ctx.deploymentId, 'state'))?.doc : undefined;
-  const colors = usableColors(config, state?.colors) ?? await colorsFromListener(clients, config);
-  const windowSeconds = config.finalVerdictWindowSeconds ?? DEFAULT_FINAL_VERDICT_WINDOW_SECONDS;
-  const start = new Date(now.getTime() - windowSeconds * 1000);
-  const window = await fetchWindow(clients, config.productionListenerArn, colors, start, now);
-
-  // At 100 % the blue window has (almost) no traffic; the recorded baseline is the real comparison.
-  const recorded = state?.baseline?.blue;
-  const baseline = Array.isArray(recorded) ? recorded : undefined;
-  const samples: WindowSamples = { green: window.green, blue: baseline ?? window.blue };
-  const verdict = judge({ green: samples.green, blue: samples.blue, thresholds: config.analysis });
-  const { status, reason } = decide(verdict, config.analysis.onInconclusive);
-
-  const doc: FinalDecisionDoc = {
-    phase: 'AfterAllowTraffic',
-    status,
-    verdict,
-    samples,
-    thresholds: config.analysis,
-    colors,
-    blueSource: baseline ? 'baseline' : 'window',
-    window: { start: start.toISOString(), end: now.toISOString() },
-  };
-  await recordOutcome(ctx, clients, table, options.namespace, doc, now);
-  return { status, reason };
-}
-
-/** Inconclusive at the end is settled by the configured policy; no policy means fail (never a silent pass). */
-export function decide(verdict: Verdict, onInconclusive: 'fail' | 'pass' | undefined): { status: HookStatus; reason: string } {
-  switch (verdict.outcome) {
-    case 'pass':
-      return { status: 'Succeeded', reason: `final verdict pass: ${verdict.reason}` };
-    case 'fail':
-      return { status: 'Failed', reason: `final verdict fail: ${verdict.reason}` };
-    case 'inconclusive': {
-      const policy = onInconclusive ?? 'fail';
-      return {
-        status: policy === 'pass' ? 'Succeeded' : 'Failed',
-        reason: `final verdict inconclusive (${verdict.reason}); onInconclusive is ${policy}`,
-      };
-    }
-    default: {
-      const unknown: never = verdict.outcome;
-      return { status: 'Failed', reason: `final verdict has unknown outcome ${String(unknown)}` };
-    }
-  }
-}
-
-/** The stepper's colors, if they are the configured pair (a changed config must not mislead us). */
-function usableColors(config: CanaryRuntimeConfig, colors: Colors | undefined): Colors | undefined {
-  if (!colors) return undefined;
-  const { blueTargetGroupArn: blue, greenTargetGroupArn: green } = colors;
-  if (blue !== green && config.targetGroupArns.includes(blue) && config.targetGroupArns.includes(green)) return colors;
-  logger.warn('stepper state names target groups outside the configured pair; using the production listener', { colors });
-  return undefined;
-}
-
-/**
- * Green is the target group with the most production weight. Not the task set status: whether
- * CodeDeploy has made the replacement PRIMARY by AfterAllowTraffic is undocumented.
- */
-export async function colorsFromListener(clients: Clients, config: CanaryRuntimeConfig): Promise<Colors> {
-  const ours = (await readWeights(clients, config.productionListenerArn, config.targetGroupArns))
-    .filter((t) => t.TargetGroupArn && config.targetGroupArns.includes(t.TargetGroupArn));
-  const green = heaviestTargetGroup(ours);
-  const blue = config.targetGroupArns.find((arn) => arn !== green);
-  if (!green || !blue) {
-    throw new ConfigurationError(`production listener ${config.productionListenerArn} forwards to none of ${config.targetGroupArns.join(', ')}`);
-  }
-  return { blueTargetGroupArn: blue, greenTargetGroupArn: green };
-}
-
-/** Decision record and outcome metric. Losing either must not change the verdict: log and go on. */
-async function recordOutcome(
+export async function afterAllowTraffic(
   ctx: DeploymentContext,
   clients: Clients,
-  table: string | undefined,
-  namespace: string | undefined,
-  doc: FinalDecisionDoc,
-  now: Date,
-): Promise<void> {
-  const writes: [string, Promise<unknown>][] = [
-    ['outcome metric', clients.cloudwatch.send(new PutMetricDataCommand({
-      Namespace: namespace ?? process.env[ENV.METRICS_NAMESPACE] ?? DEFAULT_METRICS_NAMESPACE,
-      MetricData: [{
-        MetricName: FINAL_VERDICT_METRIC,
-        Dimensions: [{ Name: 'DeploymentGroup', Value: `${ctx.applicationName}/${ctx.deploymentGroupName}` }],
-        Value: doc.status === 'Succeeded' ? 1 : 0,
-        Unit: 'None',
-        Timestamp: now,
-      }],
-    }))],
-  ];
-  if (table) {
-    writes.push(['decision record', putRecord(clients, table, {
-      deploymentId: ctx.deploymentId,
-      sk: decisionKey(now, 0),
-      kind: 'decision',
-      outcome: doc.verdict.outcome,
-      doc,
-    }, now)]);
+  lifecycleEventHookExecutionId: string,
+  stateMachineArn: string | undefined = process.env[ENV.STEPPER_STATE_MACHINE_ARN],
+): Promise<HookOutcome> {
+  if (!stateMachineArn) throw new ConfigurationError(`environment variable ${ENV.STEPPER_STATE_MACHINE_ARN} is not set`);
+  const input: FinalVerdictExecutionInput = { deploymentId: ctx.deploymentId, lifecycleEventHookExecutionId, phase: 'final' };
+  // One name per hook execution: a duplicate invocation cannot start a second final verdict.
+  const name = stepperExecutionName(ctx.deploymentId, lifecycleEventHookExecutionId);
+  try {
+    const { executionArn } = await clients.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+    logger.info('final verdict started', { executionArn, windowSeconds: ctx.config.finalVerdictWindowSeconds });
+    return { status: 'deferred', reason: `final verdict ${name} started; it reports this hook` };
+  } catch (err) {
+    if ((err as Error).name === 'ExecutionAlreadyExists') {
+      logger.warn('final verdict already started (duplicate hook invocation)', { name });
+      return { status: 'deferred', reason: `final verdict ${name} already started; it reports this hook` };
+    }
+    throw err;
   }
-  const results = await Promise.allSettled(writes.map(([, p]) => p));
-  results.forEach((r, i) => {
-    if (r.status === 'rejected') logger.error(`could not write the ${writes[i][0]}`, { error: errorMessage(r.reason) });
-  });
 }
 
 const clients = createClients();
 
 export const handler = (event: unknown, context: InvocationContext): Promise<HookOutcome> =>
-  runHook('AfterAllowTraffic', event, context, clients, (ctx, c) => afterAllowTraffic(ctx, c));
+  runHook('AfterAllowTraffic', event, context, clients, (ctx, c, reporter) =>
+    afterAllowTraffic(ctx, c, reporter.lifecycleEventHookExecutionId));

@@ -24,13 +24,22 @@ const SERIES = [
   { key: 'p99Ms', metric: 'TargetResponseTime', stat: 'p99', scale: 1000 },
   { key: 'healthyHosts', metric: 'HealthyHostCount', stat: 'Minimum', scale: 1 },
   { key: 'unhealthyHosts', metric: 'UnHealthyHostCount', stat: 'Maximum', scale: 1 },
+  // Errors the load balancer answers itself (502/503/504) when a target refuses, resets or
+  // fails TLS: not in HTTPCode_Target_5XX_Count, but published per target group (ALB metrics page).
+  { key: 'connErrors', metric: 'TargetConnectionErrorCount', stat: 'Sum', scale: 1 },
+  { key: 'tlsErrors', metric: 'TargetTLSNegotiationErrorCount', stat: 'Sum', scale: 1 },
 ] as const;
 
 type SeriesKey = (typeof SERIES)[number]['key'];
 
+/** The MetricDataQuery Id of one series: `${prefix}_connerrors`, `${prefix}_errors5xx`, ... */
+export function queryId(prefix: string, key: SeriesKey): string {
+  return `${prefix}_${key.toLowerCase()}`;
+}
+
 export function metricQueries(prefix: string, loadBalancer: string, targetGroup: string): MetricDataQuery[] {
   return SERIES.map((s) => ({
-    Id: `${prefix}_${s.key.toLowerCase()}`,
+    Id: queryId(prefix, s.key),
     ReturnData: true,
     MetricStat: {
       Metric: {
@@ -47,11 +56,17 @@ export function metricQueries(prefix: string, loadBalancer: string, targetGroup:
   }));
 }
 
-/** Turns GetMetricData results into per-minute samples, oldest first; a missing datapoint stays undefined. */
+/**
+ * Turns GetMetricData results into per-minute samples, oldest first; a missing datapoint stays
+ * undefined. Connection and TLS errors to the targets are errors of the target group (the client
+ * got a 5xx from the load balancer), so they are added to `errors5xx`, and to `requests` as well:
+ * [inference] RequestCount counts requests that got a response from a target, so a request that
+ * never reached one is missing from it; the rate is errors over attempts (docs/notes/alarms.md).
+ */
 export function toSamples(prefix: string, results: MetricDataResult[]): MinuteSample[] {
   const byMinute = new Map<number, Partial<Record<SeriesKey, number>> & { timestamp: number }>();
   for (const s of SERIES) {
-    const r = results.find((x) => x.Id === `${prefix}_${s.key.toLowerCase()}`);
+    const r = results.find((x) => x.Id === queryId(prefix, s.key));
     (r?.Timestamps ?? []).forEach((t, i) => {
       const ts = new Date(t).getTime();
       const v = r?.Values?.[i];
@@ -61,7 +76,18 @@ export function toSamples(prefix: string, results: MetricDataResult[]): MinuteSa
       byMinute.set(ts, row);
     });
   }
-  return [...byMinute.values()].sort((a, b) => a.timestamp - b.timestamp);
+  return [...byMinute.values()].sort((a, b) => a.timestamp - b.timestamp).map(toMinuteSample);
+}
+
+function toMinuteSample(row: Partial<Record<SeriesKey, number>> & { timestamp: number }): MinuteSample {
+  const { connErrors, tlsErrors, ...rest } = row;
+  const failed = (connErrors ?? 0) + (tlsErrors ?? 0);
+  if (failed === 0) return rest;
+  return {
+    ...rest,
+    requests: (rest.requests ?? 0) + failed,
+    errors5xx: (rest.errors5xx ?? 0) + failed,
+  };
 }
 
 export interface WindowSamples {
@@ -71,7 +97,7 @@ export interface WindowSamples {
 
 /**
  * Per-minute ALB metrics of both target groups over [start, end). One GetMetricData call
- * (12 queries), paginated. cloudwatch:GetMetricData has no resource-level permission.
+ * (16 queries), paginated. cloudwatch:GetMetricData has no resource-level permission.
  */
 export async function fetchWindow(
   clients: Clients,

@@ -7,6 +7,7 @@ import { ENV } from '../../lib/runtime-config';
 import { Clients, createClients } from '../shared/clients';
 import { ConfigurationError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { parseFinalVerdictInput, runFinalVerdict } from './final-verdict';
 import { runStepper, StepperDeps } from './stepper';
 import { toStepperError } from './transient';
 import type { StepperErrorInfo, StepperInput, StepperOutput } from './types';
@@ -42,6 +43,9 @@ export function parseStepperInput(event: unknown): StepperInput {
 export function makeHandler(deps: () => StepperDeps): (event: unknown) => Promise<StepperOutput> {
   return async (event: unknown) => {
     try {
+      // AfterAllowTraffic's final verdict at 100 % runs on the same state machine (final-verdict.ts).
+      const final = parseFinalVerdictInput(event);
+      if (final) return await runFinalVerdict(final, deps());
       return await runStepper(parseStepperInput(event), deps());
     } catch (err) {
       const out = toStepperError(err);

@@ -15,6 +15,7 @@ import { findOrCreate } from '../private/bundled-function';
 import { durationIn, invalid, known, requireConcrete } from '../private/validation';
 import { checkInputs, treeProblems } from '../private/deployment-checks';
 import { AnalysisConfig, CONFIG_VERSION, CONSTRUCT_PATH_METADATA, RELEASE_POLICY_ANALYSIS, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
+import { validateFinalVerdictWindow } from './final-verdict-window';
 import { TrafficSchedule } from './traffic-schedule';
 import { AppSpecPlacement, AppSpecPlacementProperties } from './app-spec';
 import { appSpecPlacement } from '../private/app-spec-placement';
@@ -115,7 +116,8 @@ export interface RollbackAlarmOptions {
    */
   readonly evaluationMinutes?: number;
   /**
-   * Your own alarms that roll a deployment back too (added to the composite alarm).
+   * Your own alarms that roll a deployment back too: the deployment group watches them with the
+   * 8 rollback alarms (at most 10 in all), and they join the composite alarm.
    * @default none
    */
   readonly additionalAlarms?: cloudwatch.IAlarm[];
@@ -183,7 +185,9 @@ export interface CanaryDeploymentProps extends AppSpecPlacement {
    */
   readonly installTimeout?: Duration;
   /**
-   * Window of metrics judged at 100 % by AfterAllowTraffic (and of the stable baseline).
+   * Window of metrics judged at 100 % by AfterAllowTraffic (and of the stable baseline). The hook
+   * waits for it: from the first whole minute at 100 %, plus a minute for the last metrics to be
+   * published, inside the hook's hour (at most 48 minutes).
    * @default Duration.minutes(5)
    */
   readonly finalVerdictWindow?: Duration;
@@ -223,7 +227,7 @@ export class CanaryDeployment extends Construct {
   /** The custom deployment config (CodeDeploy's part of the schedule). */
   public readonly deploymentConfig: codedeploy.IEcsDeploymentConfig;
   public readonly rollbackAlarms: RollbackAlarms;
-  /** The composite alarm the deployment group watches. */
+  /** Any rollback signal, for dashboards and notifications (the deployment group watches the metric alarms). */
   public readonly rollbackAlarm: cloudwatch.IAlarm;
   public readonly schedule: TrafficSchedule;
   /** The shared hook functions of the stack. */
@@ -245,6 +249,8 @@ export class CanaryDeployment extends Construct {
   public readonly installTimeout: Duration;
   /** How long the old tasks are kept after 100 % (for release-time estimates). */
   public readonly terminationWaitTime: Duration;
+  /** The window the final verdict judges at 100 % (for release-time estimates). */
+  public readonly finalVerdictWindow: Duration;
 
   /** Platform version and capacity providers given for the AppSpec (else read from the service). */
   private readonly placement: AppSpecPlacement;
@@ -260,6 +266,7 @@ export class CanaryDeployment extends Construct {
     this.analysis = resolveAnalysis(this, props.analysis ?? {});
     this.installTimeout = props.installTimeout ?? Duration.minutes(10);
     this.terminationWaitTime = props.terminationWaitTime ?? Duration.minutes(5);
+    this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.minutes(5);
     validateDeployment(this, props, this.schedule, this.analysis);
 
     const a = props.analysis ?? {};
@@ -272,6 +279,7 @@ export class CanaryDeployment extends Construct {
       unhealthyMinutes: this.analysis.unhealthyMinutes,
       breachMinutes: props.alarms?.breachMinutes,
       evaluationMinutes: props.alarms?.evaluationMinutes,
+      minRequests: this.analysis.minRequests,
       additionalAlarms: props.alarms?.additionalAlarms,
       description: `${Names.uniqueId(this)}`,
     });
@@ -292,8 +300,9 @@ export class CanaryDeployment extends Construct {
         testListener: props.testListener,
         terminationWaitTime: props.terminationWaitTime ?? Duration.minutes(5),
       },
-      // [inference, aws-facts.md] CodeDeploy evaluates a composite alarm like a metric alarm.
-      alarms: [this.rollbackAlarm],
+      // The metric alarms themselves (at most 10): CodeDeploy documents metric alarms only
+      // [inference, aws-facts.md]; the composite stays for the dashboard and notifications.
+      alarms: this.rollbackAlarms.deploymentGroupAlarms,
       // Never continue when alarm state cannot be read (aws-facts.md).
       ignorePollAlarmsFailure: false,
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
@@ -502,6 +511,7 @@ function validateDeployment(scope: IConstruct, props: CanaryDeploymentProps, sch
   if (fv !== undefined && !Token.isUnresolved(fv) && (fv < 60 || fv % 60 !== 0 || fv > 3600)) {
     invalid(scope, 'finalVerdictWindow', `must be whole minutes between 1 and 60 (got ${props.finalVerdictWindow!.toHumanString()}).`);
   }
+  validateFinalVerdictWindow(scope, props.finalVerdictWindow);
 }
 
 function validateAlarmWindow(scope: IConstruct, schedule: TrafficSchedule, window: Duration): void {

@@ -15,6 +15,7 @@ import { Construct, IConstruct } from 'constructs';
 import { DEFAULT_METRICS_NAMESPACE, ENV } from '../runtime-config';
 import { BundledFunction } from '../private/assets';
 import { bundledFunction, canaryLogGroup, findOrCreate } from '../private/bundled-function';
+import { finalVerdictStates, phaseChoice } from './final-verdict-states';
 
 /** Everything the shared functions need to be allowed to touch for one canary service. */
 export interface HookTarget {
@@ -128,21 +129,22 @@ export class CanaryHooks extends Construct {
     this.stateMachine = this.makeStateMachine();
     this.beforeAllowTraffic.addEnvironment(ENV.STEPPER_STATE_MACHINE_ARN, this.stateMachine.stateMachineArn);
     this.stateMachine.grantStartExecution(this.beforeAllowTraffic);
+    // AfterAllowTraffic starts the final verdict on the same state machine; the stepper judges it.
+    this.afterAllowTraffic.addEnvironment(ENV.STEPPER_STATE_MACHINE_ARN, this.stateMachine.stateMachineArn);
+    this.stateMachine.grantStartExecution(this.afterAllowTraffic);
 
     this.table.grant(this.stepper, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    this.table.grant(this.afterAllowTraffic, 'dynamodb:GetItem', 'dynamodb:PutItem');
     this.table.grant(this.guard, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    for (const fn of [this.afterAllowTraffic, this.guard]) this.grantPutMetricData(fn);
+    for (const fn of [this.stepper, this.guard]) this.grantPutMetricData(fn);
     // Read-only calls without resource-level permissions (Service Authorization Reference):
     // cloudwatch:GetMetricData, elasticloadbalancing:Describe*, ecs:DescribeTaskDefinition.
     this.grantUnscoped(this.beforeInstall, 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeListeners', 'ecs:DescribeTaskDefinition');
     this.grantUnscoped(this.afterInstall, 'elasticloadbalancing:DescribeTargetHealth');
-    this.grantUnscoped(this.afterAllowTraffic, 'elasticloadbalancing:DescribeListeners', 'cloudwatch:GetMetricData');
     this.grantUnscoped(this.stepper, 'elasticloadbalancing:DescribeListeners', 'cloudwatch:GetMetricData');
     this.grantUnscoped(this.guard, 'elasticloadbalancing:DescribeListeners');
     // Shared load balancers: the listener's rules are read wherever its weights are
     // (DescribeRules has no resource-level permission).
-    for (const fn of [this.beforeInstall, this.afterAllowTraffic, this.stepper, this.guard]) {
+    for (const fn of [this.beforeInstall, this.stepper, this.guard]) {
       this.grantUnscoped(fn, 'elasticloadbalancing:DescribeRules');
     }
     // BeforeInstall records blue for the guard, for every schedule.
@@ -371,7 +373,7 @@ export class CanaryHooks extends Construct {
 
     const logGroup = canaryLogGroup(this, 'StepperStateMachineLogs');
     const machine = new sfn.StateMachine(this, 'StepperStateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(start),
+      definitionBody: sfn.DefinitionBody.fromChainable(phaseChoice(this, finalVerdictStates(this, invoke, ids, failed), start)),
       // The hook fails after 1 hour anyway; ending a little earlier lets CodeDeploy's
       // rollback and the guard take over.
       timeout: Duration.minutes(59),

@@ -37,11 +37,15 @@ export class CanaryDashboard extends Construct {
 
     const requests = (tg: elbv2.IApplicationTargetGroup, i: number) => tg.metrics.requestCount({ period, label: label(i) });
     const errorRate = (tg: elbv2.IApplicationTargetGroup, i: number) => new cloudwatch.MathExpression({
-      // Ids must be unique within one graph.
-      expression: `100 * FILL(errors${i + 1}, 0) / requests${i + 1}`,
+      // Ids must be unique within one graph. Connection and TLS errors to the targets count as errors
+      // and as attempts, as in the judge and the rollback alarm (lambda/shared/metrics.ts).
+      expression: `100 * (FILL(errors${i + 1}, 0) + FILL(connerrors${i + 1}, 0) + FILL(tlserrors${i + 1}, 0))`
+        + ` / (FILL(requests${i + 1}, 0) + FILL(connerrors${i + 1}, 0) + FILL(tlserrors${i + 1}, 0))`,
       usingMetrics: {
         [`errors${i + 1}`]: tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period, statistic: 'Sum' }),
         [`requests${i + 1}`]: tg.metrics.requestCount({ period, statistic: 'Sum' }),
+        [`connerrors${i + 1}`]: tg.metrics.targetConnectionErrorCount({ period, statistic: 'Sum' }),
+        [`tlserrors${i + 1}`]: tg.metrics.targetTLSNegotiationErrorCount({ period, statistic: 'Sum' }),
       },
       period,
       label: label(i),

@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { CanaryDeployment } from '../deployment/canary-deployment';
+import { finalVerdictHookDuration } from '../deployment/final-verdict-window';
 
 /** CloudFormation waits at most this long for a custom resource (ServiceTimeout maximum). */
 export const CUSTOM_RESOURCE_LIMIT = Duration.hours(1);
@@ -9,7 +10,8 @@ export const RELEASE_WAIT_MARGIN = Duration.minutes(5);
 export const RELEASE_WAIT_BUDGET = Duration.minutes(CUSTOM_RESOURCE_LIMIT.toMinutes() - RELEASE_WAIT_MARGIN.toMinutes());
 /** The smoke-test hook (AfterAllowTestTraffic) runs at most this long (its Lambda timeout). */
 export const SMOKE_TEST_ALLOWANCE = Duration.minutes(5);
-/** The final verdict (AfterAllowTraffic) runs at most this long (its Lambda timeout). */
+
+/** The AfterAllowTraffic hook itself (it starts the final verdict) runs at most this long (its Lambda timeout). */
 export const FINAL_VERDICT_ALLOWANCE = Duration.minutes(2);
 
 /** One term of the estimate. */
@@ -37,7 +39,8 @@ export class ReleaseEstimate {
         { label: 'smoke tests', duration: SMOKE_TEST_ALLOWANCE },
         { label: 'in-hook steps with extensions', duration: schedule.worstCaseInHookDuration(deployment.analysis.maxExtensions) },
         { label: 'last shift (CodeDeploy)', duration: Duration.minutes(codeDeployPart) },
-        { label: 'final verdict', duration: FINAL_VERDICT_ALLOWANCE },
+        // The final verdict waits for its window at 100 % (and the minutes around it) inside the hook.
+        { label: 'final verdict', duration: finalVerdictHookDuration(deployment.finalVerdictWindow) },
         { label: 'termination wait', duration: deployment.terminationWaitTime },
       ];
       if (parts.some((p) => Token.isUnresolved(p.duration.toSeconds()))) return undefined;

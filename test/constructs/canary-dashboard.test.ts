@@ -26,8 +26,11 @@ describe('CanaryDashboard', () => {
     }
     expect(body.match(/"label":"target group 1"/g)?.length).toBe(5);
     expect(body.match(/"label":"target group 2"/g)?.length).toBe(5);
-    expect(body).toContain('100 * FILL(errors1, 0) / requests1');
-    expect(body).toContain('100 * FILL(errors2, 0) / requests2');
+    // The 5xx rate counts the errors the load balancer answers itself (refused or failed connections), like the alarm.
+    for (const i of [1, 2]) {
+      expect(body).toContain(`100 * (FILL(errors${i}, 0) + FILL(connerrors${i}, 0) + FILL(tlserrors${i}, 0)) / (FILL(requests${i}, 0) + FILL(connerrors${i}, 0) + FILL(tlserrors${i}, 0))`);
+      expect(body).toContain(`"TargetConnectionErrorCount","LoadBalancer"`);
+    }
     expect(body).toContain('"FinalVerdict"');
   });
 

@@ -167,15 +167,17 @@ describe('deployment group', () => {
     });
   });
 
-  test('watches only the composite alarm and never ignores alarm poll failures', () => {
-    t.template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
-      ApplicationName: { Ref: ids.appA },
-      AlarmConfiguration: { Enabled: true, IgnorePollAlarmFailure: false, Alarms: [{ Name: { Ref: ids.compositeA } }] },
-    });
-    t.template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
-      ApplicationName: { Ref: ids.appB },
-      AlarmConfiguration: { Enabled: true, IgnorePollAlarmFailure: false, Alarms: [{ Name: { Ref: ids.compositeB } }] },
-    });
+  test('watches the 8 metric alarms (not the composite) and never ignores alarm poll failures', () => {
+    for (const [app, canary] of [[ids.appA, t.canaryA], [ids.appB, t.canaryB]] as const) {
+      t.template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+        ApplicationName: { Ref: app },
+        AlarmConfiguration: {
+          Enabled: true,
+          IgnorePollAlarmFailure: false,
+          Alarms: canary.rollbackAlarms.alarms.map((a) => ({ Name: { Ref: logicalId(a) } })),
+        },
+      });
+    }
   });
 
   test('termination wait follows the prop (B: 10 min)', () => {
@@ -410,7 +412,8 @@ describe('hooks (one shared set per stack)', () => {
     expect(machines).toHaveLength(1);
     const definition = parseJoinedJson(machines[0].Properties!.DefinitionString);
     const waits = Object.values(definition.States as Record<string, any>).filter((s) => s.Type === 'Wait');
-    expect(waits).toEqual([expect.objectContaining({ SecondsPath: '$.waitSeconds' })]);
+    // The stepper's bake and the final verdict's wait for the minutes at 100 %.
+    expect(waits).toEqual([expect.objectContaining({ SecondsPath: '$.waitSeconds' }), expect.objectContaining({ SecondsPath: '$.waitSeconds' })]);
     const tasks = Object.values(definition.States as Record<string, any>).filter((s) => s.Type === 'Task');
     expect(tasks.length).toBeGreaterThanOrEqual(2);
     for (const task of tasks) expect(task.Resource).toBe(`<<GetAtt:${ids.fns.stepper}.Arn>>`);
@@ -424,7 +427,8 @@ describe('hooks (one shared set per stack)', () => {
       Environment: { Variables: Match.objectLike({ CANARY_STEPPER_STATE_MACHINE_ARN: { Ref: machineId } }) },
     });
     const starters = policyStatements(t.template).filter((s) => s.actions.includes('states:StartExecution'));
-    expect(starters.map((s) => s.roles).flat()).toEqual([functionRoleId(t.template, ids.fns.beforeAllowTraffic)]);
+    // AfterAllowTraffic starts the final verdict on the same state machine.
+    expect(starters.map((s) => s.roles).flat().sort()).toEqual([ids.fns.beforeAllowTraffic, ids.fns.afterAllowTraffic].map((f) => functionRoleId(t.template, f)).sort());
   });
 });
 
@@ -534,8 +538,14 @@ describe('on imported resources', () => {
     // + 1: the guard's dead-letter alarm (CanaryHooks), not a target-group alarm.
     template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'UnHealthyHostCount',
-      Dimensions: Match.arrayWith([{ Name: 'TargetGroup', Value: 'targetgroup/green/6d0ecf831eec9f09' }]),
+      Metrics: Match.arrayWith([Match.objectLike({
+        MetricStat: Match.objectLike({
+          Metric: Match.objectLike({
+            MetricName: 'UnHealthyHostCount',
+            Dimensions: Match.arrayWith([{ Name: 'TargetGroup', Value: 'targetgroup/green/6d0ecf831eec9f09' }]),
+          }),
+        }),
+      })]),
     });
     expect(referencedIds(Object.values(resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm'))[0].Properties!.AlarmRule))
       .toHaveLength(8);

@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -37,6 +37,33 @@ const tgDimensions = (tgId: string) => [
   { Name: 'TargetGroup', Value: { 'Fn::GetAtt': [tgId, 'TargetGroupFullName'] } },
 ];
 
+/** The alarms' metric-math expression (the one with ReturnData) of the alarm with this description prefix. */
+function expressionOf(template: Template, tgIndex: number, kind: 'ErrorRate' | 'P95Latency' | 'P99Latency' | 'UnhealthyHosts'): {
+  expression: string;
+  alarm: Record<string, any>;
+  metrics: Record<string, { MetricName: string; Stat: string }>;
+} {
+  const entry = Object.entries(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))
+    .find(([id]) => id.includes(`TargetGroup${tgIndex + 1}${kind}`));
+  if (!entry) throw new Error(`no ${kind} alarm for target group ${tgIndex + 1}`);
+  const alarm = entry[1].Properties!;
+  const queries = alarm.Metrics as any[];
+  const expression = queries.find((q) => q.ReturnData !== false && q.Expression).Expression as string;
+  const metrics = Object.fromEntries(queries.filter((q) => q.MetricStat).map((q) => [q.Id, { MetricName: q.MetricStat.Metric.MetricName, Stat: q.MetricStat.Stat }]));
+  return { expression, alarm, metrics };
+}
+
+/**
+ * Evaluates a rendered CloudWatch metric-math expression for one datapoint, the way CloudWatch
+ * would: FILL(x, 0) is x or 0 when x has no datapoint, IF(c, a, b), ^ is exponentiation.
+ */
+function evaluate(expression: string, values: Record<string, number | undefined>): number {
+  const ids = Object.keys(values);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const fn = new Function('IF', 'FILL', ...ids, `return ${expression.replace(/\^/g, '**')};`);
+  return fn((c: unknown, a: number, b: number) => (c ? a : b), (x: number | undefined, d: number) => x ?? d, ...ids.map((k) => values[k]));
+}
+
 describe('RollbackAlarms with defaults', () => {
   let d: ReturnType<typeof synth>;
   let tgIds: string[];
@@ -50,9 +77,15 @@ describe('RollbackAlarms with defaults', () => {
     d.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
     expect(d.alarms.targetGroupAlarms).toHaveLength(2);
     expect(d.alarms.alarms).toHaveLength(8);
+    expect(d.alarms.deploymentGroupAlarms).toHaveLength(8);
+    expect(d.alarms.deploymentGroupAlarms).not.toContain(d.alarms.alarm);
   });
 
-  test.each([0, 1])('error rate of target group %#: 100 * FILL(errors, 0) / requests, > 1 %, 2 of 3 minutes', (i) => {
+  test.each([0, 1])('error rate of target group %#: target 5xx + connection + TLS errors over attempts, 2 of 3 minutes', (i) => {
+    const sumOf = (metric: string) => Match.objectLike({
+      ReturnData: false,
+      MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: metric, Dimensions: tgDimensions(tgIds[i]) }, Period: 60, Stat: 'Sum' },
+    });
     d.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 1,
@@ -60,63 +93,71 @@ describe('RollbackAlarms with defaults', () => {
       DatapointsToAlarm: 2,
       TreatMissingData: 'notBreaching',
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: '100 * FILL(errors, 0) / requests', ReturnData: true }),
-        Match.objectLike({
-          Id: 'errors',
-          ReturnData: false,
-          MetricStat: {
-            Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Dimensions: tgDimensions(tgIds[i]) },
-            Period: 60,
-            Stat: 'Sum',
-          },
-        }),
-        Match.objectLike({
-          Id: 'requests',
-          ReturnData: false,
-          MetricStat: {
-            Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: tgDimensions(tgIds[i]) },
-            Period: 60,
-            Stat: 'Sum',
-          },
-        }),
+        sumOf('HTTPCode_Target_5XX_Count'),
+        sumOf('RequestCount'),
+        sumOf('TargetConnectionErrorCount'),
+        sumOf('TargetTLSNegotiationErrorCount'),
       ]),
     });
   });
 
+  describe('error-rate expression, evaluated like CloudWatch (threshold 1 %)', () => {
+    let e: string;
+    let threshold: number;
+    beforeAll(() => {
+      const x = expressionOf(d.template, 0, 'ErrorRate');
+      e = x.expression;
+      threshold = x.alarm.Threshold;
+      expect(Object.values(x.metrics).map((m) => m.MetricName).sort())
+        .toEqual(['HTTPCode_Target_5XX_Count', 'RequestCount', 'TargetConnectionErrorCount', 'TargetTLSNegotiationErrorCount']);
+    });
+    const breaches = (v: Partial<Record<'requests' | 'errors' | 'connerrors' | 'tlserrors', number>>) =>
+      evaluate(e, { requests: undefined, errors: undefined, connerrors: undefined, tlserrors: undefined, ...v }) > threshold;
+
+    test.each([
+      ['one error in 50 requests (below the 100-request gate)', { requests: 50, errors: 1 }, false],
+      ['all 60 requests failing, below the gate', { requests: 60, errors: 60 }, false],
+      ['2 errors in 100 requests: 2 %, but not shown above 1 % at 99 %', { requests: 100, errors: 2 }, false],
+      ['5 errors in 500 requests (1 %, a good version at the limit)', { requests: 500, errors: 5 }, false],
+      ['10 errors in 2 000 requests (0.5 %)', { requests: 2000, errors: 10 }, false],
+      ['no datapoint but requests (a quiet minute)', { requests: 300 }, false],
+      ['15 errors in 300 requests (5 %)', { requests: 300, errors: 15 }, true],
+      ['a crash: 200 connection errors, no response from a target', { connerrors: 200 }, true],
+      ['connection errors on top of few requests cross the gate', { requests: 40, connerrors: 80 }, true],
+      ['TLS errors to HTTPS targets', { requests: 100, tlserrors: 100 }, true],
+      ['50 % errors at 1 000 requests', { requests: 1000, errors: 500 }, true],
+    ])('%s -> breaching %s', (_name, values, expected) => {
+      expect(breaches(values)).toBe(expected);
+    });
+  });
+
   test.each([
-    ['p95', 1],
-    ['p99', 2],
-  ])('%s TargetResponseTime alarm per target group, threshold %d s', (stat, seconds) => {
-    for (const tgId of tgIds) {
-      d.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/ApplicationELB',
-        MetricName: 'TargetResponseTime',
-        ExtendedStatistic: stat,
-        Period: 60,
-        Dimensions: tgDimensions(tgId),
-        Threshold: seconds,
-        ComparisonOperator: 'GreaterThanThreshold',
-        EvaluationPeriods: 3,
-        DatapointsToAlarm: 2,
-        TreatMissingData: 'notBreaching',
-      });
+    ['P95Latency', 'p95', 1],
+    ['P99Latency', 'p99', 2],
+  ] as const)('%s: TargetResponseTime %s, threshold %d s, only in minutes with >= 100 requests', (kind, stat, seconds) => {
+    for (const i of [0, 1]) {
+      const x = expressionOf(d.template, i, kind);
+      expect(x.alarm).toMatchObject({ Threshold: seconds, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+      expect(x.metrics).toEqual({ requests: { MetricName: 'RequestCount', Stat: 'Sum' }, latency: { MetricName: 'TargetResponseTime', Stat: stat } });
+      // One slow request at 5 % traffic does not alarm; the same latency over enough requests does.
+      expect(evaluate(x.expression, { requests: 3, latency: 30 }) > seconds).toBe(false);
+      expect(evaluate(x.expression, { requests: undefined, latency: 30 }) > seconds).toBe(false);
+      expect(evaluate(x.expression, { requests: 100, latency: seconds + 0.5 }) > seconds).toBe(true);
     }
   });
 
-  test('unhealthy hosts: more than 0 for 2 consecutive minutes, per target group', () => {
-    for (const tgId of tgIds) {
-      d.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/ApplicationELB',
-        MetricName: 'UnHealthyHostCount',
-        Statistic: 'Maximum',
-        Period: 60,
-        Dimensions: tgDimensions(tgId),
-        Threshold: 0,
-        ComparisonOperator: 'GreaterThanThreshold',
-        EvaluationPeriods: 2,
-        DatapointsToAlarm: 2,
-        TreatMissingData: 'notBreaching',
-      });
+  test('unhealthy hosts: more than 0 for 2 consecutive minutes, only while the target group serves traffic', () => {
+    for (const i of [0, 1]) {
+      const x = expressionOf(d.template, i, 'UnhealthyHosts');
+      expect(x.alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+      expect(x.metrics.unhealthy).toEqual({ MetricName: 'UnHealthyHostCount', Stat: 'Maximum' });
+      const v = (over: Record<string, number | undefined>) => evaluate(x.expression, { requests: undefined, connerrors: undefined, tlserrors: undefined, unhealthy: undefined, ...over });
+      // Install/AfterInstall: green's tasks start (unhealthy until they pass their checks), no listener sends them a request.
+      expect(v({ unhealthy: 2 })).toBe(0);
+      // Serving production (or a crash that only shows connection errors): unhealthy hosts count.
+      expect(v({ requests: 50, unhealthy: 1 })).toBe(1);
+      expect(v({ connerrors: 20, unhealthy: 2 })).toBe(2);
+      expect(v({ requests: 50 })).toBe(0);
     }
   });
 
@@ -145,22 +186,32 @@ describe('RollbackAlarms with defaults', () => {
 });
 
 describe('RollbackAlarms additional alarms', () => {
-  test('are added to the composite alarm rule', () => {
+  const own = (stack: Stack, id: string) => new cloudwatch.Alarm(stack, id, {
+    metric: new cloudwatch.Metric({ namespace: 'App', metricName: id }),
+    threshold: 1,
+    evaluationPeriods: 1,
+  });
+
+  test('are added to the composite alarm rule and to the deployment group alarms', () => {
     const importedArn = 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:app-errors';
-    const { template, alarms } = synth({}, (stack) => [
-      new cloudwatch.Alarm(stack, 'Own', {
-        metric: new cloudwatch.Metric({ namespace: 'App', metricName: 'Errors' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-      }),
-      cloudwatch.Alarm.fromAlarmArn(stack, 'Imported', importedArn),
-    ]);
+    const { template, alarms } = synth({}, (stack) => [own(stack, 'Own'), cloudwatch.Alarm.fromAlarmArn(stack, 'Imported', importedArn)]);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     const rule = Object.values(resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm'))[0].Properties!.AlarmRule;
     expect(referencedIds(rule)).toEqual(Object.keys(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).sort());
     expect(flatten(rule)).toContain(`ALARM("${importedArn}")`);
     expect(flatten(rule).match(/ALARM\(/g)).toHaveLength(10);
     expect(alarms.alarms).toHaveLength(10);
+    expect(alarms.deploymentGroupAlarms).toHaveLength(10);
+  });
+
+  test('fails when more than 2 additional alarms would exceed the deployment group\'s 10', () => {
+    const { stack, tgs } = fixture();
+    const extra = [own(stack, 'A1'), own(stack, 'A2'), own(stack, 'A3')];
+    expect(() => new RollbackAlarms(stack, 'Rollback', { targetGroups: tgs, additionalAlarms: extra })).toThrow(
+      'alarms.additionalAlarms: a deployment group watches at most 10 alarms (CloudFormation AlarmConfiguration); '
+      + 'the rollback alarms take 8, so pass at most 2 additional alarms (got 3). Combine yours into fewer alarms (e.g. one metric-math alarm). '
+      + '(at TestStack/Rollback)',
+    );
   });
 });
 
@@ -175,28 +226,63 @@ describe('RollbackAlarms thresholds follow the props', () => {
       unhealthyMinutes: 4,
       breachMinutes: 3,
       evaluationMinutes: 5,
+      minRequests: 20,
     }).template;
   });
 
   test('error rate', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Threshold: 5, EvaluationPeriods: 5, DatapointsToAlarm: 3,
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: '100 * FILL(errors, 0) / requests' })]),
-    });
+    const x = expressionOf(template, 0, 'ErrorRate');
+    expect(x.alarm).toMatchObject({ Threshold: 5, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
+    // The gate follows minRequests: 20 requests all failing alarm, 19 do not.
+    expect(evaluate(x.expression, { requests: 20, errors: 20, connerrors: undefined, tlserrors: undefined }) > 5).toBe(true);
+    expect(evaluate(x.expression, { requests: 19, errors: 19, connerrors: undefined, tlserrors: undefined }) > 5).toBe(false);
   });
 
-  test('latency in seconds', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { ExtendedStatistic: 'p95', Threshold: 0.5, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { ExtendedStatistic: 'p99', Threshold: 3, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
+  test('latency in seconds, gated on minRequests', () => {
+    const p95 = expressionOf(template, 1, 'P95Latency');
+    expect(p95.alarm).toMatchObject({ Threshold: 0.5, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
+    expect(evaluate(p95.expression, { requests: 20, latency: 0.6 })).toBe(0.6);
+    expect(evaluate(p95.expression, { requests: 19, latency: 0.6 })).toBe(0);
+    expect(expressionOf(template, 1, 'P99Latency').alarm).toMatchObject({ Threshold: 3, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
   });
 
   test('unhealthy hosts', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnHealthyHostCount', Threshold: 1, EvaluationPeriods: 4, DatapointsToAlarm: 4 });
+    expect(expressionOf(template, 0, 'UnhealthyHosts').alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 4, DatapointsToAlarm: 4 });
   });
 
   test('no alarm keeps a default threshold', () => {
     const thresholds = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties!.Threshold);
     expect(thresholds.sort()).toEqual([0.5, 0.5, 1, 1, 3, 3, 5, 5]);
+  });
+});
+
+describe('RollbackAlarms unhealthy-host window vs the health check', () => {
+  function withHealthCheck(healthCheck: elbv2.HealthCheck, unhealthyMinutes?: number) {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+    const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
+    const tg = (id: string) => new elbv2.ApplicationTargetGroup(stack, id, { vpc, port: 80, targetType: elbv2.TargetType.IP, healthCheck });
+    const tgs: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup] = [tg('Tg1'), tg('Tg2')];
+    alb.addListener('Prod', { port: 80, defaultAction: elbv2.ListenerAction.forward([tgs[0]]) });
+    alb.addListener('Test', { port: 9000, protocol: elbv2.ApplicationProtocol.HTTP, open: false, defaultAction: elbv2.ListenerAction.forward([tgs[1]]) });
+    new RollbackAlarms(stack, 'Rollback', { targetGroups: tgs, unhealthyMinutes });
+    return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('unhealthyMinutes'));
+  }
+
+  test('warns when a starting task needs as long as the window to turn healthy (30 s x 5 = 150 s >= 2 min)', () => {
+    const warnings = withHealthCheck({ interval: Duration.seconds(30), healthyThresholdCount: 5 });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0].entry.data).toContain('health check interval 30 s x healthyThresholdCount 5 = 150 s');
+    expect(warnings[0].entry.data).toContain('Raise unhealthyMinutes to at least 3');
+  });
+
+  test('no warning when the window is longer (3 min) or the checks are quick (15 s x 2)', () => {
+    expect(withHealthCheck({ interval: Duration.seconds(30), healthyThresholdCount: 5 }, 3)).toEqual([]);
+    expect(withHealthCheck({ interval: Duration.seconds(15), healthyThresholdCount: 2 })).toEqual([]);
+  });
+
+  test('no warning without stated settings (nothing to read)', () => {
+    expect(withHealthCheck({})).toEqual([]);
   });
 });
 
@@ -241,6 +327,10 @@ describe('RollbackAlarms validation', () => {
 
   test('fails when evaluationMinutes is fractional', () => {
     expect(fails({ evaluationMinutes: 2.5 })).toContain('evaluationMinutes must be a whole number of minutes >= 1 (got 2.5).');
+  });
+
+  test('fails when minRequests is 0', () => {
+    expect(fails({ minRequests: 0 })).toContain('minRequests must be a whole number >= 1 (got 0).');
   });
 
   test('fails when breachMinutes exceeds evaluationMinutes', () => {

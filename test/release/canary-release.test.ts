@@ -290,8 +290,8 @@ describe('choosing the mode at synth time', () => {
     const warnings = releaseWarnings(stack);
     expect(warnings).toHaveLength(1);
     expect(warnings[0].path).toBe('/Shop/Api/Release');
-    expect(warnings[0].text).toContain('release: the release can take 71 min (install 10 min + smoke tests 5 min + '
-      + 'in-hook steps with extensions 34 min + last shift (CodeDeploy) 15 min + final verdict 2 min + termination wait 5 min)');
+    expect(warnings[0].text).toContain('release: the release can take 76 min (install 10 min + smoke tests 5 min + '
+      + 'in-hook steps with extensions 34 min + last shift (CodeDeploy) 15 min + final verdict 7 min + termination wait 5 min)');
     expect(warnings[0].text).toContain('55 min budget');
     expect(warnings[0].text).toContain('npx canary watch');
     expect(warnings[0].text).toContain('set release.mode to ReleaseMode.async()');
@@ -302,8 +302,8 @@ describe('choosing the mode at synth time', () => {
   test('auto: a short schedule waits, without a warning', () => {
     const { stack, svc, template } = build(SHORT);
     expect(releaseResource(template).Properties.Mode).toBe('wait');
-    // install 10 + smoke tests 5 + in-hook 2 x (2 + 1) + last shift 2 + final verdict 2 + termination wait 1.
-    expect(svc.release!.estimate!.total.toMinutes()).toBe(26);
+    // install 10 + smoke tests 5 + in-hook 2 x (2 + 1) + last shift 2 + final verdict 1 + 5 + 1 + termination wait 1.
+    expect(svc.release!.estimate!.total.toMinutes()).toBe(31);
     expect(releaseWarnings(stack)).toEqual([]);
   });
 
@@ -317,8 +317,8 @@ describe('choosing the mode at synth time', () => {
     expect(err).toBeInstanceOf(CanaryValidationError);
     expect((err as CanaryValidationError).prop).toBe('release.mode');
     expect((err as Error).message).toBe(
-      'release.mode: ReleaseMode.wait() cannot wait for this release: it can take 71 min (install 10 min + smoke tests 5 min + '
-      + 'in-hook steps with extensions 34 min + last shift (CodeDeploy) 15 min + final verdict 2 min + termination wait 5 min), '
+      'release.mode: ReleaseMode.wait() cannot wait for this release: it can take 76 min (install 10 min + smoke tests 5 min + '
+      + 'in-hook steps with extensions 34 min + last shift (CodeDeploy) 15 min + final verdict 7 min + termination wait 5 min), '
       + 'but a CloudFormation custom resource waits at most 60 min and 5 min are kept as margin (55 min budget). '
       + 'Use ReleaseMode.async() (cdk deploy starts the deployment; follow it with npx canary watch), '
       + 'or shorten the schedule, analysis.maxExtensions, installTimeout or terminationWaitTime. (at Shop/Api/Release)',
@@ -336,8 +336,8 @@ describe('choosing the mode at synth time', () => {
     expect(releaseWarnings(stack)).toEqual([]);
   });
 
-  test('without extensions the default schedule fits (54 min: in-hook steps 5 + 1 and 10 + 1 min) and waits', () => {
-    const { template } = build({ analysis: { maxExtensions: 0 } });
+  test('without extensions and with a 1 min termination wait the default schedule fits (55 min: in-hook steps 5 + 1 and 10 + 1 min, final verdict 1 + 5 + 1) and waits', () => {
+    const { template } = build({ analysis: { maxExtensions: 0 }, terminationWaitTime: Duration.minutes(1) });
     expect(releaseResource(template).Properties.Mode).toBe('wait');
   });
 });

@@ -1,289 +1,68 @@
-import {
-  APP, AWS_FAILURES, DEPLOYMENT_ID, EVENT, GROUP, LISTENER, LONG_CONTEXT, TG_A, TG_B,
-  buildConfig, buildContext, expectReportedOnce, hookContract, mocks, never, resetMocks,
-} from './fixtures';
-import { GetMetricDataCommand, GetMetricDataCommandInput, MetricDataResult, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetItemCommand, PutItemCommand, PutItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AnalysisConfig, CanaryRuntimeConfig, DEFAULT_METRICS_NAMESPACE, ENV } from '../../../lib/runtime-config';
-import { afterAllowTraffic, decide, handler, StepperStateView } from '../../../lambda/hooks/after-allow-traffic';
-import type { MinuteSample, Verdict } from '../../../lambda/judge';
-import { createClients } from '../../../lambda/shared/clients';
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { handler } from '../../../lambda/hooks/after-allow-traffic';
+import { stepperExecutionName } from '../../../lambda/hooks/before-allow-traffic';
+import { awsError, DEPLOYMENT_ID, FakeAws, HOOK_ID, mocks } from '../stepper/fake-aws';
 
-const clients = createClients();
-const TABLE = 'canary-decisions';
-const NOW = new Date('2025-03-01T12:00:00.000Z');
-const T0 = NOW.getTime() - 5 * 60_000;
+const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:CanaryStepper';
+const event = { DeploymentId: DEPLOYMENT_ID, LifecycleEventHookExecutionId: HOOK_ID };
+const context = { getRemainingTimeInMillis: () => 60_000 };
 
-type Sample = Omit<MinuteSample, 'timestamp'>;
-const minutes = (n: number, s: Sample): MinuteSample[] => Array.from({ length: n }, (_, i) => ({ timestamp: T0 + i * 60_000, ...s }));
-const GOOD: Sample = { requests: 200, errors5xx: 0, p95Ms: 200, p99Ms: 400, healthyHosts: 2, unhealthyHosts: 0 };
-const good = (over: Sample = {}) => minutes(5, { ...GOOD, ...over });
-
-const SERIES: [keyof Sample, string, number][] = [
-  ['requests', 'requests', 1], ['errors5xx', 'errors5xx', 1], ['p95Ms', 'p95ms', 1000], ['p99Ms', 'p99ms', 1000],
-  ['healthyHosts', 'healthyhosts', 1], ['unhealthyHosts', 'unhealthyhosts', 1],
-];
-
-/** GetMetricData as CloudWatch answers it for the queries fetchWindow sends (latency in seconds). */
-function metricData(sides: { green?: MinuteSample[]; blue?: MinuteSample[] }): { MetricDataResults: MetricDataResult[] } {
-  const results: MetricDataResult[] = [];
-  for (const side of ['green', 'blue'] as const) {
-    for (const [key, id, scale] of SERIES) {
-      const samples = (sides[side] ?? []).filter((s) => s[key] !== undefined);
-      results.push({ Id: `${side}_${id}`, Timestamps: samples.map((s) => new Date(s.timestamp)), Values: samples.map((s) => (s[key] as number) / scale) });
-    }
-  }
-  return { MetricDataResults: results };
-}
-
-function mockMetrics(sides: { green?: MinuteSample[]; blue?: MinuteSample[] }): void {
-  mocks.cloudwatch.on(GetMetricDataCommand).resolves(metricData(sides));
-}
-
-function mockState(doc: StepperStateView | undefined): void {
-  mocks.dynamodb.on(GetItemCommand, { TableName: TABLE, Key: { deploymentId: { S: DEPLOYMENT_ID }, sk: { S: 'state' } } }).resolves(doc
-    ? { Item: { deploymentId: { S: DEPLOYMENT_ID }, sk: { S: 'state' }, kind: { S: 'state' }, doc: { S: JSON.stringify(doc) } } }
-    : {});
-}
-
-function mockListener(weights: [string, number][]): void {
-  mocks.elbv2.on(DescribeListenersCommand).resolves({
-    Listeners: [{
-      ListenerArn: LISTENER,
-      DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: weights.map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, Weight })) } }],
-    }],
-  });
-}
-
-/** State recorded by the stepper: blue TG_A, green TG_B, a healthy stable baseline. */
-const STATE: StepperStateView = { colors: { blueTargetGroupArn: TG_A, greenTargetGroupArn: TG_B }, baseline: { blue: good() } };
-
-function arrangeGood(): void {
-  mockState(STATE);
-  mockMetrics({ green: good() });
-  mocks.dynamodb.on(PutItemCommand).resolves({});
-  mocks.cloudwatch.on(PutMetricDataCommand).resolves({});
-}
-
-async function run(config: CanaryRuntimeConfig = buildConfig()) {
-  return afterAllowTraffic(buildContext(config), clients, { now: () => NOW, table: TABLE });
-}
-
-/** The green TargetGroup dimension fetchWindow queried. */
-function greenDimension(): string | undefined {
-  const input = mocks.cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input as GetMetricDataCommandInput;
-  const q = input.MetricDataQueries?.find((x) => x.Id === 'green_requests');
-  return q?.MetricStat?.Metric?.Dimensions?.find((d) => d.Name === 'TargetGroup')?.Value;
-}
-
-function recordedDoc(): Record<string, unknown> {
-  const input = mocks.dynamodb.commandCalls(PutItemCommand)[0].args[0].input as PutItemCommandInput;
-  return JSON.parse(input.Item?.doc?.S ?? 'null') as Record<string, unknown>;
-}
-
-const savedTable = process.env[ENV.DECISIONS_TABLE];
-beforeAll(() => { process.env[ENV.DECISIONS_TABLE] = TABLE; });
+let fake: FakeAws;
+const saved = process.env.CANARY_STEPPER_STATE_MACHINE_ARN;
+beforeEach(() => {
+  fake = new FakeAws().install();
+  process.env.CANARY_STEPPER_STATE_MACHINE_ARN = STATE_MACHINE;
+});
 afterAll(() => {
-  if (savedTable === undefined) delete process.env[ENV.DECISIONS_TABLE];
-  else process.env[ENV.DECISIONS_TABLE] = savedTable;
+  process.env.CANARY_STEPPER_STATE_MACHINE_ARN = saved;
 });
 
-describe('AfterAllowTraffic handler', () => {
-  hookContract(handler, {
-    arrange: arrangeGood,
-    calls: {
-      'GetItem (stepper state)': (err) => mocks.dynamodb.on(GetItemCommand).rejects(err),
-      GetMetricData: (err) => mocks.cloudwatch.on(GetMetricDataCommand).rejects(err),
-      'DescribeListeners (no stepper state)': (err) => {
-        mockState(undefined);
-        mocks.elbv2.on(DescribeListenersCommand).rejects(err);
-      },
-    },
-    hang: () => mocks.cloudwatch.on(GetMetricDataCommand).callsFake(never),
+describe('AfterAllowTraffic', () => {
+  test('starts the final verdict on the state machine and leaves the report to it (no judging right after the shift)', async () => {
+    const outcome = await handler(event, context);
+
+    expect(outcome.status).toBe('deferred');
+    expect(mocks.sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(mocks.sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: STATE_MACHINE,
+      name: stepperExecutionName(DEPLOYMENT_ID, HOOK_ID),
+      input: JSON.stringify({ deploymentId: DEPLOYMENT_ID, lifecycleEventHookExecutionId: HOOK_ID, phase: 'final' }),
+    });
+    // The minutes at 100 % do not exist yet: nothing is read or judged here.
+    expect(mocks.cloudwatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 0);
+    expect(mocks.codedeploy).toHaveReceivedCommandTimes(PutLifecycleEventHookExecutionStatusCommand, 0);
   });
 
-  it('reports Failed once on a failing final verdict (CodeDeploy then rolls back)', async () => {
-    resetMocks();
-    arrangeGood();
-    mockMetrics({ green: good({ errors5xx: 20 }) });
-    const outcome = await handler(EVENT, LONG_CONTEXT);
+  test('a duplicate invocation uses the same name; ExecutionAlreadyExists is fine and nothing is reported', async () => {
+    await handler(event, context);
+    fake.fail('StartExecution', () => awsError('ExecutionAlreadyExists'));
+
+    const outcome = await handler(event, context);
+
+    expect(outcome.status).toBe('deferred');
+    const names = mocks.sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    expect(names).toEqual([names[0], names[0]]);
+    expect(fake.reports).toEqual([]);
+  });
+
+  test('a final verdict that cannot be started fails the hook once (CodeDeploy rolls back)', async () => {
+    fake.failAlways('StartExecution', () => awsError('StateMachineDoesNotExist'));
+
+    const outcome = await handler(event, context);
+
     expect(outcome.status).toBe('Failed');
-    expect(outcome.reason).toMatch(/^final verdict fail: error-rate 10.00 % > 1 %/);
-    expectReportedOnce('Failed');
-  });
-});
-
-describe('afterAllowTraffic', () => {
-  beforeEach(() => {
-    resetMocks();
-    arrangeGood();
+    expect(fake.reports).toEqual(['Failed']);
   });
 
-  it('passes green against the recorded baseline and records the decision and the metric', async () => {
-    const outcome = await run();
-    expect(outcome).toEqual({ status: 'Succeeded', reason: 'final verdict pass: all checks passed' });
+  test('a missing state machine variable fails the hook', async () => {
+    delete process.env.CANARY_STEPPER_STATE_MACHINE_ARN;
 
-    expect(mocks.cloudwatch).toHaveReceivedCommandWith(GetMetricDataCommand, {
-      StartTime: new Date(NOW.getTime() - 300_000),
-      EndTime: NOW,
-    });
-    expect(greenDimension()).toBe('targetgroup/api-tg-b/2222222222222222');
-    expect(mocks.elbv2).toHaveReceivedCommandTimes(DescribeListenersCommand, 0);
+    const outcome = await handler(event, context);
 
-    expect(mocks.dynamodb).toHaveReceivedCommandWith(PutItemCommand, {
-      TableName: TABLE,
-      Item: expect.objectContaining({
-        deploymentId: { S: DEPLOYMENT_ID },
-        sk: { S: 'decision#2025-03-01T12:00:00.000Z#0000' },
-        kind: { S: 'decision' },
-        outcome: { S: 'pass' },
-      }),
-    });
-    const doc = recordedDoc();
-    expect(doc).toMatchObject({
-      phase: 'AfterAllowTraffic',
-      status: 'Succeeded',
-      verdict: { outcome: 'pass' },
-      thresholds: buildConfig().analysis,
-      blueSource: 'baseline',
-      colors: STATE.colors,
-    });
-    expect((doc.samples as { green: unknown[]; blue: unknown[] }).green).toHaveLength(5);
-    expect((doc.samples as { green: unknown[]; blue: unknown[] }).blue).toEqual(STATE.baseline?.blue);
-
-    expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, {
-      Namespace: DEFAULT_METRICS_NAMESPACE,
-      MetricData: [expect.objectContaining({
-        MetricName: 'FinalVerdict',
-        Value: 1,
-        Dimensions: [{ Name: 'DeploymentGroup', Value: `${APP}/${GROUP}` }],
-      })],
-    });
-  });
-
-  it('fails on an absolute threshold and publishes 0', async () => {
-    mockMetrics({ green: good({ p99Ms: 2500 }) });
-    const outcome = await run();
-    expect(outcome.status).toBe('Failed');
-    expect(outcome.reason).toBe('final verdict fail: p99-latency 2500 ms > 2000 ms (fail)');
-    expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, { MetricData: [expect.objectContaining({ Value: 0 })] });
-    expect(recordedDoc()).toMatchObject({ status: 'Failed', verdict: { outcome: 'fail' } });
-  });
-
-  it('judges against the recorded baseline, not the near-idle blue window', async () => {
-    // Green 0.5 %: under the 1 % limit, but over 2 x the baseline's floor of 0.1 %.
-    // The blue window (1 %) would have allowed 2 %.
-    mockMetrics({ green: good({ errors5xx: 1 }), blue: good({ errors5xx: 2 }) });
-    const outcome = await run();
-    expect(outcome.status).toBe('Failed');
-    expect(outcome.reason).toContain('error-rate-vs-stable 0.50 % > 0.20 %');
-  });
-
-  it('uses the blue window when the stepper recorded no baseline', async () => {
-    mockState({ colors: STATE.colors });
-    mockMetrics({ green: good({ errors5xx: 1 }), blue: good({ errors5xx: 2 }) });
-    expect((await run()).status).toBe('Succeeded');
-    expect(recordedDoc()).toMatchObject({ blueSource: 'window' });
-  });
-
-  describe('without a stepper state record', () => {
-    beforeEach(() => mockState(undefined));
-
-    it('takes the target group with the most production weight as green', async () => {
-      mockListener([[TG_A, 0], [TG_B, 100]]);
-      expect((await run()).status).toBe('Succeeded');
-      expect(mocks.elbv2).toHaveReceivedCommandWith(DescribeListenersCommand, { ListenerArns: [LISTENER] });
-      expect(greenDimension()).toBe('targetgroup/api-tg-b/2222222222222222');
-      expect(recordedDoc()).toMatchObject({ blueSource: 'window', colors: { blueTargetGroupArn: TG_A, greenTargetGroupArn: TG_B } });
-    });
-
-    it('follows the weights when the pair is the other way round (blue and green swap)', async () => {
-      mockListener([[TG_B, 0], [TG_A, 100]]);
-      await run();
-      expect(greenDimension()).toBe('targetgroup/api-tg-a/1111111111111111');
-    });
-
-    it('fails when the listener forwards to neither target group', async () => {
-      mockListener([['arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/other/3333', 100]]);
-      await expect(run()).rejects.toThrow(/forwards to none of/);
-    });
-  });
-
-  it('ignores stepper colors outside the configured pair and asks the listener', async () => {
-    mockState({ colors: { blueTargetGroupArn: TG_A, greenTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/old/4444' } });
-    mockListener([[TG_A, 0], [TG_B, 100]]);
-    await run();
-    expect(mocks.elbv2).toHaveReceivedCommandTimes(DescribeListenersCommand, 1);
-    expect(greenDimension()).toBe('targetgroup/api-tg-b/2222222222222222');
-  });
-
-  describe('inconclusive (too little traffic)', () => {
-    beforeEach(() => mockMetrics({ green: minutes(5, { ...GOOD, requests: 10 }) }));
-
-    it('fails when onInconclusive is fail', async () => {
-      const outcome = await run();
-      expect(outcome.status).toBe('Failed');
-      expect(outcome.reason).toMatch(/^final verdict inconclusive \(min-requests 50 < 100 \(inconclusive\).*\); onInconclusive is fail$/);
-      expect(recordedDoc()).toMatchObject({ status: 'Failed', verdict: { outcome: 'inconclusive' } });
-    });
-
-    it('passes when onInconclusive is pass', async () => {
-      const config = buildConfig();
-      const outcome = await run(buildConfig({ analysis: { ...config.analysis, onInconclusive: 'pass' } }));
-      expect(outcome.status).toBe('Succeeded');
-      expect(outcome.reason).toMatch(/onInconclusive is pass$/);
-      expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, { MetricData: [expect.objectContaining({ Value: 1 })] });
-    });
-  });
-
-  it('fails on no data at all (never a pass on nothing)', async () => {
-    mockMetrics({});
-    expect((await run()).status).toBe('Failed');
-  });
-
-  it.each(AWS_FAILURES)('keeps the verdict when the decision record cannot be written (%s)', async (_kind, make) => {
-    mocks.dynamodb.on(PutItemCommand).rejects(make());
-    expect((await run()).status).toBe('Succeeded');
-    expect(mocks.cloudwatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
-  });
-
-  it.each(AWS_FAILURES)('keeps the verdict when the metric cannot be published (%s)', async (_kind, make) => {
-    mocks.cloudwatch.on(PutMetricDataCommand).rejects(make());
-    mockMetrics({ green: good({ errors5xx: 20 }) });
-    expect((await run()).status).toBe('Failed');
-    expect(mocks.dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 1);
-  });
-
-  it('publishes to the configured namespace', async () => {
-    process.env[ENV.METRICS_NAMESPACE] = 'Team/Canary';
-    try {
-      await run();
-      expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, { Namespace: 'Team/Canary' });
-    } finally {
-      delete process.env[ENV.METRICS_NAMESPACE];
-    }
-  });
-
-  it('without a decisions table judges on the listener and window and records nothing', async () => {
-    mockListener([[TG_A, 0], [TG_B, 100]]);
-    const outcome = await afterAllowTraffic(buildContext(), clients, { now: () => NOW, table: '' });
-    expect(outcome.status).toBe('Succeeded');
-    expect(mocks.dynamodb).toHaveReceivedCommandTimes(GetItemCommand, 0);
-    expect(mocks.dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 0);
-    expect(mocks.cloudwatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
-  });
-});
-
-describe('decide', () => {
-  const verdict = (outcome: Verdict['outcome']): Verdict => ({ outcome, checks: [], reason: 'r' });
-  it.each([
-    ['pass', 'fail', 'Succeeded'],
-    ['fail', 'pass', 'Failed'],
-    ['inconclusive', 'fail', 'Failed'],
-    ['inconclusive', 'pass', 'Succeeded'],
-    ['inconclusive', undefined, 'Failed'],
-  ] as [Verdict['outcome'], AnalysisConfig['onInconclusive'] | undefined, string][])('%s with onInconclusive %s -> %s', (outcome, policy, status) => {
-    expect(decide(verdict(outcome), policy).status).toBe(status);
+    expect(outcome).toMatchObject({ status: 'Failed', reason: expect.stringContaining('CANARY_STEPPER_STATE_MACHINE_ARN') });
+    expect(fake.reports).toEqual(['Failed']);
+    expect(mocks.sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 0);
   });
 });

@@ -1,0 +1,197 @@
+/**
+ * The final verdict's judgement: green's metrics over the given window at 100 %, against the
+ * stable baseline the stepper recorded before the first shift. Written as a decision record and
+ * an outcome metric. Pure of timing: final-verdict.ts decides which minutes to judge and when.
+ */
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CanaryRuntimeConfig, DEFAULT_METRICS_NAMESPACE, ENV } from '../../lib/runtime-config';
+import { judge } from '../judge';
+import type { MinuteSample, Verdict } from '../judge';
+import type { Clients } from '../shared/clients';
+import type { DeploymentContext } from '../shared/deployment-context';
+import { ConfigurationError, errorMessage } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { fetchWindow, WindowSamples } from '../shared/metrics';
+import { decisionKey, getRecord, putRecord } from '../shared/records';
+import type { HookStatus } from '../shared/reporter';
+import { Colors, heaviestTargetGroup, readWeights, setWeights } from '../shared/traffic';
+import { STABLE_SK, StableRecordDoc } from '../guard/types';
+
+/** Used only when the configuration document lacks finalVerdictWindowSeconds. */
+export const DEFAULT_FINAL_VERDICT_WINDOW_SECONDS = 300;
+export const FINAL_VERDICT_METRIC = 'FinalVerdict';
+
+/** The part of the stepper's `state` record the final verdict reads. */
+export interface StepperStateView {
+  readonly colors?: Colors;
+  /** The stable version's samples, recorded before production moved. */
+  readonly baseline?: { readonly blue?: MinuteSample[] };
+}
+
+/** What the decision record of the final verdict holds. */
+export interface FinalDecisionDoc {
+  readonly phase: 'AfterAllowTraffic';
+  /** What the verdict asks for; with shadow mode the hook is still reported Succeeded. */
+  readonly status: HookStatus;
+  readonly verdict: Verdict;
+  readonly samples: WindowSamples;
+  readonly thresholds: CanaryRuntimeConfig['analysis'];
+  readonly colors: Colors;
+  /** Where blue's samples came from: the stepper's pre-shift baseline or the judged window. */
+  readonly blueSource: 'baseline' | 'window';
+  /** The judged minutes, [start, end): whole minutes at 100 % only. */
+  readonly window: { readonly start: string; readonly end: string };
+  /** Shadow mode: the verdict is recorded, the release is not stopped by it. */
+  readonly shadow?: boolean;
+}
+
+export interface FinalJudgeOptions {
+  /** First whole minute at 100 % (inclusive). */
+  readonly start: Date;
+  /** End of the judged window (exclusive). */
+  readonly end: Date;
+  /** When the verdict is taken (the record's time). */
+  readonly now: Date;
+  /** The decisions table; none: no stepper baseline, no decision record. */
+  readonly table?: string;
+  /** @default process.env[ENV.METRICS_NAMESPACE] ?? DEFAULT_METRICS_NAMESPACE */
+  readonly namespace?: string;
+}
+
+export interface FinalJudgement {
+  readonly status: HookStatus;
+  readonly reason: string;
+  readonly doc: FinalDecisionDoc;
+}
+
+export async function judgeFinal(ctx: DeploymentContext, clients: Clients, o: FinalJudgeOptions): Promise<FinalJudgement> {
+  const { config } = ctx;
+  if (!o.table) logger.warn(`${ENV.DECISIONS_TABLE} is not set: no stepper baseline, no decision record`);
+
+  const state = o.table ? (await getRecord<StepperStateView>(clients, o.table, ctx.deploymentId, 'state'))?.doc : undefined;
+  const colors = usableColors(config, state?.colors) ?? await recordedColors(ctx, clients, o.table) ?? await colorsFromListener(clients, config);
+  const window = await fetchWindow(clients, config.productionListenerArn, colors, o.start, o.end);
+
+  // At 100 % the blue window has (almost) no traffic; the recorded baseline is the real comparison.
+  const recorded = state?.baseline?.blue;
+  const baseline = Array.isArray(recorded) ? recorded : undefined;
+  const samples: WindowSamples = { green: window.green, blue: baseline ?? window.blue };
+  const verdict = judge({ green: samples.green, blue: samples.blue, thresholds: config.analysis });
+  const { status, reason } = decide(verdict, config.analysis.onInconclusive);
+
+  const doc: FinalDecisionDoc = {
+    phase: 'AfterAllowTraffic',
+    status,
+    verdict,
+    samples,
+    thresholds: config.analysis,
+    colors,
+    blueSource: baseline ? 'baseline' : 'window',
+    window: { start: o.start.toISOString(), end: o.end.toISOString() },
+    ...(config.analysis.shadow === true ? { shadow: true } : {}),
+  };
+  await recordOutcome(ctx, clients, o.table, o.namespace, doc, o.now);
+  return { status, reason, doc };
+}
+
+/** Inconclusive at the end is settled by the configured policy; no policy means fail (never a silent pass). */
+export function decide(verdict: Verdict, onInconclusive: 'fail' | 'pass' | undefined): { status: HookStatus; reason: string } {
+  switch (verdict.outcome) {
+    case 'pass':
+      return { status: 'Succeeded', reason: `final verdict pass: ${verdict.reason}` };
+    case 'fail':
+      return { status: 'Failed', reason: `final verdict fail: ${verdict.reason}` };
+    case 'inconclusive': {
+      const policy = onInconclusive ?? 'fail';
+      return {
+        status: policy === 'pass' ? 'Succeeded' : 'Failed',
+        reason: `final verdict inconclusive (${verdict.reason}); onInconclusive is ${policy}`,
+      };
+    }
+    default: {
+      const unknown: never = verdict.outcome;
+      return { status: 'Failed', reason: `final verdict has unknown outcome ${String(unknown)}` };
+    }
+  }
+}
+
+/** The stepper's colors, if they are the configured pair (a changed config must not mislead us). */
+function usableColors(config: CanaryRuntimeConfig, colors: Colors | undefined): Colors | undefined {
+  if (!colors) return undefined;
+  const { blueTargetGroupArn: blue, greenTargetGroupArn: green } = colors;
+  if (blue !== green && config.targetGroupArns.includes(blue) && config.targetGroupArns.includes(green)) return colors;
+  logger.warn('stepper state names target groups outside the configured pair; using the production listener', { colors });
+  return undefined;
+}
+
+/**
+ * Green is the target group with the most production weight. Not the task set status: whether
+ * CodeDeploy has made the replacement PRIMARY by AfterAllowTraffic is undocumented.
+ */
+export async function colorsFromListener(clients: Clients, config: CanaryRuntimeConfig): Promise<Colors> {
+  const ours = (await readWeights(clients, config.productionListenerArn, config.targetGroupArns))
+    .filter((t) => t.TargetGroupArn && config.targetGroupArns.includes(t.TargetGroupArn));
+  const green = heaviestTargetGroup(ours);
+  const blue = config.targetGroupArns.find((arn) => arn !== green);
+  if (!green || !blue) {
+    throw new ConfigurationError(`production listener ${config.productionListenerArn} forwards to none of ${config.targetGroupArns.join(', ')}`);
+  }
+  return { blueTargetGroupArn: blue, greenTargetGroupArn: green };
+}
+
+/** Decision record and outcome metric. Losing either must not change the verdict: log and go on. */
+async function recordOutcome(
+  ctx: DeploymentContext,
+  clients: Clients,
+  table: string | undefined,
+  namespace: string | undefined,
+  doc: FinalDecisionDoc,
+  now: Date,
+): Promise<void> {
+  const writes: [string, Promise<unknown>][] = [
+    ['outcome metric', clients.cloudwatch.send(new PutMetricDataCommand({
+      Namespace: namespace ?? process.env[ENV.METRICS_NAMESPACE] ?? DEFAULT_METRICS_NAMESPACE,
+      MetricData: [{
+        MetricName: FINAL_VERDICT_METRIC,
+        Dimensions: [{ Name: 'DeploymentGroup', Value: `${ctx.applicationName}/${ctx.deploymentGroupName}` }],
+        Value: doc.status === 'Succeeded' ? 1 : 0,
+        Unit: 'None',
+        Timestamp: now,
+      }],
+    }))],
+  ];
+  if (table) {
+    writes.push(['decision record', putRecord(clients, table, {
+      deploymentId: ctx.deploymentId,
+      sk: decisionKey(now, 0),
+      kind: 'decision',
+      outcome: doc.verdict.outcome,
+      doc,
+    }, now)]);
+  }
+  const results = await Promise.allSettled(writes.map(([, p]) => p));
+  results.forEach((r, i) => {
+    if (r.status === 'rejected') logger.error(`could not write the ${writes[i][0]}`, { error: errorMessage(r.reason) });
+  });
+}
+
+/** Blue and green as BeforeInstall recorded them for this deployment (every schedule records them). */
+async function recordedColors(ctx: DeploymentContext, clients: Clients, table: string | undefined): Promise<Colors | undefined> {
+  if (!table) return undefined;
+  const doc = (await getRecord<StableRecordDoc>(clients, table, ctx.deploymentId, STABLE_SK))?.doc;
+  return usableColors(ctx.config, doc ? { blueTargetGroupArn: doc.blueTargetGroupArn, greenTargetGroupArn: doc.greenTargetGroupArn } : undefined);
+}
+
+/**
+ * At the start of the final verdict (CodeDeploy has shifted production to 100 %), every forward of
+ * the production listener to the pair is set to green 100 %: the default action and each rule.
+ * [inference, docs/how-it-works-on-aws.md] Whether CodeDeploy shifts listener rules as well as the
+ * default action is undocumented; with this, production is on green before the old tasks go,
+ * whichever it does. Idempotent: the same weights CodeDeploy set are written again.
+ */
+export async function alignProductionOnGreen(ctx: DeploymentContext, clients: Clients, table: string | undefined): Promise<Colors> {
+  const state = table ? (await getRecord<StepperStateView>(clients, table, ctx.deploymentId, 'state'))?.doc : undefined;
+  const colors = usableColors(ctx.config, state?.colors) ?? await recordedColors(ctx, clients, table) ?? await colorsFromListener(clients, ctx.config);
+  await setWeights(clients, ctx.config.productionListenerArn, colors, 100);
+  return colors;
+}

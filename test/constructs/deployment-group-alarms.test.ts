@@ -1,0 +1,102 @@
+/**
+ * The alarms CodeDeploy watches: the metric alarms themselves on the deployment group (CodeDeploy
+ * documents alarms on a single metric; a composite may not be read), at most 10 with the user's
+ * own, and the same list in the runtime configuration the BeforeInstall preflight reads.
+ */
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { CanaryDeployment, CanaryDeploymentProps, CanaryValidationError } from '../../lib';
+import { buildExistingService, buildNetwork, ExistingService, newStack } from '../helpers/fixtures';
+import { logicalId, parseJoinedJson, resourcesOfType } from '../helpers/template';
+
+function build(extra: (stack: Stack) => Partial<CanaryDeploymentProps> = () => ({})) {
+  const stack = newStack();
+  const svc: ExistingService = buildExistingService(stack, 'Svc', { network: buildNetwork(stack) });
+  const canary = new CanaryDeployment(stack, 'Canary', {
+    service: svc.service,
+    containerName: svc.container.containerName,
+    containerPort: 8080,
+    listener: svc.listener,
+    testListener: svc.testListener,
+    blueTargetGroup: svc.blue,
+    greenTargetGroup: svc.green,
+    ...extra(stack),
+  });
+  return { stack, canary, template: Template.fromStack(stack) };
+}
+
+const ownAlarm = (stack: Stack, id: string) => new cloudwatch.Alarm(stack, id, {
+  metric: new cloudwatch.Metric({ namespace: 'App', metricName: id }),
+  threshold: 1,
+  evaluationPeriods: 1,
+});
+
+function alarmConfiguration(template: Template): { Enabled: boolean; IgnorePollAlarmFailure: boolean; Alarms: { Name: unknown }[] } {
+  const groups = Object.values(resourcesOfType(template, 'AWS::CodeDeploy::DeploymentGroup'));
+  expect(groups).toHaveLength(1);
+  return groups[0].Properties!.AlarmConfiguration;
+}
+
+describe('the deployment group watches the metric alarms', () => {
+  let d: ReturnType<typeof build>;
+  beforeAll(() => {
+    d = build();
+  });
+
+  test('the 8 per-target-group metric alarms, never the composite', () => {
+    const config = alarmConfiguration(d.template);
+    expect(config.Enabled).toBe(true);
+    expect(config.IgnorePollAlarmFailure).toBe(false);
+    // The service's own alarms (the stack's shared hooks add a dead-letter alarm of their own).
+    const metricAlarmIds = Object.keys(resourcesOfType(d.template, 'AWS::CloudWatch::Alarm')).filter((id) => !id.startsWith('CdkEcsCanaryHooks')).sort();
+    expect(metricAlarmIds).toHaveLength(8);
+    expect(config.Alarms.map((a) => (a.Name as { Ref: string }).Ref).sort()).toEqual(metricAlarmIds);
+    const compositeId = Object.keys(resourcesOfType(d.template, 'AWS::CloudWatch::CompositeAlarm'))[0];
+    expect(JSON.stringify(config)).not.toContain(compositeId);
+  });
+
+  test('the composite stays for the dashboard and notifications', () => {
+    d.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
+    expect(d.canary.rollbackAlarm).toBe(d.canary.rollbackAlarms.alarm);
+  });
+
+  test('the preflight reads every alarm the deployment group watches (runtime config alarmNames)', () => {
+    const param = Object.values(resourcesOfType(d.template, 'AWS::SSM::Parameter'))[0];
+    const config = parseJoinedJson(param.Properties!.Value);
+    const watched = alarmConfiguration(d.template).Alarms.map((a) => `<<Ref:${(a.Name as { Ref: string }).Ref}>>`);
+    expect(config.alarmNames).toEqual(expect.arrayContaining(watched));
+  });
+
+  test('the request gate of the alarms is analysis.minRequests', () => {
+    const custom = build(() => ({ analysis: { minRequests: 40 } }));
+    const expressions = Object.values(resourcesOfType(custom.template, 'AWS::CloudWatch::Alarm'))
+      .flatMap((r) => ((r.Properties!.Metrics ?? []) as { Expression?: string }[]).map((m) => m.Expression).filter((e): e is string => !!e));
+    // 2 error-rate + 4 latency alarms gate on 40 requests.
+    expect(expressions.filter((e) => e.includes('>= 40,'))).toHaveLength(6);
+    expect(expressions.some((e) => e.includes('>= 100,'))).toBe(false);
+  });
+});
+
+describe('user alarms', () => {
+  test('up to 2 more are watched by the deployment group too (10 in all)', () => {
+    const d = build((stack) => ({ alarms: { additionalAlarms: [ownAlarm(stack, 'Own1'), ownAlarm(stack, 'Own2')] } }));
+    const names = alarmConfiguration(d.template).Alarms.map((a) => (a.Name as { Ref: string }).Ref);
+    expect(names).toHaveLength(10);
+    expect(names).toContain(logicalId(d.stack.node.findChild('Own1')));
+    expect(names).toContain(logicalId(d.stack.node.findChild('Own2')));
+  });
+
+  test('fails when the user alarms would make more than 10', () => {
+    let error: unknown;
+    try {
+      build((stack) => ({ alarms: { additionalAlarms: [ownAlarm(stack, 'Own1'), ownAlarm(stack, 'Own2'), ownAlarm(stack, 'Own3')] } }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CanaryValidationError);
+    expect((error as CanaryValidationError).prop).toBe('alarms.additionalAlarms');
+    expect((error as Error).message).toContain('a deployment group watches at most 10 alarms');
+    expect((error as Error).message).toContain('pass at most 2 additional alarms (got 3)');
+  });
+});
