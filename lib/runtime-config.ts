@@ -58,7 +58,16 @@ export interface AnalysisConfig {
    * release (the CodeDeploy rollback alarms still act). Omitted or false: verdicts act.
    */
   readonly shadow?: boolean;
+  /**
+   * Confidence (percent) a rate or latency check needs before it fails: it fails when the data
+   * show the limit is crossed at this confidence (one-sided test, p < 1 - confidence/100).
+   * Omitted: DEFAULT_CONFIDENCE_PERCENT.
+   */
+  readonly confidencePercent?: number;
 }
+
+/** The judge's default confidence: a check fails only on p < 0.01 (release-policy.md, "judged with evidence"). */
+export const DEFAULT_CONFIDENCE_PERCENT = 99;
 
 /** The release policy's judge thresholds (release-policy.md): what CanaryDeployment renders by default. */
 export const RELEASE_POLICY_ANALYSIS: AnalysisConfig = {

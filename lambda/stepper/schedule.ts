@@ -87,6 +87,25 @@ export function decideTick(f: TickFacts): TickDecision {
   return { kind: 'fail', reason: `${label(f.steps, f.stepIndex)} stayed inconclusive ${tried}: ${f.verdict.reason}` };
 }
 
+/** A tick's decision in shadow mode: what the stepper does, and the fail it would have acted on. */
+export interface ShadowedDecision {
+  readonly decision: TickDecision;
+  /** Shadow mode turned this fail into `decision`: the verdict is recorded, the release goes on. */
+  readonly wouldHave?: Extract<TickDecision, { kind: 'fail' }>;
+}
+
+/**
+ * decideTick, with shadow mode (analysis.shadow) applied: a fail that comes from the verdict (a
+ * failing verdict, or inconclusive after every extension) becomes what a passing verdict would
+ * have done (wait out the bake, then advance or complete). A schedule that does not hold the step
+ * still fails: that is a broken configuration, not a verdict.
+ */
+export function decideTickWithShadow(f: TickFacts): ShadowedDecision {
+  const decision = decideTick(f);
+  if (f.analysis.shadow !== true || decision.kind !== 'fail' || !f.steps[f.stepIndex]) return { decision };
+  return { decision: decideTick({ ...f, verdict: { ...f.verdict, outcome: 'pass' } }), wouldHave: decision };
+}
+
 function advanceOrComplete(f: TickFacts, how: string): TickDecision {
   const next = f.stepIndex + 1;
   const nextStep = f.steps[next];

@@ -20,7 +20,7 @@ import { logger, setDeploymentId } from '../shared/logger';
 import { fetchWindow } from '../shared/metrics';
 import { HookReporter } from '../shared/reporter';
 import { resolveColors, restoreStable, setWeights } from '../shared/traffic';
-import { budgetExceeded, decideTick, stepEndsAt, waitSeconds } from './schedule';
+import { budgetExceeded, decideTickWithShadow, stepEndsAt, waitSeconds } from './schedule';
 import { StepperStore } from './store';
 import {
   ControlDoc,
@@ -146,7 +146,7 @@ class StepperRun {
     const to = now.getTime() > from.getTime() ? now : new Date(from.getTime() + 1000);
     const samples = await fetchWindow(this.clients, productionListenerArn, state.colors, from, to);
     const verdict = judge({ green: samples.green, blue: samples.blue, thresholds: analysis });
-    const decision = decideTick({
+    const { decision, wouldHave } = decideTickWithShadow({
       steps,
       analysis,
       stepIndex: state.stepIndex,
@@ -156,7 +156,8 @@ class StepperRun {
       nowMs: now.getTime(),
       verdict,
     });
-    logger.info('verdict', { stepIndex: state.stepIndex, percent: state.percent, outcome: verdict.outcome, reason: verdict.reason, decision: decision.kind });
+    logger.info('verdict', { stepIndex: state.stepIndex, percent: state.percent, outcome: verdict.outcome, reason: verdict.reason, decision: decision.kind, shadowWouldHave: wouldHave?.reason });
+    const shadow = analysis.shadow === true;
 
     const seq = state.decisions + 1;
     try {
@@ -171,6 +172,8 @@ class StepperRun {
         action: decision.kind,
         extensions: decision.kind === 'extend' ? decision.extensions : state.extensions,
         at: now.toISOString(),
+        ...(shadow ? { shadow: true as const } : {}),
+        ...(wouldHave ? { wouldHave: { action: 'fail' as const, reason: wouldHave.reason } } : {}),
       }, verdict.outcome, now);
     } catch (err) {
       // A lost record must not hold back a rollback; anything else retries the whole tick.
@@ -178,10 +181,20 @@ class StepperRun {
       logger.error('could not record the failing verdict; failing anyway', { error: errorMessage(err) });
     }
 
+    const summary = {
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      at: now.toISOString(),
+      stepIndex: state.stepIndex,
+      percent: state.percent,
+      ...(wouldHave ? { shadowWouldHave: wouldHave.reason } : {}),
+    };
     const judged: StepperState = {
       ...state,
       decisions: seq,
-      lastVerdict: { outcome: verdict.outcome, reason: verdict.reason, at: now.toISOString(), stepIndex: state.stepIndex, percent: state.percent },
+      lastVerdict: summary,
+      // Shadow mode makes false rollbacks countable: how many verdicts would have acted, and the first.
+      ...(wouldHave ? { shadowFailures: (state.shadowFailures ?? 0) + 1, firstShadowFailure: state.firstShadowFailure ?? summary } : {}),
       updatedAt: now.toISOString(),
     };
     switch (decision.kind) {

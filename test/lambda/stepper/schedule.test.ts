@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Outcome } from '../../../lambda/judge/types';
-import { budgetExceeded, decideTick, METRICS_SETTLE_SECONDS, stepEndsAt, TickFacts, waitSeconds } from '../../../lambda/stepper/schedule';
+import { budgetExceeded, decideTick, decideTickWithShadow, METRICS_SETTLE_SECONDS, stepEndsAt, TickFacts, waitSeconds } from '../../../lambda/stepper/schedule';
 import { HOOK_BUDGET_SECONDS } from '../../../lambda/stepper/types';
 import { testConfig } from './fake-aws';
 
@@ -98,5 +98,50 @@ describe('budget and waits', () => {
     expect(waitSeconds(T, T + 3_600_000, { intervalSeconds: 0 }, T)).toBe(60);
     expect(waitSeconds(T, T + 3_600_000, { intervalSeconds: 30 }, T)).toBe(30);
     expect(waitSeconds(T, T + 12_300, config.analysis, T)).toBe(13);
+  });
+});
+
+describe('decideTickWithShadow (analysis.shadow)', () => {
+  const shadow = { ...config.analysis, shadow: true };
+
+  test('off: the same decision as decideTick, nothing shadowed', () => {
+    expect(decideTickWithShadow(facts({ outcome: 'fail' }))).toEqual({ decision: { kind: 'fail', reason: 'step 1/3 (5 % green) failed: fail reason' } });
+  });
+
+  test('a failing verdict during the bake waits, and says what it would have done', () => {
+    expect(decideTickWithShadow(facts({ outcome: 'fail', analysis: shadow }))).toEqual({
+      decision: { kind: 'wait', waitSeconds: 60 },
+      wouldHave: { kind: 'fail', reason: 'step 1/3 (5 % green) failed: fail reason' },
+    });
+  });
+
+  test('a failing verdict at the end of the bake advances', () => {
+    const r = decideTickWithShadow(facts({ outcome: 'fail', analysis: shadow, nowMs: T + 360_000 }));
+    expect(r.decision).toMatchObject({ kind: 'advance', stepIndex: 1, percent: 25 });
+    expect(r.wouldHave?.kind).toBe('fail');
+  });
+
+  test('inconclusive after every extension advances instead of failing; extensions still happen', () => {
+    expect(decideTickWithShadow(facts({ outcome: 'inconclusive', analysis: shadow, nowMs: T + 360_000 })).decision).toMatchObject({ kind: 'extend', extensions: 1 });
+    const r = decideTickWithShadow(facts({ outcome: 'inconclusive', analysis: shadow, extensions: 1, nowMs: T + 720_000 }));
+    expect(r.decision).toMatchObject({ kind: 'advance', stepIndex: 1 });
+    expect(r.wouldHave?.reason).toMatch(/stayed inconclusive after 1 extension/);
+  });
+
+  test('a step index outside the schedule still fails: a broken configuration is not a verdict', () => {
+    expect(decideTickWithShadow(facts({ outcome: 'pass', analysis: shadow, stepIndex: 7 })).decision.kind).toBe('fail');
+  });
+
+  test('property: in shadow mode a verdict never makes the stepper fail', () => {
+    fc.assert(fc.property(
+      fc.constantFrom<Outcome>('pass', 'fail', 'inconclusive'),
+      fc.integer({ min: 0, max: 2 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 0, max: 40 * 60 }),
+      (outcome, stepIndex, extensions, seconds) => {
+        const r = decideTickWithShadow(facts({ outcome, analysis: shadow, stepIndex, extensions, nowMs: T + seconds * 1000 }));
+        return r.decision.kind !== 'fail' && (r.wouldHave === undefined || outcome !== 'pass');
+      },
+    ));
   });
 });
