@@ -394,21 +394,20 @@ export function judge(input: JudgeInput): Verdict {
   const blue = aggregate(input?.blue);
   const min = usable(thresholds.minRequests);
   const alpha = alphaOf(thresholds);
-  if (alpha === undefined) {
-    // Without a confidence no test can be held to anything: nothing passes, nothing fails.
-    const c = result('min-requests', 'inconclusive', green.requests, undefined, 'threshold confidencePercent is not a number between 0 and 100');
-    return { outcome: 'inconclusive', checks: [c], reason: c.detail };
-  }
   const ctx: Context = {
     green,
     blue,
     thresholds,
     enoughTraffic: min !== undefined && green.requests >= Math.max(min, 1),
-    alpha,
+    // Without a usable confidence no test can fail anything (p < 0 never holds) ...
+    alpha: alpha ?? 0,
   };
 
   const checks: CheckResult[] = [
-    minRequestsCheck(ctx),
+    // ... and nothing may pass either: the min-requests check says why.
+    alpha === undefined
+      ? result('min-requests', 'inconclusive', green.requests, undefined, 'threshold confidencePercent is not a number between 0 and 100')
+      : minRequestsCheck(ctx),
     errorRateCheck(ctx),
     latencyCheck(ctx, 'p95-latency'),
     latencyCheck(ctx, 'p99-latency'),
