@@ -59,8 +59,10 @@ export interface AnalysisConfig {
    */
   readonly shadow?: boolean;
   /**
-   * Confidence (percent) a rate or latency check needs before it fails: it fails when the data
-   * show the limit is crossed at this confidence (one-sided test, p < 1 - confidence/100).
+   * Confidence (percent) a rate or latency check needs before it fails: a verdict fails a check
+   * when the data show the limit is crossed at this confidence (one-sided test, p < 1 - c/100).
+   * The stepper, which takes many verdicts per release, spends 1 - c/100 over all of them, so it
+   * bounds the chance that a version exactly at a limit is rolled back in the whole release.
    * Omitted: DEFAULT_CONFIDENCE_PERCENT.
    */
   readonly confidencePercent?: number;

@@ -296,7 +296,8 @@ function latencyCheck(ctx: Context, check: 'p95-latency' | 'p99-latency'): Check
   const p = limit > 0 ? tTestAboveZero(values.map((v) => Math.log(Math.max(v, 1e-9) / limit))) : 0;
   if (p === undefined) return result(check, 'inconclusive', observed, limit, `${summary} > ${ms(limit)}, one minute is no evidence yet`);
   if (p < ctx.alpha) return result(check, 'fail', observed, limit, `${summary} > ${ms(limit)}: ${evidence(p, ctx.alpha)}`, p);
-  return result(check, 'inconclusive', observed, limit, `${summary} > ${ms(limit)}, not shown: ${evidence(p, ctx.alpha)}`, p);
+  // Over the line but not shown to be: like a rate, the estimate alone is no evidence.
+  return notShown(ctx, check, observed, limit, `${summary} > ${ms(limit)}, not shown: ${evidence(p, ctx.alpha)}`, p);
 }
 
 /**
@@ -367,7 +368,7 @@ function latencyVsStableCheck(ctx: Context, ratioRaw: unknown): CheckResult {
   }
   if (p === undefined) return result(check, 'inconclusive', g, limit, `${summary}: one minute is no evidence yet`);
   if (p < ctx.alpha) return result(check, 'fail', g, limit, `${summary}: ${test} ${evidence(p, ctx.alpha)}`, p);
-  return result(check, 'inconclusive', g, limit, `${summary}, not shown: ${test} ${evidence(p, ctx.alpha)}`, p);
+  return notShown(ctx, check, g, limit, `${summary}, not shown: ${test} ${evidence(p, ctx.alpha)}`, p);
 }
 
 // ---------------------------------------------------------------------------------------------

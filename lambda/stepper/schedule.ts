@@ -3,7 +3,7 @@
  * verdict, what happens next. No I/O and no clock, so every branch is a table-driven test.
  */
 import type { Verdict } from '../judge/types';
-import type { AnalysisConfig, StepConfig } from '../../lib/runtime-config';
+import { AnalysisConfig, DEFAULT_CONFIDENCE_PERCENT, StepConfig } from '../../lib/runtime-config';
 import { HOOK_BUDGET_SECONDS, TickDecision } from './types';
 
 /** Used when the configuration's interval is not a positive number. */
@@ -40,6 +40,29 @@ export function waitSeconds(nowMs: number, untilMs: number, analysis: Pick<Analy
   const budgetEnd = hookStartedAtMs + budgetSeconds * 1000;
   const seconds = Math.min(intervalSeconds(analysis), (untilMs - nowMs) / 1000, (budgetEnd - nowMs) / 1000);
   return Math.max(1, Math.ceil(seconds));
+}
+
+/** How many verdicts a step can take: one per interval over its bake and settle minute, per extension. */
+export function verdictsInStep(step: StepConfig, analysis: Pick<AnalysisConfig, 'intervalSeconds' | 'maxExtensions'>): number {
+  const perPass = Math.max(1, Math.ceil((Math.max(0, step.bakeSeconds) + METRICS_SETTLE_SECONDS) / intervalSeconds(analysis)));
+  return perPass * (1 + Math.max(0, Math.floor(analysis.maxExtensions ?? 0)));
+}
+
+/**
+ * The thresholds one verdict of step `stepIndex` is judged with. The judge tests each verdict at
+ * `confidencePercent`; the stepper takes a verdict every minute on a growing window, and each
+ * look is another chance for noise to cross the line. So the stepper spends the release's
+ * alpha (1 - confidence) over every verdict it can take: alpha / steps per step, split evenly
+ * over the step's verdicts (Bonferroni: whatever the correlation of the looks, a version exactly
+ * at a limit is rolled back with probability <= alpha in the whole release). docs/notes/judge.md.
+ */
+export function verdictThresholds(analysis: AnalysisConfig, steps: readonly StepConfig[], stepIndex: number): AnalysisConfig {
+  const step = steps[stepIndex];
+  const confidence = analysis.confidencePercent ?? DEFAULT_CONFIDENCE_PERCENT;
+  // A broken confidence or schedule is the judge's to report: pass it through unchanged.
+  if (!step || steps.length === 0 || !(typeof confidence === 'number' && confidence > 0 && confidence < 100)) return analysis;
+  const alpha = (1 - confidence / 100) / steps.length / verdictsInStep(step, analysis);
+  return { ...analysis, confidencePercent: 100 * (1 - alpha) };
 }
 
 export interface TickFacts {

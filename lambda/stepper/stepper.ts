@@ -20,7 +20,7 @@ import { logger, setDeploymentId } from '../shared/logger';
 import { fetchWindow } from '../shared/metrics';
 import { HookReporter } from '../shared/reporter';
 import { resolveColors, restoreStable, setWeights } from '../shared/traffic';
-import { budgetExceeded, decideTickWithShadow, stepEndsAt, waitSeconds } from './schedule';
+import { budgetExceeded, decideTickWithShadow, stepEndsAt, verdictThresholds, waitSeconds } from './schedule';
 import { StepperStore } from './store';
 import {
   ControlDoc,
@@ -145,7 +145,9 @@ class StepperRun {
     const from = new Date(state.stepStartedAt);
     const to = now.getTime() > from.getTime() ? now : new Date(from.getTime() + 1000);
     const samples = await fetchWindow(this.clients, productionListenerArn, state.colors, from, to);
-    const verdict = judge({ green: samples.green, blue: samples.blue, thresholds: analysis });
+    // The release's confidence spent over the verdicts it can take; recorded, so a verdict replays.
+    const thresholds = verdictThresholds(analysis, steps, state.stepIndex);
+    const verdict = judge({ green: samples.green, blue: samples.blue, thresholds });
     const { decision, wouldHave } = decideTickWithShadow({
       steps,
       analysis,
@@ -168,7 +170,7 @@ class StepperRun {
         verdict,
         samples,
         window: { from: from.toISOString(), to: to.toISOString() },
-        thresholds: analysis,
+        thresholds,
         action: decision.kind,
         extensions: decision.kind === 'extend' ? decision.extensions : state.extensions,
         at: now.toISOString(),

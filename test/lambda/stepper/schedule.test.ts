@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Outcome } from '../../../lambda/judge/types';
-import { budgetExceeded, decideTick, decideTickWithShadow, METRICS_SETTLE_SECONDS, stepEndsAt, TickFacts, waitSeconds } from '../../../lambda/stepper/schedule';
+import { budgetExceeded, decideTick, decideTickWithShadow, verdictsInStep, verdictThresholds, METRICS_SETTLE_SECONDS, stepEndsAt, TickFacts, waitSeconds } from '../../../lambda/stepper/schedule';
 import { HOOK_BUDGET_SECONDS } from '../../../lambda/stepper/types';
 import { testConfig } from './fake-aws';
 
@@ -143,5 +143,44 @@ describe('decideTickWithShadow (analysis.shadow)', () => {
         return r.decision.kind !== 'fail' && (r.wouldHave === undefined || outcome !== 'pass');
       },
     ));
+  });
+});
+
+describe('verdictThresholds: the release\'s confidence spent over the verdicts it can take', () => {
+  const steps = [{ percent: 5, bakeSeconds: 300 }, { percent: 25, bakeSeconds: 600 }];
+  const analysis = { ...config.analysis, maxExtensions: 1 };
+
+  test('a step takes one verdict a minute over its bake and settle minute, per pass (1 + extensions)', () => {
+    expect(verdictsInStep(steps[0], analysis)).toBe(12);
+    expect(verdictsInStep(steps[1], analysis)).toBe(22);
+    expect(verdictsInStep(steps[0], { ...analysis, maxExtensions: 0 })).toBe(6);
+    expect(verdictsInStep({ percent: 5, bakeSeconds: 300 }, { intervalSeconds: 120, maxExtensions: 0 })).toBe(3);
+  });
+
+  test('alpha / steps / verdicts of the step: 0.01 / 2 / 12 for the default 5 % step', () => {
+    expect(verdictThresholds(analysis, steps, 0).confidencePercent).toBeCloseTo(100 * (1 - 0.01 / 2 / 12), 10);
+    expect(verdictThresholds(analysis, steps, 1).confidencePercent).toBeCloseTo(100 * (1 - 0.01 / 2 / 22), 10);
+    expect(verdictThresholds({ ...analysis, confidencePercent: 95 }, steps, 0).confidencePercent).toBeCloseTo(100 * (1 - 0.05 / 24), 10);
+    // Everything else is the configuration's own.
+    expect(verdictThresholds(analysis, steps, 0)).toMatchObject({ ...analysis, confidencePercent: expect.any(Number) });
+  });
+
+  test('property: the verdicts of a release never spend more than its alpha', () => {
+    fc.assert(fc.property(
+      fc.array(fc.record({ percent: fc.integer({ min: 1, max: 99 }), bakeSeconds: fc.integer({ min: 0, max: 3600 }) }), { minLength: 1, maxLength: 6 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 1, max: 10 }).map((m) => m * 60),
+      fc.double({ min: 50, max: 99.99, noNaN: true }),
+      (s, maxExtensions, intervalSeconds, confidencePercent) => {
+        const a = { ...config.analysis, maxExtensions, intervalSeconds, confidencePercent };
+        const spent = s.reduce((sum, step, i) => sum + verdictsInStep(step, a) * (1 - verdictThresholds(a, s, i).confidencePercent! / 100), 0);
+        return spent <= (1 - confidencePercent / 100) * (1 + 1e-9);
+      },
+    ));
+  });
+
+  test('a broken confidence or a step outside the schedule leaves the thresholds as they are (the judge reports them)', () => {
+    expect(verdictThresholds({ ...analysis, confidencePercent: 100 }, steps, 0)).toEqual({ ...analysis, confidencePercent: 100 });
+    expect(verdictThresholds(analysis, steps, 5)).toBe(analysis);
   });
 });

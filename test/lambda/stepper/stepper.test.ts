@@ -125,8 +125,9 @@ describe('fail path', () => {
   const checks: [string, Sample, Sample][] = [
     // green 5 % (> 1 %: p < 0.0001), stable 1.5 %: not shown above 2 x stable on 200 requests
     ['error-rate', { errors5xx: 10 }, { errors5xx: 30 }],
-    // green 2.5 %: not shown above 1 % on 200 requests (p = 0.05), but above 2 x stable 0.1 % (p = 0.002)
-    ['error-rate-vs-stable', { errors5xx: 5 }, {}],
+    // green 4 %: not shown above 1 % on 200 requests (p = 0.005, the step's verdicts need
+    // p < 0.01 / 3 steps / 12 verdicts), but above 2 x stable 0.1 % (p = 2e-5)
+    ['error-rate-vs-stable', { errors5xx: 8 }, {}],
     // p95 1200 ms > 1000 ms, within 1.5 x stable 1000 ms
     ['p95-latency', { p95Ms: 1200, p99Ms: 1500 }, { p95Ms: 1000 }],
     ['p99-latency', { p99Ms: 2500 }, {}],
@@ -200,9 +201,11 @@ describe('shadow mode (analysis.shadow)', () => {
     expect(all.length).toBeGreaterThan(10);
     for (const d of all) {
       expect(d.outcome).toBe('fail');
-      expect(d.doc).toMatchObject({ phase: 'step', shadow: true, wouldHave: { action: 'fail', reason: expect.stringMatching(/failed: error-rate \d+ errors in \d+ requests \(10.00 %\) > 1 %: p = \de-\d+ < 0.01/) } });
+      expect(d.doc).toMatchObject({ phase: 'step', shadow: true, wouldHave: { action: 'fail', reason: expect.stringMatching(/failed: error-rate \d+ errors in \d+ requests \(10.00 %\) > 1 %: p = \de-\d+ < 0\.000\d+ \(fail\)/) } });
       expect((d.doc as { action: string }).action).not.toBe('fail');
     }
+    // Each verdict is judged at the release's confidence spent over its verdicts, and says so.
+    expect(all[0].doc).toMatchObject({ thresholds: { confidencePercent: expect.closeTo(100 * (1 - 0.01 / 3 / 12), 9) } });
     const state = fake.record<StepperState>('state')!;
     expect(state).toMatchObject({ finished: 'succeeded', shadowFailures: all.length, firstShadowFailure: { stepIndex: 0, percent: 5, outcome: 'fail' } });
     expect(state.lastVerdict?.shadowWouldHave).toMatch(/step 3\/3 \(50 % green\) failed/);
