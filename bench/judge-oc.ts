@@ -6,7 +6,7 @@
  * through `canary rehearse`'s simulated AWS on seeded random traffic, so the table is reproducible.
  *
  * The rollback alarms are left out: the table is the judge's (the alarms' gating is issue 9's
- * other half). Run: npm run bench:judge [-- --good 200 --bad 100 --seed 1 --rpm 1000]
+ * other half). Run: npm run bench:judge [-- --good 200 --bad 100 --seed 1 --rpm 1000 --version crash]
  */
 import { metricQueries } from '../lambda/shared/metrics';
 import { DEFAULT_SOURCE } from '../src/cli/rehearse/rehearse';
@@ -52,6 +52,7 @@ async function main(): Promise<void> {
   const badRuns = arg('bad', 100);
   const seed = arg('seed', 1);
   const onlyRpm = arg('rpm', 0);
+  const onlyVersion = process.argv.includes('--version') ? process.argv[process.argv.indexOf('--version') + 1] : undefined;
   const connErrorsQueried = metricQueries('g', 'app/x/1', 'targetgroup/x/1').some((q) => q.MetricStat?.Metric?.MetricName === 'TargetConnectionErrorCount');
 
   const header = ['req/min', 'stable 5xx', 'version', 'runs', 'rolled back', 'before 50 %', 'median', 'p95', '<= 3 min', 'at step (% green)'];
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   for (const rpm of TRAFFIC.filter((t) => !onlyRpm || t === onlyRpm)) {
     for (const stable of STABLE_RATES) {
-      for (const v of VERSIONS) {
+      for (const v of VERSIONS.filter((x) => !onlyVersion || x.label === onlyVersion)) {
         const scenario = Scenario.noisy({ requestsPerMinute: rpm, stableErrorRate: stable, fault: v.fault });
         const runs = v.fault.kind === 'good' ? goodRuns : badRuns;
         const s = await collectSeries(DEFAULT_SOURCE, scenario, { runs, seed, alarms: false });

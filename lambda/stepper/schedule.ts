@@ -49,19 +49,32 @@ export function verdictsInStep(step: StepConfig, analysis: Pick<AnalysisConfig, 
 }
 
 /**
+ * Share of a step's alpha spent on the verdicts taken while it bakes; the rest goes to its final
+ * verdicts. Mid-bake verdicts are there to stop a release early on a failure so large it is
+ * certain (a crash fails on its first minute at any of these levels); the step's final verdict,
+ * over its whole window, is the planned test and gets most of the error budget.
+ */
+export const EARLY_ALPHA_SHARE = 0.2;
+
+/**
  * The thresholds one verdict of step `stepIndex` is judged with. The judge tests each verdict at
  * `confidencePercent`; the stepper takes a verdict every minute on a growing window, and each
- * look is another chance for noise to cross the line. So the stepper spends the release's
- * alpha (1 - confidence) over every verdict it can take: alpha / steps per step, split evenly
- * over the step's verdicts (Bonferroni: whatever the correlation of the looks, a version exactly
- * at a limit is rolled back with probability <= alpha in the whole release). docs/notes/judge.md.
+ * look is another chance for noise to cross a line. So the stepper spends the release's alpha
+ * (1 - confidence) over every verdict it can take (alpha spending, Bonferroni within each part):
+ * alpha / steps per step; of that, EARLY_ALPHA_SHARE over the mid-bake verdicts and the rest over
+ * the step's final verdicts (1 + maxExtensions). Whatever the correlation of the looks, a version
+ * exactly at a limit is then rolled back with probability <= alpha in the whole release.
+ * docs/notes/judge.md.
  */
-export function verdictThresholds(analysis: AnalysisConfig, steps: readonly StepConfig[], stepIndex: number): AnalysisConfig {
+export function verdictThresholds(analysis: AnalysisConfig, steps: readonly StepConfig[], stepIndex: number, final: boolean): AnalysisConfig {
   const step = steps[stepIndex];
   const confidence = analysis.confidencePercent ?? DEFAULT_CONFIDENCE_PERCENT;
   // A broken confidence or schedule is the judge's to report: pass it through unchanged.
-  if (!step || steps.length === 0 || !(typeof confidence === 'number' && confidence > 0 && confidence < 100)) return analysis;
-  const alpha = (1 - confidence / 100) / steps.length / verdictsInStep(step, analysis);
+  if (!step || !(typeof confidence === 'number' && confidence > 0 && confidence < 100)) return analysis;
+  const stepAlpha = (1 - confidence / 100) / steps.length;
+  const finals = 1 + Math.max(0, Math.floor(analysis.maxExtensions ?? 0));
+  const early = Math.max(1, verdictsInStep(step, analysis) - finals);
+  const alpha = final ? (stepAlpha * (1 - EARLY_ALPHA_SHARE)) / finals : (stepAlpha * EARLY_ALPHA_SHARE) / early;
   return { ...analysis, confidencePercent: 100 * (1 - alpha) };
 }
 

@@ -146,7 +146,9 @@ class StepperRun {
     const to = now.getTime() > from.getTime() ? now : new Date(from.getTime() + 1000);
     const samples = await fetchWindow(this.clients, productionListenerArn, state.colors, from, to);
     // The release's confidence spent over the verdicts it can take; recorded, so a verdict replays.
-    const thresholds = verdictThresholds(analysis, steps, state.stepIndex);
+    const step = steps[state.stepIndex];
+    const final = step !== undefined && now.getTime() >= stepEndsAt(from.getTime(), step.bakeSeconds, state.extensions);
+    const thresholds = verdictThresholds(analysis, steps, state.stepIndex, final);
     const verdict = judge({ green: samples.green, blue: samples.blue, thresholds });
     const { decision, wouldHave } = decideTickWithShadow({
       steps,

@@ -145,7 +145,8 @@ export function buildProgram(deps: CliDeps, done: (code: number) => void): Comma
     .option('--runs <n>', 'replay the scenario n times on random traffic and print the shares rolled back and caught', wholeNumber)
     .option('--seed <n>', 'seed of the random traffic (default 1); implies random traffic', wholeNumber)
     .option('--error-rate <percent>', 'noisy-* scenarios: the stable version\'s 5xx rate, in percent (default 0.1)', Number)
-    .action((o: { scenario: string; app?: string; service?: string; stack?: string; region?: string; profile?: string; rate?: number; brief?: boolean; runs?: number; seed?: number; errorRate?: number }) =>
+    .option('--no-alarms', 'leave the rollback alarms out: the stepper and the judge alone')
+    .action((o: { scenario: string; app?: string; service?: string; stack?: string; region?: string; profile?: string; rate?: number; brief?: boolean; runs?: number; seed?: number; errorRate?: number; alarms?: boolean }) =>
       run(() => rehearse({ out: deps.out, cwd: deps.cwd, clients: () => deps.clients({ region: o.region, profile: o.profile }) }, o))());
 
   return program;

@@ -496,7 +496,10 @@ describe('judge properties', () => {
     // Per-minute additions are not monotone for the t-test (one extreme minute adds noise as well
     // as level); a slowdown of the whole version is, and is what a slower release looks like.
     fc.assert(
-      fc.property(samplesArb, samplesArb, thresholdsArb, fc.double({ min: 1, max: 20, noNaN: true }), (green, blue, thresholds, f) => {
+      fc.property(samplesArb, samplesArb, thresholdsArb, fc.double({ min: 1, max: 20, noNaN: true }), (raw, blue, thresholds, f) => {
+        // Response times of at least 1 ms: a 0 ms percentile is not slowed by any factor.
+        const atLeast1 = (v: number | undefined) => (v === undefined ? undefined : Math.max(1, v));
+        const green = raw.map((s) => ({ ...s, p95Ms: atLeast1(s.p95Ms), p99Ms: atLeast1(s.p99Ms) }));
         const before = judge({ green, blue, thresholds });
         const slower = green.map((s) => ({ ...s, p95Ms: s.p95Ms === undefined ? undefined : s.p95Ms * f, p99Ms: s.p99Ms === undefined ? undefined : s.p99Ms * f }));
         const after = judge({ green: slower, blue, thresholds });

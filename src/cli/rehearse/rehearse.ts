@@ -150,7 +150,9 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
   out.line(scenario.random
     ? `traffic    ${scenario.requestsPerMinute} req/min split by the listener weights; random 5xx (stable ${Number((stable.errorRate * 100).toFixed(3))} %) and log-normal latencies (median ${NOISY_MEDIAN_MS} ms, sigma ${NOISY_SIGMA}); ALB metrics visible ${sim.metricLagSeconds} s after their minute`
     : `traffic    ${scenario.requestsPerMinute} req/min split by the listener weights; stable: ${stable.errorRate * 100} % 5xx, p95 ${stable.p95Ms} ms; ALB metrics visible ${sim.metricLagSeconds} s after their minute`);
-  out.line(`alarms     rollback alarms on both target groups: ${DEFAULT_ALARM_BREACH_MINUTES} of ${DEFAULT_ALARM_EVALUATION_MINUTES} minutes over a limit (5xx, p95, p99), checked by CodeDeploy every minute`);
+  out.line(options.alarms === false
+    ? 'alarms     none: the stepper and the judge alone (--no-alarms)'
+    : `alarms     rollback alarms on both target groups: ${DEFAULT_ALARM_BREACH_MINUTES} of ${DEFAULT_ALARM_EVALUATION_MINUTES} minutes over a limit (5xx, p95, p99), checked by CodeDeploy every minute`);
   out.line('           simulated AWS and clock; the stepper and the judge are the real code; times count from the first shift');
   out.line();
 
@@ -363,6 +365,8 @@ export interface RehearseOptions extends TargetSelector {
   readonly seed?: number;
   /** The noisy scenarios' stable 5xx rate, in percent (--error-rate). */
   readonly errorRate?: number;
+  /** false (--no-alarms): no rollback alarms, the stepper and the judge alone. */
+  readonly alarms?: boolean;
 }
 
 export interface RehearseDeps {
@@ -414,11 +418,11 @@ export async function rehearse(deps: RehearseDeps, options: RehearseOptions): Pr
   if (options.runs !== undefined || options.seed !== undefined) scenario = scenario.withRandomTraffic();
   const source = await rehearsalSource(options, deps);
   if (options.runs !== undefined && options.runs > 1) {
-    const series = await runSeries(source, scenario, { runs: options.runs, seed }, deps.out);
+    const series = await runSeries(source, scenario, { runs: options.runs, seed, alarms: options.alarms }, deps.out);
     return series.targetMet ? 0 : 1;
   }
   // The same traffic as the first run of `--runs N --seed S`.
   const rng = scenario.random ? mulberry32(runSeed(seed, 0)) : undefined;
-  const result = await runRehearsal(source, scenario, deps.out, { brief: options.brief, rng });
+  const result = await runRehearsal(source, scenario, deps.out, { brief: options.brief, rng, alarms: options.alarms });
   return result.asExpected ? 0 : 1;
 }

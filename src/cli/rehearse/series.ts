@@ -84,11 +84,11 @@ export async function collectSeries(
 }
 
 /** Runs and prints a series. */
-export async function runSeries(source: RehearsalSource, scenario: Scenario, options: { runs: number; seed: number }, out: Output): Promise<SeriesStats> {
+export async function runSeries(source: RehearsalSource, scenario: Scenario, options: { runs: number; seed: number; alarms?: boolean }, out: Output): Promise<SeriesStats> {
   const random = scenario.random ? scenario : scenario.withRandomTraffic();
   // The header of one run says what is rehearsed; the runs themselves are summed up below.
   const header = new BufferOutput();
-  await runRehearsal(source, random, header, { brief: true, rng: mulberry32(runSeed(options.seed, 0)) });
+  await runRehearsal(source, random, header, { brief: true, rng: mulberry32(runSeed(options.seed, 0)), alarms: options.alarms });
   for (const line of header.lines.slice(0, 5)) out.line(line);
   out.line(`series     ${options.runs} runs, seed ${options.seed}: random errors and latencies, each run seeded from the series seed`);
   out.line();

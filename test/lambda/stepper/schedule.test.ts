@@ -157,12 +157,13 @@ describe('verdictThresholds: the release\'s confidence spent over the verdicts i
     expect(verdictsInStep({ percent: 5, bakeSeconds: 300 }, { intervalSeconds: 120, maxExtensions: 0 })).toBe(3);
   });
 
-  test('alpha / steps / verdicts of the step: 0.01 / 2 / 12 for the default 5 % step', () => {
-    expect(verdictThresholds(analysis, steps, 0).confidencePercent).toBeCloseTo(100 * (1 - 0.01 / 2 / 12), 10);
-    expect(verdictThresholds(analysis, steps, 1).confidencePercent).toBeCloseTo(100 * (1 - 0.01 / 2 / 22), 10);
-    expect(verdictThresholds({ ...analysis, confidencePercent: 95 }, steps, 0).confidencePercent).toBeCloseTo(100 * (1 - 0.05 / 24), 10);
+  test('the default 5 % step: 0.01 / 2 steps; 80 % of it over its 2 final verdicts, 20 % over its 10 mid-bake ones', () => {
+    expect(verdictThresholds(analysis, steps, 0, true).confidencePercent).toBeCloseTo(100 * (1 - (0.005 * 0.8) / 2), 10);
+    expect(verdictThresholds(analysis, steps, 0, false).confidencePercent).toBeCloseTo(100 * (1 - (0.005 * 0.2) / 10), 10);
+    expect(verdictThresholds(analysis, steps, 1, false).confidencePercent).toBeCloseTo(100 * (1 - (0.005 * 0.2) / 20), 10);
+    expect(verdictThresholds({ ...analysis, confidencePercent: 95 }, steps, 0, true).confidencePercent).toBeCloseTo(100 * (1 - (0.025 * 0.8) / 2), 10);
     // Everything else is the configuration's own.
-    expect(verdictThresholds(analysis, steps, 0)).toMatchObject({ ...analysis, confidencePercent: expect.any(Number) });
+    expect(verdictThresholds(analysis, steps, 0, true)).toMatchObject({ ...analysis, confidencePercent: expect.any(Number) });
   });
 
   test('property: the verdicts of a release never spend more than its alpha', () => {
@@ -173,14 +174,16 @@ describe('verdictThresholds: the release\'s confidence spent over the verdicts i
       fc.double({ min: 50, max: 99.99, noNaN: true }),
       (s, maxExtensions, intervalSeconds, confidencePercent) => {
         const a = { ...config.analysis, maxExtensions, intervalSeconds, confidencePercent };
-        const spent = s.reduce((sum, step, i) => sum + verdictsInStep(step, a) * (1 - verdictThresholds(a, s, i).confidencePercent! / 100), 0);
+        const alphaOf = (i: number, final: boolean) => 1 - verdictThresholds(a, s, i, final).confidencePercent! / 100;
+        const finals = 1 + maxExtensions;
+        const spent = s.reduce((sum, step, i) => sum + finals * alphaOf(i, true) + Math.max(0, verdictsInStep(step, a) - finals) * alphaOf(i, false), 0);
         return spent <= (1 - confidencePercent / 100) * (1 + 1e-9);
       },
     ));
   });
 
   test('a broken confidence or a step outside the schedule leaves the thresholds as they are (the judge reports them)', () => {
-    expect(verdictThresholds({ ...analysis, confidencePercent: 100 }, steps, 0)).toEqual({ ...analysis, confidencePercent: 100 });
-    expect(verdictThresholds(analysis, steps, 5)).toBe(analysis);
+    expect(verdictThresholds({ ...analysis, confidencePercent: 100 }, steps, 0, true)).toEqual({ ...analysis, confidencePercent: 100 });
+    expect(verdictThresholds(analysis, steps, 5, true)).toBe(analysis);
   });
 });
