@@ -61,7 +61,18 @@ export interface AnalysisConfig {
    * release (the CodeDeploy rollback alarms still act). Omitted or false: verdicts act.
    */
   readonly shadow?: boolean;
+  /**
+   * Confidence (percent) a rate or latency check needs before it fails: a verdict fails a check
+   * when the data show the limit is crossed at this confidence (one-sided test, p < 1 - c/100).
+   * The stepper, which takes many verdicts per release, spends 1 - c/100 over all of them, so it
+   * bounds the chance that a version exactly at a limit is rolled back in the whole release.
+   * Omitted: DEFAULT_CONFIDENCE_PERCENT.
+   */
+  readonly confidencePercent?: number;
 }
+
+/** The judge's default confidence: a check fails only on p < 0.01 (release-policy.md, "judged with evidence"). */
+export const DEFAULT_CONFIDENCE_PERCENT = 99;
 
 /** The release policy's judge thresholds (release-policy.md): what CanaryDeployment renders by default. */
 export const RELEASE_POLICY_ANALYSIS: AnalysisConfig = {

@@ -42,8 +42,13 @@ export interface CheckResult {
   readonly observed?: number;
   /** The limit the value was compared with. */
   readonly limit?: number;
-  /** One human line: "error-rate 2.30 % > 1 % (fail)". */
+  /**
+   * One human line with the evidence: "error-rate 14 errors in 2750 requests (0.51 %) > 1 %:
+   * p = 0.0004 < 0.01 (fail)".
+   */
   readonly detail: string;
+  /** The one-sided p-value of "the limit is crossed", when the check ran a test. */
+  readonly pValue?: number;
 }
 
 export interface Verdict {

@@ -3,7 +3,7 @@
  * verdict, what happens next. No I/O and no clock, so every branch is a table-driven test.
  */
 import type { Verdict } from '../judge/types';
-import type { AnalysisConfig, StepConfig } from '../../lib/runtime-config';
+import { AnalysisConfig, DEFAULT_CONFIDENCE_PERCENT, StepConfig } from '../../lib/runtime-config';
 import { HOOK_BUDGET_SECONDS, TickDecision } from './types';
 
 /** Used when the configuration's interval is not a positive number. */
@@ -40,6 +40,42 @@ export function waitSeconds(nowMs: number, untilMs: number, analysis: Pick<Analy
   const budgetEnd = hookStartedAtMs + budgetSeconds * 1000;
   const seconds = Math.min(intervalSeconds(analysis), (untilMs - nowMs) / 1000, (budgetEnd - nowMs) / 1000);
   return Math.max(1, Math.ceil(seconds));
+}
+
+/** How many verdicts a step can take: one per interval over its bake and settle minute, per extension. */
+export function verdictsInStep(step: StepConfig, analysis: Pick<AnalysisConfig, 'intervalSeconds' | 'maxExtensions'>): number {
+  const perPass = Math.max(1, Math.ceil((Math.max(0, step.bakeSeconds) + METRICS_SETTLE_SECONDS) / intervalSeconds(analysis)));
+  return perPass * (1 + Math.max(0, Math.floor(analysis.maxExtensions ?? 0)));
+}
+
+/**
+ * Share of a step's alpha spent on the verdicts taken while it bakes; the rest goes to its final
+ * verdicts. Mid-bake verdicts are there to stop a release early on a failure so large it is
+ * certain (a crash fails on its first minute at any of these levels); the step's final verdict,
+ * over its whole window, is the planned test and gets most of the error budget.
+ */
+export const EARLY_ALPHA_SHARE = 0.2;
+
+/**
+ * The thresholds one verdict of step `stepIndex` is judged with. The judge tests each verdict at
+ * `confidencePercent`; the stepper takes a verdict every minute on a growing window, and each
+ * look is another chance for noise to cross a line. So the stepper spends the release's alpha
+ * (1 - confidence) over every verdict it can take (alpha spending, Bonferroni within each part):
+ * alpha / steps per step; of that, EARLY_ALPHA_SHARE over the mid-bake verdicts and the rest over
+ * the step's final verdicts (1 + maxExtensions). Whatever the correlation of the looks, a version
+ * exactly at a limit is then rolled back with probability <= alpha in the whole release.
+ * docs/notes/judge.md.
+ */
+export function verdictThresholds(analysis: AnalysisConfig, steps: readonly StepConfig[], stepIndex: number, final: boolean): AnalysisConfig {
+  const step = steps[stepIndex];
+  const confidence = analysis.confidencePercent ?? DEFAULT_CONFIDENCE_PERCENT;
+  // A broken confidence or schedule is the judge's to report: pass it through unchanged.
+  if (!step || !(typeof confidence === 'number' && confidence > 0 && confidence < 100)) return analysis;
+  const stepAlpha = (1 - confidence / 100) / steps.length;
+  const finals = 1 + Math.max(0, Math.floor(analysis.maxExtensions ?? 0));
+  const early = Math.max(1, verdictsInStep(step, analysis) - finals);
+  const alpha = final ? (stepAlpha * (1 - EARLY_ALPHA_SHARE)) / finals : (stepAlpha * EARLY_ALPHA_SHARE) / early;
+  return { ...analysis, confidencePercent: 100 * (1 - alpha) };
 }
 
 export interface TickFacts {
@@ -85,6 +121,25 @@ export function decideTick(f: TickFacts): TickDecision {
   const tried = `after ${f.extensions} extension${f.extensions === 1 ? '' : 's'}`;
   if (f.analysis.onInconclusive === 'pass') return advanceOrComplete(f, `inconclusive ${tried}, passed by policy onInconclusive=pass`);
   return { kind: 'fail', reason: `${label(f.steps, f.stepIndex)} stayed inconclusive ${tried}: ${f.verdict.reason}` };
+}
+
+/** A tick's decision in shadow mode: what the stepper does, and the fail it would have acted on. */
+export interface ShadowedDecision {
+  readonly decision: TickDecision;
+  /** Shadow mode turned this fail into `decision`: the verdict is recorded, the release goes on. */
+  readonly wouldHave?: Extract<TickDecision, { kind: 'fail' }>;
+}
+
+/**
+ * decideTick, with shadow mode (analysis.shadow) applied: a fail that comes from the verdict (a
+ * failing verdict, or inconclusive after every extension) becomes what a passing verdict would
+ * have done (wait out the bake, then advance or complete). A schedule that does not hold the step
+ * still fails: that is a broken configuration, not a verdict.
+ */
+export function decideTickWithShadow(f: TickFacts): ShadowedDecision {
+  const decision = decideTick(f);
+  if (f.analysis.shadow !== true || decision.kind !== 'fail' || !f.steps[f.stepIndex]) return { decision };
+  return { decision: decideTick({ ...f, verdict: { ...f.verdict, outcome: 'pass' } }), wouldHave: decision };
 }
 
 function advanceOrComplete(f: TickFacts, how: string): TickDecision {

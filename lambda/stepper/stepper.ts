@@ -20,7 +20,7 @@ import { logger, setDeploymentId } from '../shared/logger';
 import { fetchWindow } from '../shared/metrics';
 import { HookReporter } from '../shared/reporter';
 import { resolveColors, restoreStable, setWeights } from '../shared/traffic';
-import { budgetExceeded, decideTick, stepEndsAt, waitSeconds } from './schedule';
+import { budgetExceeded, decideTickWithShadow, stepEndsAt, verdictThresholds, waitSeconds } from './schedule';
 import { StepperStore } from './store';
 import {
   ControlDoc,
@@ -145,8 +145,12 @@ class StepperRun {
     const from = new Date(state.stepStartedAt);
     const to = now.getTime() > from.getTime() ? now : new Date(from.getTime() + 1000);
     const samples = await fetchWindow(this.clients, productionListenerArn, state.colors, from, to);
-    const verdict = judge({ green: samples.green, blue: samples.blue, thresholds: analysis });
-    const decision = decideTick({
+    // The release's confidence spent over the verdicts it can take; recorded, so a verdict replays.
+    const step = steps[state.stepIndex];
+    const final = step !== undefined && now.getTime() >= stepEndsAt(from.getTime(), step.bakeSeconds, state.extensions);
+    const thresholds = verdictThresholds(analysis, steps, state.stepIndex, final);
+    const verdict = judge({ green: samples.green, blue: samples.blue, thresholds });
+    const { decision, wouldHave } = decideTickWithShadow({
       steps,
       analysis,
       stepIndex: state.stepIndex,
@@ -156,7 +160,8 @@ class StepperRun {
       nowMs: now.getTime(),
       verdict,
     });
-    logger.info('verdict', { stepIndex: state.stepIndex, percent: state.percent, outcome: verdict.outcome, reason: verdict.reason, decision: decision.kind });
+    logger.info('verdict', { stepIndex: state.stepIndex, percent: state.percent, outcome: verdict.outcome, reason: verdict.reason, decision: decision.kind, shadowWouldHave: wouldHave?.reason });
+    const shadow = analysis.shadow === true;
 
     const seq = state.decisions + 1;
     try {
@@ -167,10 +172,12 @@ class StepperRun {
         verdict,
         samples,
         window: { from: from.toISOString(), to: to.toISOString() },
-        thresholds: analysis,
+        thresholds,
         action: decision.kind,
         extensions: decision.kind === 'extend' ? decision.extensions : state.extensions,
         at: now.toISOString(),
+        ...(shadow ? { shadow: true as const } : {}),
+        ...(wouldHave ? { wouldHave: { action: 'fail' as const, reason: wouldHave.reason } } : {}),
       }, verdict.outcome, now);
     } catch (err) {
       // A lost record must not hold back a rollback; anything else retries the whole tick.
@@ -178,10 +185,20 @@ class StepperRun {
       logger.error('could not record the failing verdict; failing anyway', { error: errorMessage(err) });
     }
 
+    const summary = {
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      at: now.toISOString(),
+      stepIndex: state.stepIndex,
+      percent: state.percent,
+      ...(wouldHave ? { shadowWouldHave: wouldHave.reason } : {}),
+    };
     const judged: StepperState = {
       ...state,
       decisions: seq,
-      lastVerdict: { outcome: verdict.outcome, reason: verdict.reason, at: now.toISOString(), stepIndex: state.stepIndex, percent: state.percent },
+      lastVerdict: summary,
+      // Shadow mode makes false rollbacks countable: how many verdicts would have acted, and the first.
+      ...(wouldHave ? { shadowFailures: (state.shadowFailures ?? 0) + 1, firstShadowFailure: state.firstShadowFailure ?? summary } : {}),
       updatedAt: now.toISOString(),
     };
     switch (decision.kind) {

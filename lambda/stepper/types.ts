@@ -99,6 +99,8 @@ export interface VerdictSummary {
   readonly at: string;
   readonly stepIndex: number;
   readonly percent: number;
+  /** Shadow mode: the verdict would have rolled the release back for this reason; it did not. */
+  readonly shadowWouldHave?: string;
 }
 
 /**
@@ -123,6 +125,9 @@ export interface StepperState {
   /** Decision records written so far (their sequence numbers). */
   readonly decisions: number;
   readonly lastVerdict?: VerdictSummary;
+  /** Shadow mode: how many verdicts would have rolled the release back, and the first of them. */
+  readonly shadowFailures?: number;
+  readonly firstShadowFailure?: VerdictSummary;
   /** The stable version's metrics just before the first shift; AfterAllowTraffic compares against `blue`. */
   readonly baseline?: {
     readonly blue: MinuteSample[];
@@ -166,6 +171,10 @@ export type StepperDecisionDoc =
     readonly action: TickDecision['kind'];
     readonly extensions: number;
     readonly at: string;
+    /** Taken in shadow mode (analysis.shadow): verdicts are recorded but do not stop the release. */
+    readonly shadow?: true;
+    /** Shadow mode: what the verdict would have done had it acted (always a fail), and why. */
+    readonly wouldHave?: { readonly action: 'fail'; readonly reason: string };
   }
   | {
     readonly phase: 'control';

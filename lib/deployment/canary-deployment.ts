@@ -101,6 +101,22 @@ export interface AnalysisOptions {
    * @default 1
    */
   readonly maxExtensions?: number;
+  /**
+   * Shadow mode: the judge runs and records every verdict (decision records, `canary status`),
+   * but a failing step, or one still inconclusive after its extensions, does not stop the
+   * release; the rollback alarms still act. For trying a policy on real traffic and counting its
+   * false rollbacks before it may roll anything back.
+   * @default false
+   */
+  readonly shadow?: boolean;
+  /**
+   * Confidence, in percent, the data must give that a limit is crossed before a check fails; the
+   * stepper spends 100 - confidencePercent over all the verdicts of a release, so it bounds the
+   * chance that a version exactly at a limit is rolled back. Lower it to catch smaller
+   * regressions on little traffic, at the price of more false rollbacks.
+   * @default 99
+   */
+  readonly confidencePercent?: number;
 }
 
 /** Timing of the rollback alarms. */
@@ -463,6 +479,8 @@ function resolveAnalysis(scope: IConstruct, a: AnalysisOptions): AnalysisConfig 
     latencyRatio: rel ? rel.latency ?? d.latencyRatio : undefined,
     onInconclusive: a.onInconclusive ?? (d.onInconclusive as InconclusivePolicy),
     maxExtensions: a.maxExtensions ?? d.maxExtensions,
+    ...(a.shadow ? { shadow: true } : {}),
+    ...(a.confidencePercent !== undefined ? { confidencePercent: a.confidencePercent } : {}),
   };
   // Values from tokens (CfnParameter, Lazy) are skipped: they are only known at deploy time.
   const check = (prop: string, value: number | undefined, ok: boolean, msg: string) => {
@@ -478,6 +496,8 @@ function resolveAnalysis(scope: IConstruct, a: AnalysisOptions): AnalysisConfig 
   if (config.latencyRatio !== undefined) {
     check('relativeToStable.latency', config.latencyRatio, config.latencyRatio >= 1, `must be >= 1 (got ${config.latencyRatio}); below 1 a canary identical to stable fails.`);
   }
+  check('confidencePercent', config.confidencePercent, config.confidencePercent === undefined || (config.confidencePercent >= 50 && config.confidencePercent < 100),
+    `must be a percentage from 50 up to (not including) 100 (got ${config.confidencePercent}); 100 would never fail anything.`);
   check('relativeToStable.errorRateFloorPercent', config.errorRateFloorPercent, config.errorRateFloorPercent > 0 && config.errorRateFloorPercent < 100,
     `must be between 0 and 100 exclusive (got ${config.errorRateFloorPercent}).`);
   return config;

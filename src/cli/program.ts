@@ -51,6 +51,12 @@ function positive(value: string): number {
   return n;
 }
 
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number.');
+  return n;
+}
+
 interface AwsCommandOptions extends AwsOptions {
   service?: string;
   stack?: string;
@@ -138,7 +144,11 @@ export function buildProgram(deps: CliDeps, done: (code: number) => void): Comma
     .option('--profile <profile>', 'AWS profile, with --service/--stack')
     .option('--rate <requests-per-minute>', 'production requests per minute (default 1000; low-traffic: 2)', positive)
     .option('--brief', 'one line per verdict, without the per-check lines')
-    .action((o: { scenario: string; app?: string; service?: string; stack?: string; region?: string; profile?: string; rate?: number; brief?: boolean }) =>
+    .option('--runs <n>', 'replay the scenario n times on random traffic and print the shares rolled back and caught', wholeNumber)
+    .option('--seed <n>', 'seed of the random traffic (default 1); implies random traffic', wholeNumber)
+    .option('--error-rate <percent>', 'noisy-* scenarios: the stable version\'s 5xx rate, in percent (default 0.1)', Number)
+    .option('--no-alarms', 'leave the rollback alarms out: the stepper and the judge alone')
+    .action((o: { scenario: string; app?: string; service?: string; stack?: string; region?: string; profile?: string; rate?: number; brief?: boolean; runs?: number; seed?: number; errorRate?: number; alarms?: boolean }) =>
       run(() => rehearse({ out: deps.out, cwd: deps.cwd, clients: () => deps.clients({ region: o.region, profile: o.profile }) }, o))());
 
   return program;

@@ -70,6 +70,10 @@ export interface VerdictView {
   /** What the stepper did with it (wait, extend, advance, complete, fail), or the hook status. */
   readonly action?: string;
   readonly checks: { check: string; outcome: string; detail: string }[];
+  /** Taken in shadow mode (analysis.shadow): recorded, never acted on. */
+  readonly shadow?: boolean;
+  /** Shadow mode: the rollback this verdict would have caused, and why. */
+  readonly shadowWouldHave?: string;
 }
 
 export interface StatusReport {
@@ -102,6 +106,8 @@ export interface StatusReport {
   readonly lastVerdict?: VerdictView;
   readonly control?: ControlDoc;
   readonly stepper?: { readonly finished?: string; readonly reason?: string; readonly restored?: boolean };
+  /** Shadow mode: how many verdicts of this release would have rolled it back, and the first. */
+  readonly shadow?: { readonly failures: number; readonly first?: { readonly at: string; readonly step: number; readonly percent: number; readonly reason: string } };
   /** Why it rolled back, when it did: the stepper's or the guard's outcome record, else CodeDeploy's error. */
   readonly rollbackReason?: string;
   /** Things the report could not read, each one line. */
@@ -249,6 +255,7 @@ export function verdictView(doc: Record<string, unknown>): VerdictView | undefin
     };
   }
   if (!verdict) return undefined;
+  const wouldHave = (doc.wouldHave as { reason?: unknown } | undefined)?.reason;
   return {
     at,
     phase,
@@ -258,6 +265,8 @@ export function verdictView(doc: Record<string, unknown>): VerdictView | undefin
     reason: verdict.reason,
     action: typeof doc.action === 'string' ? doc.action : typeof doc.status === 'string' ? doc.status : undefined,
     checks: checksOf(verdict),
+    ...(doc.shadow === true ? { shadow: true } : {}),
+    ...(typeof wouldHave === 'string' ? { shadowWouldHave: wouldHave } : {}),
   };
 }
 
@@ -336,6 +345,14 @@ export async function collectStatus(ctx: CommandContext, target: CanaryTarget, o
     lastVerdict,
     control,
     stepper: state ? { finished: state.finished, reason: state.reason, restored: state.restored } : undefined,
+    shadow: state?.shadowFailures
+      ? {
+        failures: state.shadowFailures,
+        first: state.firstShadowFailure
+          ? { at: state.firstShadowFailure.at, step: state.firstShadowFailure.stepIndex + 1, percent: state.firstShadowFailure.percent, reason: state.firstShadowFailure.shadowWouldHave ?? state.firstShadowFailure.reason }
+          : undefined,
+      }
+      : undefined,
     rollbackReason: rollbackReason(d, outcome, state),
     notes,
   };
@@ -412,8 +429,15 @@ export function renderStatus(r: StatusReport, out: Output): void {
       .filter(Boolean).join(', ');
     out.line(`verdict     ${v.outcome}${v.action ? ` -> ${v.action}` : ''} at ${isoTime(v.at)}${where ? ` (${where})` : ''}: ${v.reason}`);
     for (const c of v.checks) out.line(`              ${c.detail}`);
+    if (v.shadowWouldHave) out.line(`shadow      would have rolled back: ${v.shadowWouldHave}`);
+    else if (v.shadow) out.line('shadow      verdicts are recorded, not acted on (analysis.shadow)');
   } else {
     out.line('verdict     none yet');
+  }
+  if (r.shadow) {
+    const first = r.shadow.first;
+    out.line(`shadow      ${r.shadow.failures} verdict${r.shadow.failures === 1 ? '' : 's'} of this release would have rolled it back`
+      + `${first ? `; the first at ${isoTime(first.at)} (step ${first.step}, ${first.percent} %): ${first.reason}` : ''}`);
   }
   if (r.control) out.line(`control     ${r.control.action} by ${r.control.by} at ${isoTime(r.control.at)}`);
   if (r.stepper?.finished) out.line(`stepper     ${r.stepper.finished}: ${r.stepper.reason ?? ''}`);

@@ -78,6 +78,46 @@ describe('status --json', () => {
     expect(text).toContain('error-rate 0.10 % <= 1 % (pass)');
   });
 
+  test('shadow mode: a verdict that would have rolled back says so, distinct from the verdict, with the release\'s count', async () => {
+    const reason = 'step 1/2 (5 % green) failed: error-rate 9 errors in 200 requests (4.50 %) > 1 %: p = 0.00003 < 0.0001 (fail)';
+    aws.state('d-CUR', {
+      shadowFailures: 3,
+      firstShadowFailure: { outcome: 'fail', reason: 'error-rate ...', at: new Date(T0 - 400_000).toISOString(), stepIndex: 0, percent: 5, shadowWouldHave: reason },
+    });
+    aws.putItem('d-CUR', decisionKey(new Date(T0 - 20_000), 7), 'decision', {
+      ...verdictDoc(),
+      verdict: { outcome: 'fail', reason: 'error-rate ...', checks: [{ check: 'error-rate', outcome: 'fail', detail: 'error-rate 9 errors in 200 requests (4.50 %) > 1 %: p = 0.00003 < 0.0001 (fail)' }] },
+      shadow: true,
+      wouldHave: { action: 'fail', reason },
+    }, 'fail');
+
+    expect(await runCli(['status'], aws.deps())).toBe(0);
+
+    const text = aws.out.text;
+    expect(text).toContain('verdict     fail -> wait at 2025-06-02T09:59:40Z (step 2, 25 %): error-rate ...');
+    expect(text).toContain(`shadow      would have rolled back: ${reason}`);
+    expect(text).toContain(`shadow      3 verdicts of this release would have rolled it back; the first at 2025-06-02T09:53:20Z (step 1, 5 %): ${reason}`);
+
+    aws.out.lines.length = 0;
+    expect(await runCli(['status', '--json'], aws.deps())).toBe(0);
+    const report = JSON.parse(aws.out.text) as StatusReport;
+    expect(report.lastVerdict).toMatchObject({ shadow: true, shadowWouldHave: reason });
+    expect(report.shadow).toEqual({ failures: 3, first: { at: new Date(T0 - 400_000).toISOString(), step: 1, percent: 5, reason } });
+  });
+
+  test('shadow mode: a passing verdict is marked as recorded only; without shadow mode nothing is said', async () => {
+    aws.state('d-CUR');
+    aws.putItem('d-CUR', decisionKey(new Date(T0 - 20_000), 7), 'decision', { ...verdictDoc(), shadow: true }, 'pass');
+    expect(await runCli(['status'], aws.deps())).toBe(0);
+    expect(aws.out.text).toContain('shadow      verdicts are recorded, not acted on (analysis.shadow)');
+    expect(aws.out.text).not.toContain('would have rolled');
+
+    aws.out.lines.length = 0;
+    aws.putItem('d-CUR', decisionKey(new Date(T0 - 20_000), 7), 'decision', verdictDoc(), 'pass');
+    expect(await runCli(['status'], aws.deps())).toBe(0);
+    expect(aws.out.text).not.toContain('shadow');
+  });
+
   test('an extended step counts each bake and its settle minute', async () => {
     aws.state('d-CUR', { extensions: 1 });
 

@@ -27,7 +27,10 @@ import {
   DEFAULT_STEPS,
   DEFAULT_TERMINATION_WAIT_SECONDS,
 } from './defaults';
-import { Scenario, STABLE } from './scenario';
+import { mulberry32, Rng, runSeed } from './random';
+import { NOISY_MEDIAN_MS, NOISY_SIGMA, Scenario } from './scenario';
+// series.ts calls runRehearsal at run time only: the import cycle is harmless.
+import { runSeries } from './series';
 import { SIM, SimEvent, SimulatedAws } from './simulated-aws';
 
 /** Release-policy promise: a bad version is off production within 5 minutes. */
@@ -66,6 +69,10 @@ export interface RehearsalResult {
   readonly fullAtSeconds?: number;
   readonly greenRequests: number;
   readonly greenErrors: number;
+  /** Percent of production on the new version when the rollback started (the step it was caught at). */
+  readonly rolledBackAtPercent?: number;
+  /** The checks of the verdict that rolled it back (failing, or inconclusive when it stayed so). */
+  readonly checks?: string[];
   /** The rehearsal ended the way the release policy promises for this scenario. */
   readonly asExpected: boolean;
   readonly expectation: string;
@@ -120,9 +127,18 @@ function plural(n: number, word: string): string {
 }
 
 /** One rehearsal, printed as it goes; returns what happened. */
-export async function runRehearsal(source: RehearsalSource, scenario: Scenario, out: Output, options: { brief?: boolean } = {}): Promise<RehearsalResult> {
+export interface RehearsalOptions {
+  /** One line per verdict, without the per-check lines. */
+  readonly brief?: boolean;
+  /** The random traffic's generator (random scenarios; seeded mulberry32(1) when omitted). */
+  readonly rng?: Rng;
+  /** false: no rollback alarms, to measure the stepper and the judge alone (bench/judge-oc.ts). */
+  readonly alarms?: boolean;
+}
+
+export async function runRehearsal(source: RehearsalSource, scenario: Scenario, out: Output, options: RehearsalOptions = {}): Promise<RehearsalResult> {
   const config = simConfig(source);
-  const sim = new SimulatedAws(config, scenario);
+  const sim = new SimulatedAws(config, scenario, undefined, undefined, options.rng);
   const t0 = sim.t0;
   const at = (ms: number) => clock((ms - t0) / 1000);
   const ids = { deploymentId: SIM.deploymentId, lifecycleEventHookExecutionId: SIM.hookExecutionId };
@@ -130,14 +146,20 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
   out.line(`rehearsal  ${scenario.name}: ${scenario.description}`);
   out.line(`schedule   ${describeSchedule(source.config)} [${source.label}]`);
   out.line(`judge      ${describeThresholds(config.analysis)}`);
-  out.line(`traffic    ${scenario.requestsPerMinute} req/min split by the listener weights; stable: ${STABLE.errorRate * 100} % 5xx, p95 ${STABLE.p95Ms} ms; ALB metrics visible ${sim.metricLagSeconds} s after their minute`);
-  out.line(`alarms     rollback alarms on both target groups: ${DEFAULT_ALARM_BREACH_MINUTES} of ${DEFAULT_ALARM_EVALUATION_MINUTES} minutes over a limit (5xx, p95, p99), checked by CodeDeploy every minute`);
+  const stable = scenario.stable;
+  out.line(scenario.random
+    ? `traffic    ${scenario.requestsPerMinute} req/min split by the listener weights; random 5xx (stable ${Number((stable.errorRate * 100).toFixed(3))} %) and log-normal latencies (median ${NOISY_MEDIAN_MS} ms, sigma ${NOISY_SIGMA}); ALB metrics visible ${sim.metricLagSeconds} s after their minute`
+    : `traffic    ${scenario.requestsPerMinute} req/min split by the listener weights; stable: ${stable.errorRate * 100} % 5xx, p95 ${stable.p95Ms} ms; ALB metrics visible ${sim.metricLagSeconds} s after their minute`);
+  out.line(options.alarms === false
+    ? 'alarms     none: the stepper and the judge alone (--no-alarms)'
+    : `alarms     rollback alarms on both target groups: ${DEFAULT_ALARM_BREACH_MINUTES} of ${DEFAULT_ALARM_EVALUATION_MINUTES} minutes over a limit (5xx, p95, p99), checked by CodeDeploy every minute`);
   out.line('           simulated AWS and clock; the stepper and the judge are the real code; times count from the first shift');
   out.line();
 
   let printed = 0;
   let decisions = 0;
   let inconclusive = 0;
+  let lastVerdict: Verdict | undefined;
   const print = (e: SimEvent) => {
     switch (e.kind) {
       case 'weights':
@@ -150,6 +172,7 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
         const doc = e.doc as { phase?: string; step?: number; percent?: number; action?: string; verdict?: Verdict };
         if (doc.phase !== 'step' || !doc.verdict) return;
         decisions++;
+        lastVerdict = doc.verdict;
         if (doc.verdict.outcome === 'inconclusive') inconclusive++;
         out.line(`${at(e.atMs)}  step ${(doc.step ?? 0) + 1} ${String(doc.percent).padStart(2)} %  ${doc.verdict.outcome} -> ${doc.action}`);
         if (!options.brief) for (const c of doc.verdict.checks as CheckResult[]) out.line(`                ${c.detail}`);
@@ -167,13 +190,15 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
 
   // CodeDeploy watches the rollback alarms for the whole deployment, once a minute here.
   let alarm: string | undefined;
+  let alarmAtPercent: number | undefined;
   let nextAlarmCheck = t0 + 60_000;
   const watchAlarms = (untilMs: number): void => {
-    while (!alarm && nextAlarmCheck < untilMs) {
+    while (options.alarms !== false && !alarm && nextAlarmCheck < untilMs) {
       sim.nowMs = nextAlarmCheck;
       nextAlarmCheck += 60_000;
       alarm = alarmInAlarm(sim, config.analysis);
       if (alarm) {
+        alarmAtPercent = sim.greenPercent;
         sim.deploymentStatus = 'Stopped';
         sim.shift(0, `CodeDeploy rollback: ${alarm}`);
         flush();
@@ -302,10 +327,17 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
   rows.push(['expected', `${expectation}: ${asExpected ? 'yes' : 'NO'}`]);
   for (const line of table(rows)) out.line(line);
 
+  const stepperFailed = outcome === 'rolled-back' && by === 'stepper';
+  const rolledBackAtPercent = outcome !== 'rolled-back' ? undefined : by === 'alarm' ? alarmAtPercent : state?.percent;
+  const checks = stepperFailed && lastVerdict
+    ? lastVerdict.checks.filter((c) => c.outcome === lastVerdict!.outcome).map((c) => c.check)
+    : undefined;
   return {
     outcome,
     by,
     reason,
+    rolledBackAtPercent,
+    checks,
     decisions,
     inconclusiveDecisions: inconclusive,
     faultOnsetSeconds: onsetMs !== undefined ? (onsetMs - t0) / 1000 : undefined,
@@ -327,6 +359,14 @@ export interface RehearseOptions extends TargetSelector {
   readonly rate?: number;
   /** One line per verdict, without the per-check lines. */
   readonly brief?: boolean;
+  /** Replay the scenario this many times on random traffic and print the shares (--runs). */
+  readonly runs?: number;
+  /** Seed of the random traffic (--seed); implies random traffic. */
+  readonly seed?: number;
+  /** The noisy scenarios' stable 5xx rate, in percent (--error-rate). */
+  readonly errorRate?: number;
+  /** false (--no-alarms): no rollback alarms, the stepper and the judge alone. */
+  readonly alarms?: boolean;
 }
 
 export interface RehearseDeps {
@@ -363,12 +403,30 @@ export async function rehearsalSource(options: RehearseOptions, deps: RehearseDe
 }
 
 export async function rehearse(deps: RehearseDeps, options: RehearseOptions): Promise<number> {
-  let scenario = Scenario.named(options.scenario);
+  if (options.errorRate !== undefined && !(Number.isFinite(options.errorRate) && options.errorRate >= 0 && options.errorRate <= 100)) {
+    throw new CliError(`--error-rate must be a percentage 0..100, got ${options.errorRate}`);
+  }
+  let scenario = Scenario.named(options.scenario, { stableErrorRate: options.errorRate !== undefined ? options.errorRate / 100 : undefined });
+  if (options.errorRate !== undefined && !scenario.random) throw new CliError('--error-rate sets the stable 5xx rate of the noisy-* scenarios only');
   if (options.rate !== undefined) {
     if (!Number.isFinite(options.rate) || options.rate <= 0) throw new CliError(`--rate must be a positive number of requests per minute, got ${options.rate}`);
     scenario = scenario.withRate(options.rate);
   }
+  if (options.runs !== undefined && !(Number.isInteger(options.runs) && options.runs >= 1 && options.runs <= 100_000)) {
+    throw new CliError(`--runs must be a whole number 1..100000, got ${options.runs}`);
+  }
+  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0 && options.seed <= 0xffffffff)) {
+    throw new CliError(`--seed must be a whole number 0..4294967295, got ${options.seed}`);
+  }
+  const seed = options.seed ?? 1;
+  if (options.runs !== undefined || options.seed !== undefined) scenario = scenario.withRandomTraffic();
   const source = await rehearsalSource(options, deps);
-  const result = await runRehearsal(source, scenario, deps.out, { brief: options.brief });
+  if (options.runs !== undefined && options.runs > 1) {
+    const series = await runSeries(source, scenario, { runs: options.runs, seed, alarms: options.alarms }, deps.out);
+    return series.targetMet ? 0 : 1;
+  }
+  // The same traffic as the first run of `--runs N --seed S`.
+  const rng = scenario.random ? mulberry32(runSeed(seed, 0)) : undefined;
+  const result = await runRehearsal(source, scenario, deps.out, { brief: options.brief, rng, alarms: options.alarms });
   return result.asExpected ? 0 : 1;
 }

@@ -11,6 +11,9 @@
  *
  * Request and error counts are whole numbers carried over from minute to minute (a cumulative
  * floor), so 2 requests a minute at 5 % is one request every 10 minutes, never 0.1 of one.
+ * With random traffic (`scenario.random`, seeded `rng`) each minute's errors are drawn
+ * binomially and its p95/p99 are percentiles of log-normal response times (random.ts); a minute
+ * is drawn once and then kept, so every reader (stepper, alarms) sees the same metrics.
  */
 import { GetMetricDataCommand, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
@@ -21,7 +24,8 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { Clients } from '../../../lambda/shared/clients';
 import { targetGroupDimension } from '../../../lambda/shared/metrics';
 import { CanaryRuntimeConfig, configParameterName } from '../../../lib/runtime-config';
-import { Behaviour, Scenario, STABLE } from './scenario';
+import { binomial, mulberry32, Rng, sampledPercentiles } from './random';
+import { Behaviour, NOISY_SIGMA, Scenario } from './scenario';
 
 const ACCOUNT = 'eu-west-1:123456789012';
 export const SIM = {
@@ -49,6 +53,19 @@ export type SimEvent =
 
 type Side = 'blue' | 'green';
 
+/** One minute of ALB metrics of one target group (undefined: no datapoint). */
+export interface SimMinute {
+  readonly requests?: number;
+  /** HTTPCode_Target_5XX_Count: 5xx answered by the targets. */
+  readonly errors5xx?: number;
+  /** TargetConnectionErrorCount: requests the ALB could not deliver (it answered 502 itself). */
+  readonly connectionErrors?: number;
+  readonly p95Ms?: number;
+  readonly p99Ms?: number;
+  readonly healthyHosts: number;
+  readonly unhealthyHosts: number;
+}
+
 interface Segment {
   readonly fromMs: number;
   readonly greenPercent: number;
@@ -71,15 +88,20 @@ export class SimulatedAws {
   /** Green's share of production over time; blue has the rest. */
   private readonly segments: Segment[];
   private tuples: TargetGroupTuple[] = [{ TargetGroupArn: SIM.blue, Weight: 100 }, { TargetGroupArn: SIM.green, Weight: 0 }];
+  /** Random traffic: each minute drawn once. */
+  private readonly drawn = new Map<string, SimMinute>();
+  private readonly rng?: Rng;
 
   constructor(
     public readonly config: CanaryRuntimeConfig,
     public readonly scenario: Scenario,
     public readonly t0 = REHEARSAL_T0,
     public readonly metricLagSeconds = 60,
+    rng?: Rng,
   ) {
     this.nowMs = t0;
     this.segments = [{ fromMs: t0 - HISTORY_MS, greenPercent: 0 }];
+    if (scenario.random) this.rng = rng ?? mulberry32(1);
   }
 
   /** The bag of clients the stepper takes; every one of them is this object. */
@@ -116,7 +138,7 @@ export class SimulatedAws {
   // Traffic model
 
   behaviour(side: Side, minuteMs: number): Behaviour {
-    return side === 'blue' ? STABLE : this.scenario.green(Math.floor((minuteMs - this.t0) / MINUTE));
+    return side === 'blue' ? this.scenario.stable : this.scenario.green(Math.floor((minuteMs - this.t0) / MINUTE));
   }
 
   /** Expected requests (and `weight`-weighted requests) of one side over [fromMs, toMs), not rounded. */
@@ -151,21 +173,69 @@ export class SimulatedAws {
     return Math.floor(this.integrate(side, origin, toMs) + 1e-9) - Math.floor(this.integrate(side, origin, fromMs) + 1e-9);
   }
 
-  /** Whole 5xx responses of one side over [fromMs, toMs). */
+  /** Whole 5xx responses of one side over [fromMs, toMs): target 5xx and connection errors. */
   errors(side: Side, fromMs: number, toMs: number): number {
+    if (this.rng) {
+      let sum = 0;
+      for (let m = Math.floor(fromMs / MINUTE) * MINUTE; m < toMs; m += MINUTE) {
+        const s = this.minute(side, m);
+        sum += (s.errors5xx ?? 0) + (s.connectionErrors ?? 0);
+      }
+      return sum;
+    }
+    return this.count(side, fromMs, toMs, (b) => b.errorRate * (1 - (b.connectionErrorRate ?? 0)))
+      + this.count(side, fromMs, toMs, (b) => b.connectionErrorRate ?? 0);
+  }
+
+  /** Whole requests of one side over [fromMs, toMs) that `rate` of each minute's behaviour selects. */
+  private count(side: Side, fromMs: number, toMs: number, rate: (b: Behaviour) => number): number {
     const origin = this.t0 - HISTORY_MS;
-    const rate = (m: number) => this.behaviour(side, m).errorRate;
-    return Math.floor(this.integrate(side, origin, toMs, rate) + 1e-9) - Math.floor(this.integrate(side, origin, fromMs, rate) + 1e-9);
+    const weight = (m: number) => rate(this.behaviour(side, m));
+    return Math.floor(this.integrate(side, origin, toMs, weight) + 1e-9) - Math.floor(this.integrate(side, origin, fromMs, weight) + 1e-9);
   }
 
   /** One minute of ALB metrics of one side, as CloudWatch would have them (undefined: no datapoint). */
-  minute(side: Side, minuteMs: number): { requests?: number; errors5xx?: number; p95Ms?: number; p99Ms?: number; healthyHosts: number; unhealthyHosts: number } {
+  minute(side: Side, minuteMs: number): SimMinute {
+    if (!this.rng) return this.exactMinute(side, minuteMs);
+    const key = `${side}|${minuteMs}`;
+    let s = this.drawn.get(key);
+    if (!s) {
+      s = this.randomMinute(side, minuteMs, this.rng);
+      this.drawn.set(key, s);
+    }
+    return s;
+  }
+
+  /** The noise-free minute: the behaviour's exact rates (whole counts) and percentiles. */
+  private exactMinute(side: Side, minuteMs: number): SimMinute {
     const b = this.behaviour(side, minuteMs);
     const requests = this.served(side, minuteMs, minuteMs + MINUTE);
     const hosts = { healthyHosts: b.healthyHosts, unhealthyHosts: b.unhealthyHosts };
     // ALB publishes no request, error or latency datapoint for a minute without requests.
     if (requests === 0) return hosts;
-    return { ...hosts, requests, errors5xx: this.errors(side, minuteMs, minuteMs + MINUTE), p95Ms: b.p95Ms, p99Ms: b.p99Ms };
+    const connectionErrors = this.count(side, minuteMs, minuteMs + MINUTE, (x) => x.connectionErrorRate ?? 0);
+    const errors5xx = this.count(side, minuteMs, minuteMs + MINUTE, (x) => x.errorRate * (1 - (x.connectionErrorRate ?? 0)));
+    // No response, no response time: a minute whose every request was refused has no latency datapoint.
+    const latency = connectionErrors < requests ? { p95Ms: b.p95Ms, p99Ms: b.p99Ms } : {};
+    return { ...hosts, requests, errors5xx, connectionErrors, ...latency };
+  }
+
+  /**
+   * A random minute: refused connections and 5xx drawn binomially, p95/p99 the percentiles of the
+   * delivered requests' log-normal response times (sigma NOISY_SIGMA, median from the behaviour's p95).
+   */
+  private randomMinute(side: Side, minuteMs: number, rng: Rng): SimMinute {
+    const b = this.behaviour(side, minuteMs);
+    const requests = this.served(side, minuteMs, minuteMs + MINUTE);
+    const hosts = { healthyHosts: b.healthyHosts, unhealthyHosts: b.unhealthyHosts };
+    if (requests === 0) return hosts;
+    const connectionErrors = binomial(rng, requests, b.connectionErrorRate ?? 0);
+    const delivered = requests - connectionErrors;
+    const errors5xx = binomial(rng, delivered, b.errorRate);
+    if (delivered === 0) return { ...hosts, requests, errors5xx, connectionErrors };
+    const median = b.p95Ms / Math.exp(NOISY_SIGMA * 1.6448536);
+    const [p95Ms, p99Ms] = sampledPercentiles(rng, delivered, median, NOISY_SIGMA, [95, 99]);
+    return { ...hosts, requests, errors5xx, connectionErrors, p95Ms, p99Ms };
   }
 
   /** Start times of the minutes whose datapoints CloudWatch has published by now. */
@@ -247,11 +317,15 @@ export class SimulatedAws {
     if (side) {
       for (const m of this.publishedMinutes(startMs, endMs)) {
         const s = this.minute(side, m);
+        // Answered by metric name, whatever the query's Id: an unknown metric has no datapoints.
         const value = (() => {
           switch (metric?.MetricName) {
+            // [inference] RequestCount counts every request for which the ALB chose a target,
+            // so refused connections are in it (ALB user guide, RequestCount).
             case 'RequestCount': return s.requests;
-            // ALB publishes the 5xx count only for minutes that had one.
+            // ALB publishes error counts only for minutes that had one.
             case 'HTTPCode_Target_5XX_Count': return s.errors5xx ? s.errors5xx : undefined;
+            case 'TargetConnectionErrorCount': return s.connectionErrors ? s.connectionErrors : undefined;
             case 'TargetResponseTime': return stat === 'p95' ? s.p95Ms : stat === 'p99' ? s.p99Ms : undefined;
             case 'HealthyHostCount': return s.healthyHosts;
             case 'UnHealthyHostCount': return s.unhealthyHosts;

@@ -146,18 +146,18 @@ describe('judgeFinal', () => {
     mockMetrics({ green: good({ p99Ms: 2500 }) });
     const outcome = await run();
     expect(outcome.status).toBe('Failed');
-    expect(outcome.reason).toBe('final verdict fail: p99-latency 2500 ms > 2000 ms (fail)');
+    expect(outcome.reason).toBe('final verdict fail: p99-latency request-weighted 2500 ms over 5 min > 2000 ms: p = 0 < 0.01 (fail)');
     expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, { MetricData: [expect.objectContaining({ Value: 0 })] });
     expect(recordedDoc()).toMatchObject({ status: 'Failed', verdict: { outcome: 'fail' } });
   });
 
   it('judges against the recorded baseline, not the near-idle blue window', async () => {
-    // Green 0.5 %: under the 1 % limit, but over 2 x the baseline's floor of 0.1 %.
-    // The blue window (1 %) would have allowed 2 %.
-    mockMetrics({ green: good({ errors5xx: 1 }), blue: good({ errors5xx: 2 }) });
+    // Green 1.5 %: not shown above the 1 % limit on 1000 requests, but shown above 2 x the
+    // baseline (no errors in 1000) and its 0.1 % floor. The blue window (1 %) would allow it.
+    mockMetrics({ green: good({ errors5xx: 3 }), blue: good({ errors5xx: 2 }) });
     const outcome = await run();
     expect(outcome.status).toBe('Failed');
-    expect(outcome.reason).toContain('error-rate-vs-stable 0.50 % > 0.20 %');
+    expect(outcome.reason).toContain('error-rate-vs-stable 15 errors in 1000 requests (1.50 %) above stable 0 in 1000 (0.00 %)');
   });
 
   it('uses the blue window when the stepper recorded no baseline', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Outcome } from '../../../lambda/judge/types';
-import { budgetExceeded, decideTick, METRICS_SETTLE_SECONDS, stepEndsAt, TickFacts, waitSeconds } from '../../../lambda/stepper/schedule';
+import { budgetExceeded, decideTick, decideTickWithShadow, verdictsInStep, verdictThresholds, METRICS_SETTLE_SECONDS, stepEndsAt, TickFacts, waitSeconds } from '../../../lambda/stepper/schedule';
 import { HOOK_BUDGET_SECONDS } from '../../../lambda/stepper/types';
 import { testConfig } from './fake-aws';
 
@@ -98,5 +98,92 @@ describe('budget and waits', () => {
     expect(waitSeconds(T, T + 3_600_000, { intervalSeconds: 0 }, T)).toBe(60);
     expect(waitSeconds(T, T + 3_600_000, { intervalSeconds: 30 }, T)).toBe(30);
     expect(waitSeconds(T, T + 12_300, config.analysis, T)).toBe(13);
+  });
+});
+
+describe('decideTickWithShadow (analysis.shadow)', () => {
+  const shadow = { ...config.analysis, shadow: true };
+
+  test('off: the same decision as decideTick, nothing shadowed', () => {
+    expect(decideTickWithShadow(facts({ outcome: 'fail' }))).toEqual({ decision: { kind: 'fail', reason: 'step 1/3 (5 % green) failed: fail reason' } });
+  });
+
+  test('a failing verdict during the bake waits, and says what it would have done', () => {
+    expect(decideTickWithShadow(facts({ outcome: 'fail', analysis: shadow }))).toEqual({
+      decision: { kind: 'wait', waitSeconds: 60 },
+      wouldHave: { kind: 'fail', reason: 'step 1/3 (5 % green) failed: fail reason' },
+    });
+  });
+
+  test('a failing verdict at the end of the bake advances', () => {
+    const r = decideTickWithShadow(facts({ outcome: 'fail', analysis: shadow, nowMs: T + 360_000 }));
+    expect(r.decision).toMatchObject({ kind: 'advance', stepIndex: 1, percent: 25 });
+    expect(r.wouldHave?.kind).toBe('fail');
+  });
+
+  test('inconclusive after every extension advances instead of failing; extensions still happen', () => {
+    expect(decideTickWithShadow(facts({ outcome: 'inconclusive', analysis: shadow, nowMs: T + 360_000 })).decision).toMatchObject({ kind: 'extend', extensions: 1 });
+    const r = decideTickWithShadow(facts({ outcome: 'inconclusive', analysis: shadow, extensions: 1, nowMs: T + 720_000 }));
+    expect(r.decision).toMatchObject({ kind: 'advance', stepIndex: 1 });
+    expect(r.wouldHave?.reason).toMatch(/stayed inconclusive after 1 extension/);
+  });
+
+  test('a step index outside the schedule still fails: a broken configuration is not a verdict', () => {
+    expect(decideTickWithShadow(facts({ outcome: 'pass', analysis: shadow, stepIndex: 7 })).decision.kind).toBe('fail');
+  });
+
+  test('property: in shadow mode a verdict never makes the stepper fail', () => {
+    fc.assert(fc.property(
+      fc.constantFrom<Outcome>('pass', 'fail', 'inconclusive'),
+      fc.integer({ min: 0, max: 2 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 0, max: 40 * 60 }),
+      (outcome, stepIndex, extensions, seconds) => {
+        const r = decideTickWithShadow(facts({ outcome, analysis: shadow, stepIndex, extensions, nowMs: T + seconds * 1000 }));
+        return r.decision.kind !== 'fail' && (r.wouldHave === undefined || outcome !== 'pass');
+      },
+    ));
+  });
+});
+
+describe('verdictThresholds: the release\'s confidence spent over the verdicts it can take', () => {
+  const steps = [{ percent: 5, bakeSeconds: 300 }, { percent: 25, bakeSeconds: 600 }];
+  const analysis = { ...config.analysis, maxExtensions: 1 };
+
+  test('a step takes one verdict a minute over its bake and settle minute, per pass (1 + extensions)', () => {
+    expect(verdictsInStep(steps[0], analysis)).toBe(12);
+    expect(verdictsInStep(steps[1], analysis)).toBe(22);
+    expect(verdictsInStep(steps[0], { ...analysis, maxExtensions: 0 })).toBe(6);
+    expect(verdictsInStep({ percent: 5, bakeSeconds: 300 }, { intervalSeconds: 120, maxExtensions: 0 })).toBe(3);
+  });
+
+  test('the default 5 % step: 0.01 / 2 steps; 80 % of it over its 2 final verdicts, 20 % over its 10 mid-bake ones', () => {
+    expect(verdictThresholds(analysis, steps, 0, true).confidencePercent).toBeCloseTo(100 * (1 - (0.005 * 0.8) / 2), 10);
+    expect(verdictThresholds(analysis, steps, 0, false).confidencePercent).toBeCloseTo(100 * (1 - (0.005 * 0.2) / 10), 10);
+    expect(verdictThresholds(analysis, steps, 1, false).confidencePercent).toBeCloseTo(100 * (1 - (0.005 * 0.2) / 20), 10);
+    expect(verdictThresholds({ ...analysis, confidencePercent: 95 }, steps, 0, true).confidencePercent).toBeCloseTo(100 * (1 - (0.025 * 0.8) / 2), 10);
+    // Everything else is the configuration's own.
+    expect(verdictThresholds(analysis, steps, 0, true)).toMatchObject({ ...analysis, confidencePercent: expect.any(Number) });
+  });
+
+  test('property: the verdicts of a release never spend more than its alpha', () => {
+    fc.assert(fc.property(
+      fc.array(fc.record({ percent: fc.integer({ min: 1, max: 99 }), bakeSeconds: fc.integer({ min: 0, max: 3600 }) }), { minLength: 1, maxLength: 6 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 1, max: 10 }).map((m) => m * 60),
+      fc.double({ min: 50, max: 99.99, noNaN: true }),
+      (s, maxExtensions, intervalSeconds, confidencePercent) => {
+        const a = { ...config.analysis, maxExtensions, intervalSeconds, confidencePercent };
+        const alphaOf = (i: number, final: boolean) => 1 - verdictThresholds(a, s, i, final).confidencePercent! / 100;
+        const finals = 1 + maxExtensions;
+        const spent = s.reduce((sum, step, i) => sum + finals * alphaOf(i, true) + Math.max(0, verdictsInStep(step, a) - finals) * alphaOf(i, false), 0);
+        return spent <= (1 - confidencePercent / 100) * (1 + 1e-9);
+      },
+    ));
+  });
+
+  test('a broken confidence or a step outside the schedule leaves the thresholds as they are (the judge reports them)', () => {
+    expect(verdictThresholds({ ...analysis, confidencePercent: 100 }, steps, 0, true)).toEqual({ ...analysis, confidencePercent: 100 });
+    expect(verdictThresholds(analysis, steps, 5, true)).toBe(analysis);
   });
 });
