@@ -34,6 +34,10 @@ const canary = new CanaryDeployment(stack, 'Canary', {
   blueTargetGroup: targetGroup('Blue', 'orders-blue'),
   greenTargetGroup: targetGroup('Green', 'orders-green'),
   serviceSecurityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'TaskSg', 'sg-0b1b2c3d4e5f60718')],
+  // Nothing can be read from an imported service: name its platform version and capacity providers,
+  // or CodeDeploy starts every release's tasks on LATEST with the launch type.
+  platformVersion: ecs.FargatePlatformVersion.VERSION1_4,
+  capacityProviderStrategies: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
   schedule: TrafficSchedule.steps([
     { percent: 10, bake: Duration.minutes(10) },
     { percent: 50, bake: Duration.minutes(20) },

@@ -18,7 +18,7 @@ const api = new CanaryFargateService(stack, 'Api', {
   smokeTests: [HttpCheck.get('/', { expectStatus: 200, repeat: 3 })],
 });
 
-// what you wire to: api.service, api.loadBalancer, api.listener, api.testListener,
+// what you wire to: api.service, api.loadBalancer, api.listener, api.productionRule, api.testListener,
 // api.targetGroups, api.deploymentGroup, api.rollbackAlarm, api.topic, api.dashboard, api.release
 new CfnOutput(stack, 'Url', { value: `http://${api.loadBalancer.loadBalancerDnsName}` });
 app.synth();

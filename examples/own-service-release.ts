@@ -1,4 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
+import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -50,4 +51,7 @@ new CanaryDashboard(stack, 'Dashboard', {
 // The stack's shared hooks: one notification topic for every canary service in the stack.
 const onCall: sns.ITopic = CanaryHooks.of(stack).topic;
 onCall.addSubscription(new subscriptions.EmailSubscription('payments-oncall@example.com'));
+// A guard run that failed every retry (production may not be back on stable) waits in a dead-letter
+// queue; its alarm tells the same people.
+CanaryHooks.of(stack).guardDeadLetterAlarm.addAlarmAction(new cw_actions.SnsAction(onCall));
 app.synth();

@@ -146,7 +146,7 @@ export interface CanaryDeploymentProps extends AppSpecPlacement {
   readonly containerName: string;
   /** Port of that container (for the AppSpec and the smoke tests). */
   readonly containerPort: number;
-  /** The production listener. CodeDeploy and the traffic stepper weight its default action. */
+  /** The production listener. CodeDeploy and the traffic stepper weight its forward actions to the two target groups: the default action and/or listener rules. */
   readonly listener: elbv2.IApplicationListener;
   /**
    * The test listener: serves the new version before production does.
