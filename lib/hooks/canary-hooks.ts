@@ -1,4 +1,4 @@
-import { CfnElement, Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnElement, Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -12,10 +12,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
-import { DEFAULT_METRICS_NAMESPACE, ENV } from '../runtime-config';
+import { CONFIG_PARAMETER_PREFIX, DEFAULT_METRICS_NAMESPACE, ENV } from '../runtime-config';
+import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { BundledFunction } from '../private/assets';
 import { bundledFunction, canaryLogGroup, findOrCreate } from '../private/bundled-function';
 import { finalVerdictStates, phaseChoice } from './final-verdict-states';
+import { checkStackLimits } from '../private/stack-limits';
 
 /** Everything the shared functions need to be allowed to touch for one canary service. */
 export interface HookTarget {
@@ -26,12 +28,17 @@ export interface HookTarget {
   readonly deploymentGroupArn: string;
   /** ARN of the SSM parameter holding the group's runtime configuration. */
   readonly configParameterArn: string;
-  /** ARN of the ECS service (DescribeServices). */
+  /** ARN of the ECS service. */
   readonly serviceArn: string;
+  /** Name of the service's cluster: DescribeServices is granted on the cluster's services. */
+  readonly clusterName: string;
   /** The production listener the stepper and the guard weight. */
   readonly productionListenerArn: string;
-  /** Alarms the preflight reads. */
-  readonly alarms: cloudwatch.IAlarm[];
+  /**
+   * The user's own alarms the preflight reads besides the rollback alarms (which the functions
+   * read by the stack's alarm-name prefix, RollbackAlarms.namePrefix).
+   */
+  readonly additionalAlarms: cloudwatch.IAlarm[];
   /** The VPC the service runs in: the smoke-test function runs there to reach green targets. */
   readonly vpc?: ec2.IVpc;
   /** Security groups of the service: opened to the smoke-test function on the container port. */
@@ -97,6 +104,9 @@ export class CanaryHooks extends Construct {
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
+    // A stack with many canary services meets CloudFormation's and IAM's limits only at deploy
+    // time: warn at synth, naming the limit, from 80 % of it.
+    checkStackLimits(this);
 
     this.table = new dynamodb.Table(this, 'Decisions', {
       partitionKey: { name: 'deploymentId', type: dynamodb.AttributeType.STRING },
@@ -239,57 +249,51 @@ export class CanaryHooks extends Construct {
     };
   }
 
-  /** Grants the shared functions what they need for one more service, scoped to its resources. */
+  /**
+   * Grants the shared functions what they need for one more service. The grants are resource
+   * patterns that many services share (the stack's CodeDeploy application, its configuration
+   * parameters, a cluster's services, a listener's rules, the stack's canary alarms), each added
+   * once: the roles' policies do not grow with the number of services, so 30 services stay far
+   * under IAM's 10,240 characters per role (issue 12), and every grant still names only this
+   * stack's canary resources.
+   */
   public register(target: HookTarget): void {
-    this.applicationNames.push(target.applicationName);
+    if (!this.applicationNames.includes(target.applicationName)) this.applicationNames.push(target.applicationName);
+    const stack = Stack.of(this);
     const smoke = this.afterAllowTestTrafficFor(target.vpc);
     const all = [this.beforeInstall, this.afterInstall, smoke, this.beforeAllowTraffic, this.afterAllowTraffic, this.stepper, this.guard];
     const hooksThatReport = [this.beforeInstall, this.afterInstall, smoke, this.beforeAllowTraffic, this.afterAllowTraffic, this.stepper];
+    const groups = deploymentGroupsOf(stack, target.applicationName);
+    const parameters = configParametersOf(stack, target.applicationName);
+    const services = stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${target.clusterName}/*` });
 
+    const why = {
+      groups: 'The deployment groups of this stack\'s CodeDeploy application only: one pattern for every canary service of the stack.',
+      parameters: 'The runtime configuration parameters of this stack\'s CodeDeploy application only (/cdk-ecs-canary/<application>/*).',
+      services: 'The services of the canary service\'s cluster (read only): one pattern per cluster, not per service.',
+      rules: 'elasticloadbalancing:ModifyRule on the rules of the production listener only: the service\'s rule ids are not known at synth time (shared load balancers route it by a listener rule).',
+      alarms: 'cloudwatch:DescribeAlarms (read only) on this stack\'s canary alarms, which share one name prefix.',
+    };
     for (const fn of all) {
-      fn.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['codedeploy:GetDeployment'],
-        resources: [target.deploymentGroupArn],
-      }));
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [target.configParameterArn] }));
+      this.grantPattern(fn, ['codedeploy:GetDeployment'], groups, why.groups);
+      this.grantPattern(fn, ['ssm:GetParameter'], parameters, why.parameters);
     }
-    for (const fn of hooksThatReport) {
-      fn.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
-        resources: [target.deploymentGroupArn],
-      }));
-    }
-    this.beforeInstall.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['codedeploy:ListDeployments'],
-      resources: [target.deploymentGroupArn],
-    }));
+    for (const fn of hooksThatReport) this.grantPattern(fn, ['codedeploy:PutLifecycleEventHookExecutionStatus'], groups, why.groups);
+    // BeforeInstall looks for a concurrent deployment; the guard leaves the listener alone while a
+    // newer deployment of the group is in flight.
+    for (const fn of [this.beforeInstall, this.guard]) this.grantPattern(fn, ['codedeploy:ListDeployments'], groups, why.groups);
     for (const fn of [this.beforeInstall, this.afterInstall, smoke, this.stepper, this.guard]) {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [target.serviceArn] }));
+      this.grantPattern(fn, ['ecs:DescribeServices'], services, why.services);
     }
     for (const fn of [this.stepper, this.guard]) {
-      fn.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['elasticloadbalancing:ModifyListener'],
-        resources: [target.productionListenerArn],
-      }));
+      this.grantOnce(fn, ['elasticloadbalancing:ModifyListener'], target.productionListenerArn);
       // Rules of the production listener only (the service's own rule is among them).
-      const rules = listenerRulesArn(target.productionListenerArn);
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyRule'], resources: [rules] }));
-      Validations.of(fn.role!).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${nagResourceText(Stack.of(this), rules)}]`,
-        reason: 'elasticloadbalancing:ModifyRule on the rules of the production listener only: the service\'s rule ids are not known at synth time (shared load balancers route it by a listener rule).',
-      });
+      this.grantPattern(fn, ['elasticloadbalancing:ModifyRule'], listenerRulesArn(target.productionListenerArn), why.rules);
     }
-    // The guard leaves the listener alone while a newer deployment of the group is in flight.
-    this.guard.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['codedeploy:ListDeployments'],
-      resources: [target.deploymentGroupArn],
-    }));
-    if (target.alarms.length > 0) {
-      this.beforeInstall.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['cloudwatch:DescribeAlarms'],
-        resources: target.alarms.map((a) => a.alarmArn),
-      }));
-    }
+    // The preflight reads the rollback alarms: ours by the stack's alarm-name prefix, the user's one by one.
+    const ownAlarms = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${RollbackAlarms.namePrefix(this)}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.grantPattern(this.beforeInstall, ['cloudwatch:DescribeAlarms'], ownAlarms, why.alarms);
+    for (const alarm of target.additionalAlarms) this.grantOnce(this.beforeInstall, ['cloudwatch:DescribeAlarms'], alarm.alarmArn);
     for (const check of target.checkFunctions) check.grantInvoke(smoke);
 
     const sg = this.smokeFunctions.get(target.vpc ? Names.nodeUniqueId(target.vpc.node) : 'NoVpc')?.sg;
@@ -329,6 +333,26 @@ export class CanaryHooks extends Construct {
       resources: ['*'],
       conditions: { StringEquals: { 'cloudwatch:namespace': this.metricsNamespace } },
     }));
+  }
+
+  private readonly granted = new Set<string>();
+
+  /** Adds the statement unless the same function already has it; true when it was added. */
+  private grantOnce(fn: lambda.Function, actions: string[], resource: string): boolean {
+    const key = `${fn.node.addr}|${actions.join(',')}|${resource}`;
+    if (this.granted.has(key)) return false;
+    this.granted.add(key);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [resource] }));
+    return true;
+  }
+
+  /** grantOnce for a resource pattern (a `*` in it), with cdk-nag's IAM5 finding acknowledged once per role. */
+  private grantPattern(fn: lambda.Function, actions: string[], pattern: string, reason: string): void {
+    if (!this.grantOnce(fn, actions, pattern)) return;
+    const key = `${fn.node.addr}|ack|${pattern}`;
+    if (this.granted.has(key)) return;
+    this.granted.add(key);
+    Validations.of(fn.role!).acknowledge({ id: `AwsSolutions-IAM5[Resource::${nagResourceText(Stack.of(this), pattern)}]`, reason });
   }
 
   private grantUnscoped(fn: lambda.Function, ...actions: string[]): void {
@@ -403,9 +427,19 @@ export function listenerRulesArn(listenerArn: string): string {
 }
 
 /** A resource as cdk-nag prints it in an IAM5 finding: the parts of its Fn::Join, tokens as JSON. */
-function nagResourceText(stack: Stack, value: string): string {
+export function nagResourceText(stack: Stack, value: string): string {
   const resolved = stack.resolve(value) as string | { 'Fn::Join'?: [string, unknown[]] };
   if (typeof resolved === 'string') return resolved;
   const parts = resolved['Fn::Join']?.[1] ?? [resolved];
   return parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('');
+}
+
+/** Every deployment group of a CodeDeploy application: the hooks' and the release's grant pattern. */
+export function deploymentGroupsOf(stack: Stack, applicationName: string): string {
+  return stack.formatArn({ service: 'codedeploy', resource: 'deploymentgroup', resourceName: `${applicationName}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
+/** Every runtime configuration parameter of a CodeDeploy application (configParameterName's layout). */
+export function configParametersOf(stack: Stack, applicationName: string): string {
+  return stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${CONFIG_PARAMETER_PREFIX.replace(/^\//, '')}/${applicationName}/*` });
 }
