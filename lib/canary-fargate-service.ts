@@ -135,7 +135,11 @@ export interface CanaryFargateServiceProps {
   readonly terminationWaitTime?: Duration;
   /** @default Duration.minutes(10) */
   readonly installTimeout?: Duration;
-  /** @default true */
+  /**
+   * A CloudWatch dashboard of the service's own, blue and green side by side ($3 a month beyond
+   * the account's first three, 8 KB of template).
+   * @default false
+   */
   readonly dashboard?: boolean;
   /**
    * How `cdk deploy` releases a new task definition revision through the canary; `false` for no
@@ -168,7 +172,10 @@ export class CanaryFargateService extends Construct {
   public readonly service: ecs.FargateService;
   public readonly deployment: CanaryDeployment;
   public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
-  public readonly rollbackAlarm: cloudwatch.IAlarm;
+  /** Any rollback signal (a composite alarm, created on first use), for dashboards and notifications. */
+  public get rollbackAlarm(): cloudwatch.IAlarm {
+    return this.deployment.rollbackAlarm;
+  }
   /** Notified of every failed or stopped deployment, with the reason. */
   public readonly topic: sns.ITopic;
   /** Blue and green side by side; undefined with `dashboard: false`. */
@@ -314,7 +321,6 @@ export class CanaryFargateService extends Construct {
       dashboard: props.dashboard,
     });
     this.deploymentGroup = this.deployment.deploymentGroup;
-    this.rollbackAlarm = this.deployment.rollbackAlarm;
     this.topic = this.deployment.topic;
     this.dashboard = this.deployment.dashboard;
     if (props.release !== false) {

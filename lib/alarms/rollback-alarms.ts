@@ -1,7 +1,7 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { invalid } from '../private/validation';
 import { RELEASE_POLICY_ANALYSIS } from '../runtime-config';
 
@@ -107,13 +107,17 @@ export const ERROR_RATE_CONFIDENCE_Z = 2.326;
  * traffic yet) cannot roll back a deployment that CodeDeploy monitors from its start.
  */
 export class RollbackAlarms extends Construct {
-  /** The composite alarm (any rollback signal), for dashboards and notifications. */
-  public readonly alarm: cloudwatch.CompositeAlarm;
+  /** Alarm names of this stack's canary alarms start with this (the hooks may read them by that pattern). */
+  public static namePrefix(scope: IConstruct): string {
+    return `${Stack.of(scope).stackName}-canary-`;
+  }
   /** The per-target-group alarms. */
   public readonly targetGroupAlarms: TargetGroupAlarms[];
   /** Rate/latency alarm window (period × evaluation periods). */
   public readonly evaluationWindow: Duration;
   private readonly members: cloudwatch.IAlarm[] = [];
+  private composite?: cloudwatch.CompositeAlarm;
+  private readonly compositeDescription: string;
 
   constructor(scope: Construct, id: string, props: RollbackAlarmsProps) {
     super(scope, id);
@@ -154,6 +158,7 @@ export class RollbackAlarms extends Construct {
       };
       const errorRate = rate.createAlarm(scopeTg, 'ErrorRate', {
         ...common,
+        alarmName: alarmName(scopeTg, 'ErrorRate'),
         threshold: t.maxErrorRatePercent,
         alarmDescription: `${prefix}: 5xx rate (target and connection errors) of target group ${i + 1} above ${t.maxErrorRatePercent} % at 99 % confidence, in minutes with at least ${gate} requests`,
       });
@@ -164,6 +169,7 @@ export class RollbackAlarms extends Construct {
         label: `${stat} TargetResponseTime (s), 0 below ${gate} requests`,
       }).createAlarm(scopeTg, alarmId, {
         ...common,
+        alarmName: alarmName(scopeTg, alarmId),
         threshold: limit.toMilliseconds() / 1000,
         alarmDescription: `${prefix}: ${stat} latency of target group ${i + 1} above ${limit.toHumanString()} in minutes with at least ${gate} requests`,
       });
@@ -177,6 +183,7 @@ export class RollbackAlarms extends Construct {
         period,
         label: 'UnHealthyHostCount (max), 0 while the target group serves no request',
       }).createAlarm(scopeTg, 'UnhealthyHosts', {
+        alarmName: alarmName(scopeTg, 'UnhealthyHosts'),
         evaluationPeriods: t.unhealthyMinutes,
         datapointsToAlarm: t.unhealthyMinutes,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -197,10 +204,21 @@ export class RollbackAlarms extends Construct {
     }
     this.members.push(...extra);
 
-    this.alarm = new cloudwatch.CompositeAlarm(this, 'Composite', {
+    this.compositeDescription = `${prefix}: any rollback signal of the canary deployment (for dashboards and notifications; the deployment group watches the metric alarms)`;
+  }
+
+  /**
+   * The composite alarm (any rollback signal), for dashboards and notifications. Created on first
+   * use: CodeDeploy watches the metric alarms, so a stack that never shows the composite does not
+   * pay a resource for it (30 services in one stack count every resource).
+   */
+  public get alarm(): cloudwatch.IAlarm {
+    this.composite ??= new cloudwatch.CompositeAlarm(this, 'Composite', {
+      compositeAlarmName: alarmName(this, 'Any'),
       alarmRule: cloudwatch.AlarmRule.anyOf(...this.members.map((a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM))),
-      alarmDescription: `${prefix}: any rollback signal of the canary deployment (for dashboards and notifications; the deployment group watches the metric alarms)`,
+      alarmDescription: this.compositeDescription,
     });
+    return this.composite;
   }
 
   /** Every alarm that rolls a deployment back: the per-target-group alarms and the additional ones. */
@@ -281,4 +299,13 @@ function validateThresholds(scope: Construct, t: ResolvedThresholds): void {
   if (known(t.breachMinutes) && known(t.evaluationMinutes) && t.breachMinutes > t.evaluationMinutes) {
     fail(`breachMinutes (${t.breachMinutes}) must not exceed evaluationMinutes (${t.evaluationMinutes}).`);
   }
+}
+
+/**
+ * `<stack>-canary-<unique path>-<what>`: unique in the account and region (stack names are), and
+ * under one prefix per stack, so the shared hooks read every canary alarm of the stack with one
+ * resource pattern however many services there are (CloudWatch allows 255 characters).
+ */
+function alarmName(scope: IConstruct, what: string): string {
+  return `${RollbackAlarms.namePrefix(scope)}${Names.uniqueResourceName(scope, { maxLength: 100 })}-${what}`;
 }

@@ -4,6 +4,7 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
@@ -208,14 +209,14 @@ export interface CanaryDeploymentProps extends AppSpecPlacement {
    */
   readonly finalVerdictWindow?: Duration;
   /**
-   * A CloudWatch dashboard with blue and green side by side (a dashboard costs $3 a month beyond
-   * the account's first three).
-   * @default true
+   * A CloudWatch dashboard of its own with blue and green side by side (a dashboard costs $3 a
+   * month beyond the account's first three, and 8 KB of template per service).
+   * @default false
    */
   readonly dashboard?: boolean;
   /**
-   * CodeDeploy application name.
-   * @default generated
+   * CodeDeploy application name. Given, the deployment gets an application of its own.
+   * @default the stack's shared CodeDeploy application (one per stack, generated name)
    */
   readonly applicationName?: string;
   /**
@@ -243,14 +244,19 @@ export class CanaryDeployment extends Construct {
   /** The custom deployment config (CodeDeploy's part of the schedule). */
   public readonly deploymentConfig: codedeploy.IEcsDeploymentConfig;
   public readonly rollbackAlarms: RollbackAlarms;
-  /** Any rollback signal, for dashboards and notifications (the deployment group watches the metric alarms). */
-  public readonly rollbackAlarm: cloudwatch.IAlarm;
+  /**
+   * Any rollback signal, for dashboards and notifications (the deployment group watches the metric
+   * alarms). A composite alarm, created on first use.
+   */
+  public get rollbackAlarm(): cloudwatch.IAlarm {
+    return this.rollbackAlarms.alarm;
+  }
   public readonly schedule: TrafficSchedule;
   /** The shared hook functions of the stack. */
   public readonly hooks: CanaryHooks;
   /** Notified of every failed or stopped deployment, with the reason (shared by the stack's services). */
   public readonly topic: sns.ITopic;
-  /** Blue and green side by side; undefined with `dashboard: false`. */
+  /** Blue and green side by side; undefined unless `dashboard: true`. */
   public readonly dashboard?: cloudwatch.Dashboard;
   /** The functions this deployment's AppSpec names. */
   public readonly hookFunctions: AppSpecHookFunctions;
@@ -299,16 +305,18 @@ export class CanaryDeployment extends Construct {
       additionalAlarms: props.alarms?.additionalAlarms,
       description: `${Names.uniqueId(this)}`,
     });
-    this.rollbackAlarm = this.rollbackAlarms.alarm;
     validateAlarmWindow(this, this.schedule, this.rollbackAlarms.evaluationWindow);
 
-    this.application = new codedeploy.EcsApplication(this, 'Application', { applicationName: props.applicationName });
+    this.application = props.applicationName !== undefined
+      ? new codedeploy.EcsApplication(this, 'Application', { applicationName: props.applicationName })
+      : sharedApplication(this);
     this.deploymentConfig = sharedDeploymentConfig(this, this.schedule);
     this.deploymentGroup = new codedeploy.EcsDeploymentGroup(this, 'DeploymentGroup', {
       application: this.application,
       deploymentGroupName: props.deploymentGroupName,
       service: props.service,
       deploymentConfig: this.deploymentConfig,
+      role: sharedCodeDeployRole(this),
       blueGreenDeploymentConfig: {
         blueTargetGroup: props.blueTargetGroup,
         greenTargetGroup: props.greenTargetGroup,
@@ -324,11 +332,6 @@ export class CanaryDeployment extends Construct {
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
     });
 
-    Validations.of(this.deploymentGroup.role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECS]',
-      reason: 'AWSCodeDeployRoleForECS is the AWS-managed service role policy CodeDeploy needs for ECS blue/green: '
-        + 'task sets, listener and target-group changes, alarm reads and invoking the lifecycle hooks it is given in the AppSpec.',
-    });
 
     this.hooks = CanaryHooks.of(this);
     this.topic = this.hooks.topic;
@@ -353,7 +356,9 @@ export class CanaryDeployment extends Construct {
         : undefined,
       analysis: this.analysis,
       smokeTests: smoke.map((s) => s.config),
-      alarmNames: this.rollbackAlarms.alarms.map((al) => al.alarmName).concat(this.rollbackAlarm.alarmName),
+      // The metric alarms: the composite is "any of them", and DescribeAlarms without AlarmTypes
+      // returns metric alarms only.
+      alarmNames: this.rollbackAlarms.alarms.map((al) => al.alarmName),
       installTimeoutSeconds: (props.installTimeout ?? Duration.minutes(10)).toSeconds(),
       finalVerdictWindowSeconds: (props.finalVerdictWindow ?? Duration.minutes(5)).toSeconds(),
       decisionsTableName: this.hooks.table.tableName,
@@ -371,7 +376,7 @@ export class CanaryDeployment extends Construct {
     // synthesized without the CLI's aws:cdk:path metadata (a plain `node app.js`, tests).
     (this.configParameter.node.defaultChild as CfnResource).addMetadata(CONSTRUCT_PATH_METADATA, this.node.path);
 
-    if (props.dashboard !== false) {
+    if (props.dashboard === true) {
       this.dashboard = new CanaryDashboard(this, 'Dashboard', {
         targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
         rollbackAlarm: this.rollbackAlarm,
@@ -392,8 +397,9 @@ export class CanaryDeployment extends Construct {
       deploymentGroupArn: this.deploymentGroup.deploymentGroupArn,
       configParameterArn: this.configParameter.parameterArn,
       serviceArn: props.service.serviceArn,
+      clusterName: props.service.cluster.clusterName,
       productionListenerArn: props.listener.listenerArn,
-      alarms: [...this.rollbackAlarms.alarms, this.rollbackAlarm],
+      additionalAlarms: props.alarms?.additionalAlarms ?? [],
       vpc,
       serviceConnections: props.serviceSecurityGroups
         ? new ec2.Connections({ securityGroups: props.serviceSecurityGroups })
@@ -448,6 +454,30 @@ function connectionsOf(service: ecs.IBaseService) {
 }
 
 /** Deployment configs are capped at 50 per account: services with the same schedule share one. */
+/** The stack's CodeDeploy application, shared by its canary services (one resource, one grant pattern). */
+function sharedApplication(scope: IConstruct): codedeploy.EcsApplication {
+  const stack = Stack.of(scope);
+  return findOrCreate(stack, 'CdkEcsCanaryApplication', () => new codedeploy.EcsApplication(stack, 'CdkEcsCanaryApplication'));
+}
+
+/** CodeDeploy's service role, shared by the stack's deployment groups (the same managed policy for each). */
+function sharedCodeDeployRole(scope: IConstruct): iam.IRole {
+  const stack = Stack.of(scope);
+  return findOrCreate(stack, 'CdkEcsCanaryCodeDeployRole', () => {
+    const role = new iam.Role(stack, 'CdkEcsCanaryCodeDeployRole', {
+      assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AWSCodeDeployRoleForECS')],
+      description: 'cdk-ecs-canary: CodeDeploy blue/green for the canary services of this stack',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECS]',
+      reason: 'AWSCodeDeployRoleForECS is the AWS-managed service role policy CodeDeploy needs for ECS blue/green: '
+        + 'task sets, listener and target-group changes, alarm reads and invoking the lifecycle hooks it is given in the AppSpec.',
+    });
+    return role;
+  });
+}
+
 function sharedDeploymentConfig(scope: IConstruct, schedule: TrafficSchedule): codedeploy.IEcsDeploymentConfig {
   const routing = schedule.renderTrafficRouting().bind(scope);
   if (routing.type === 'AllAtOnce') return codedeploy.EcsDeploymentConfig.ALL_AT_ONCE;

@@ -95,10 +95,12 @@ export class CanaryRelease extends Construct {
 
     const provider = CanaryReleaseProvider.of(this);
     provider.grantRelease({
+      applicationName: d.application.applicationName,
       deploymentGroupArn: d.deploymentGroup.deploymentGroupArn,
       deploymentConfigArn: d.deploymentConfig.deploymentConfigArn,
       applicationArn: d.application.applicationArn,
       serviceArn: d.service.serviceArn,
+      clusterName: d.service.cluster.clusterName,
     });
 
     const onConflict = props.onConflict ?? ReleaseConflictPolicy.FAIL;

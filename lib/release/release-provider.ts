@@ -5,21 +5,23 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { CanaryHooks } from '../hooks/canary-hooks';
+import { CanaryHooks, deploymentGroupsOf, nagResourceText } from '../hooks/canary-hooks';
 import { bundledFunction, canaryLogGroup, findOrCreate, grantLogWrite } from '../private/bundled-function';
 import { ENV } from '../runtime-config';
 import { RELEASE_WAIT_BUDGET } from './release-estimate';
 
 /** The resources one release may touch, all of one canary service. */
 export interface ReleaseGrantTarget {
-  /** CreateDeployment, GetDeployment, ListDeployments, StopDeployment. */
+  /** CreateDeployment, GetDeployment, ListDeployments, StopDeployment: on the application's deployment groups. */
+  readonly applicationName: string;
   readonly deploymentGroupArn: string;
   /** GetDeploymentConfig: CreateDeployment reads the config it names [inference, aws-facts.md]. */
   readonly deploymentConfigArn: string;
   /** GetApplicationRevision and RegisterApplicationRevision (CreateDeployment registers the AppSpec revision). */
   readonly applicationArn: string;
-  /** DescribeServices: which task definition the service runs. */
+  /** DescribeServices: which task definition the service runs (granted on its cluster's services). */
   readonly serviceArn: string;
+  readonly clusterName: string;
 }
 
 const SINGLETON_ID = 'CdkEcsCanaryRelease';
@@ -82,24 +84,33 @@ export class CanaryReleaseProvider extends Construct {
     return this.provider.serviceToken;
   }
 
-  /** Lets the release functions deploy one more service, scoped to its resources. */
+  /**
+   * Lets the release functions deploy one more service. Grants are patterns many services share
+   * (the application's deployment groups, the cluster's services), added once each, so the role's
+   * policy does not grow with the number of services (IAM allows 10,240 characters per role).
+   */
   public grantRelease(target: ReleaseGrantTarget): void {
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment', 'codedeploy:ListDeployments', 'codedeploy:StopDeployment'],
-      resources: [target.deploymentGroupArn],
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['codedeploy:GetDeploymentConfig'],
-      resources: [target.deploymentConfigArn],
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
-      resources: [target.applicationArn],
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ecs:DescribeServices'],
-      resources: [target.serviceArn],
-    }));
+    const stack = Stack.of(this);
+    const groups = deploymentGroupsOf(stack, target.applicationName);
+    this.grantOnce(['codedeploy:CreateDeployment', 'codedeploy:GetDeployment', 'codedeploy:ListDeployments', 'codedeploy:StopDeployment'], groups,
+      'The deployment groups of the canary services\' CodeDeploy application only: one pattern for every service of the stack.');
+    this.grantOnce(['codedeploy:GetDeploymentConfig'], target.deploymentConfigArn);
+    this.grantOnce(['codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'], target.applicationArn);
+    this.grantOnce(['ecs:DescribeServices'], stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${target.clusterName}/*` }),
+      'The services of the canary service\'s cluster (read only): one pattern per cluster, not per service.');
+  }
+
+  private readonly granted = new Set<string>();
+
+  private grantOnce(actions: string[], resource: string, patternReason?: string): void {
+    const key = `${actions.join(',')}|${resource}`;
+    if (this.granted.has(key)) return;
+    this.granted.add(key);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [resource] }));
+    if (patternReason) {
+      const text = nagResourceText(Stack.of(this), resource);
+      Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${text}]`, reason: patternReason });
+    }
   }
 
   private makeFunction(id: string, handler: string, timeout: Duration, hooks: CanaryHooks): lambda.Function {
