@@ -24,7 +24,7 @@ import { decisionKey, getRecord, putRecord } from '../shared/records';
 import { decideTick, intervalSeconds, METRICS_SETTLE_SECONDS } from '../stepper/schedule';
 import { CONTROL_SK, ControlDoc, OUTCOME_SK, STATE_SK, StepperDecisionDoc } from '../stepper/types';
 import { colorsFromWeights, readRuleWeights } from './rule-weights';
-import type { NativeHookEvent, NativeHookResponse, NativeOutcomeDoc, NativeState } from './types';
+import type { NativeExecutionDetails, NativeHookEvent, NativeHookResponse, NativeOutcomeDoc, NativeState } from './types';
 
 export interface NativeHookDeps {
   readonly clients: Clients;
@@ -42,8 +42,9 @@ const OPEN_STATUSES: ServiceDeploymentStatus[] = [
   ServiceDeploymentStatus.ROLLBACK_REQUESTED, ServiceDeploymentStatus.ROLLBACK_IN_PROGRESS,
 ];
 
-export async function runNativeHook(event: NativeHookEvent, deps: NativeHookDeps): Promise<NativeHookResponse> {
-  const names = parseServiceArn(String(event?.serviceArn ?? ''));
+export async function runNativeHook(payload: NativeHookEvent, deps: NativeHookDeps): Promise<NativeHookResponse> {
+  const event: NativeExecutionDetails = payload?.executionDetails ?? payload ?? {};
+  const names = parseServiceArn(String(event.serviceArn ?? ''));
   if (!names) {
     logger.error('payload without a usable serviceArn: failing', { event });
     return { hookStatus: 'FAILED' };
@@ -54,8 +55,13 @@ export async function runNativeHook(event: NativeHookEvent, deps: NativeHookDeps
     const arn = deployment.serviceDeploymentArn!;
     setDeploymentId(arn);
     rollback = ROLLBACK_STATUSES.includes(String(deployment.status));
-    const stage = await lifecycleStage(deps.clients, arn, event);
+    const { stage, firstDeployment } = await describeDeployment(deps.clients, arn, event);
     logger.appendKeys({ lifecycleStage: stage });
+    if (firstDeployment) {
+      // Service creation: no stable revision to compare with or to protect (AWS's sample hooks skip it too).
+      logger.info('first deployment of the service: nothing to canary');
+      return SUCCEEDED;
+    }
     if (rollback) {
       // [inference] ECS runs PRODUCTION_TRAFFIC_SHIFT / TEST_TRAFFIC_SHIFT hooks again while it rolls back.
       logger.info('called during a rollback: letting it proceed', { status: deployment.status });
@@ -92,11 +98,13 @@ async function findDeployment(clients: Clients, cluster: string, service: string
   return found;
 }
 
-async function lifecycleStage(clients: Clients, serviceDeploymentArn: string, event: NativeHookEvent): Promise<string> {
+/** The deployment's current lifecycle stage, and whether it creates the service (no source revision). */
+async function describeDeployment(clients: Clients, serviceDeploymentArn: string, event: NativeExecutionDetails): Promise<{ stage: string; firstDeployment: boolean }> {
   const { serviceDeployments } = await clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [serviceDeploymentArn] }));
-  const stage = serviceDeployments?.[0]?.lifecycleStage ?? event.lifecycleStage;
+  const d = serviceDeployments?.[0];
+  const stage = d?.lifecycleStage ?? event.lifecycleStage;
   if (!stage) throw new ConfigurationError(`cannot tell the lifecycle stage of ${serviceDeploymentArn}`);
-  return stage;
+  return { stage, firstDeployment: d !== undefined && (d.sourceServiceRevisions ?? []).length === 0 };
 }
 
 async function readConfig(clients: Clients, cluster: string, service: string): Promise<NativeRuntimeConfig> {
@@ -110,7 +118,7 @@ async function readConfig(clients: Clients, cluster: string, service: string): P
 }
 
 /** Green's share of production in the payload: the target revision's weight, 0.1 % precision. */
-export function greenPercentOf(event: NativeHookEvent): number {
+export function greenPercentOf(event: NativeExecutionDetails): number {
   const w = event.productionTrafficWeights?.[event.targetServiceRevisionArn ?? ''];
   return typeof w === 'number' && Number.isFinite(w) ? Math.round(w * 10) / 10 : 0;
 }
@@ -127,7 +135,7 @@ class NativeRun {
     return SUCCEEDED;
   }
 
-  async hold(event: NativeHookEvent): Promise<NativeHookResponse> {
+  async hold(event: NativeExecutionDetails): Promise<NativeHookResponse> {
     const { steps, analysis } = this.config;
     const percent = greenPercentOf(event);
     const now = this.deps.now();

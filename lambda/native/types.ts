@@ -5,8 +5,8 @@
  */
 import type { Verdict } from '../judge/types';
 
-/** The payload ECS sends; every field is optional here because it arrives as untyped JSON. */
-export interface NativeHookEvent {
+/** The deployment fields of the payload. */
+export interface NativeExecutionDetails {
   readonly serviceArn?: string;
   readonly targetServiceRevisionArn?: string;
   /** Service revision ARN -> percent of test traffic. */
@@ -15,6 +15,16 @@ export interface NativeHookEvent {
   readonly productionTrafficWeights?: Record<string, number>;
   /** [inference] not documented as part of the payload; DescribeServiceDeployments is asked instead. */
   readonly lifecycleStage?: string;
+}
+
+/**
+ * The payload ECS sends; every field is optional here because it arrives as untyped JSON. AWS's
+ * own sample hooks (aws-samples/sample-amazon-ecs-blue-green-deployment-patterns) read the
+ * deployment fields under `executionDetails`; the developer guide lists them as "common fields":
+ * both shapes are accepted.
+ */
+export interface NativeHookEvent extends NativeExecutionDetails {
+  readonly executionDetails?: NativeExecutionDetails;
   readonly hookDetails?: Record<string, unknown>;
 }
 

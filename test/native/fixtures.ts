@@ -47,8 +47,13 @@ export function buildConfig(over: Partial<NativeRuntimeConfig> = {}): NativeRunt
   };
 }
 
-/** The payload ECS sends with green at `green` % of production. */
+/** The payload ECS sends with green at `green` % of production (fields under executionDetails, as AWS's sample hooks read them). */
 export function payload(green: number): Record<string, unknown> {
+  return { executionDetails: flatPayload(green) };
+}
+
+/** The same fields at the top level, as the developer guide's "common fields" list them. */
+export function flatPayload(green: number): Record<string, unknown> {
   return {
     serviceArn: SERVICE_ARN,
     targetServiceRevisionArn: GREEN_REV,
@@ -69,14 +74,17 @@ export const mocks = {
 /** The DynamoDB table as a map of `pk|sk` -> item. */
 export const table = new Map<string, Record<string, AttributeValue>>();
 
-export function arrange(opts: { stage: string; status?: ServiceDeploymentStatus; config?: NativeRuntimeConfig; ruleWeights?: [number, number] }): void {
+export function arrange(opts: { stage: string; status?: ServiceDeploymentStatus; config?: NativeRuntimeConfig; ruleWeights?: [number, number]; firstDeployment?: boolean }): void {
   for (const m of Object.values(mocks)) m.reset();
   table.clear();
   mocks.ecs.on(ListServiceDeploymentsCommand).resolves({
     serviceDeployments: [{ serviceDeploymentArn: DEPLOYMENT_ARN, targetServiceRevisionArn: GREEN_REV, status: opts.status ?? 'IN_PROGRESS' }],
   });
   mocks.ecs.on(DescribeServiceDeploymentsCommand).resolves({
-    serviceDeployments: [{ serviceDeploymentArn: DEPLOYMENT_ARN, status: opts.status ?? 'IN_PROGRESS', lifecycleStage: opts.stage as never }],
+    serviceDeployments: [{
+      serviceDeploymentArn: DEPLOYMENT_ARN, status: opts.status ?? 'IN_PROGRESS', lifecycleStage: opts.stage as never,
+      sourceServiceRevisions: opts.firstDeployment ? [] : [{ arn: BLUE_REV }],
+    }],
   });
   mocks.ssm.on(GetParameterCommand, { Name: nativeConfigParameterName('api-cluster', 'api-service') })
     .resolves({ Parameter: { Value: JSON.stringify(opts.config ?? buildConfig()) } });

@@ -2,7 +2,7 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { arrange, buildConfig, decisions, deps, doc, DEPLOYMENT_ARN, metrics, mocks, payload, T0, TG_A, TG_B, TOPIC } from './fixtures';
+import { arrange, buildConfig, decisions, deps, doc, DEPLOYMENT_ARN, flatPayload, metrics, mocks, payload, T0, TG_A, TG_B, TOPIC } from './fixtures';
 import { greenPercentOf, runNativeHook } from '../../lambda/native/native-hook';
 import type { NativeOutcomeDoc, NativeState } from '../../lambda/native/types';
 
@@ -36,6 +36,16 @@ describe('PRODUCTION_TRAFFIC_SHIFT', () => {
   test('an in-between percent of the linear steps passes at once, without judging', async () => {
     expect(await runNativeHook(payload(10), deps(T0))).toEqual({ hookStatus: 'SUCCEEDED' });
     expect(mocks.cloudwatch).not.toHaveReceivedCommand(GetMetricDataCommand);
+    expect(mocks.dynamodb).not.toHaveReceivedCommand(PutItemCommand);
+  });
+
+  test('top-level payload fields are read too', async () => {
+    expect(await runNativeHook(flatPayload(5) as never, deps(T0))).toEqual({ hookStatus: 'IN_PROGRESS', callBackDelay: 60 });
+  });
+
+  test('the first deployment (service creation, no source revision) passes without holding', async () => {
+    arrange({ stage: 'PRODUCTION_TRAFFIC_SHIFT', firstDeployment: true });
+    expect(await runNativeHook(payload(5), deps(T0))).toEqual({ hookStatus: 'SUCCEEDED' });
     expect(mocks.dynamodb).not.toHaveReceivedCommand(PutItemCommand);
   });
 
@@ -150,7 +160,7 @@ describe('other stages and bad input', () => {
   });
 
   test('green share of the payload, 0.1 % precision, 0 when absent', () => {
-    expect(greenPercentOf(payload(25) as never)).toBe(25);
+    expect(greenPercentOf(flatPayload(25) as never)).toBe(25);
     expect(greenPercentOf({ targetServiceRevisionArn: 'x', productionTrafficWeights: { x: 33.333 } })).toBe(33.3);
     expect(greenPercentOf({})).toBe(0);
   });
