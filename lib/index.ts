@@ -12,3 +12,5 @@ export * from './release/release-provider';
 export * from './release/release-contract';
 export { CanaryValidationError } from './private/validation';
 export * from './runtime-config';
+export * from './deployment/native-canary-deployment';
+export * from './native/native-hooks';

@@ -16,6 +16,7 @@ export const ENTRIES = {
   stepper: 'lambda/stepper/handler.ts',
   guard: 'lambda/guard/handler.ts',
   release: 'lambda/release/handler.ts',
+  'native-hook': 'lambda/native/handler.ts',
 };
 
 const outRoot = join(root, 'assets');

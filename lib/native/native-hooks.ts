@@ -7,16 +7,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { bundledFunction, findOrCreate } from '../private/bundled-function';
 import { ENV } from '../runtime-config';
+import { nativeConfigParameterName } from './native-config';
 
 const SINGLETON_ID = 'CdkEcsCanaryNativeHooks';
-
-/** What the native hook may touch for one service, each scoped to that service's resources. */
-export interface NativeHookTarget {
-  /** ARN of the service's SSM runtime configuration. */
-  readonly configParameterArn: string;
-  readonly clusterName: string;
-  readonly serviceName: string;
-}
 
 /**
  * The native engine's lifecycle hook function, decision table and notification topic: one per
@@ -70,20 +63,24 @@ export class NativeHooks extends Construct {
     }));
   }
 
-  /** Grants the hook what it needs for one service, scoped to it. */
-  public register(target: NativeHookTarget): void {
+  /**
+   * Grants the hook what it needs for the services of one cluster. Scoped to the cluster, not to
+   * the service: the service names the hook function (its lifecycle hook), and the function waits
+   * for its role's policy, so a statement naming the service would be a circular dependency.
+   */
+  public register(clusterName: string): void {
     const stack = Stack.of(this);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter'],
-      resources: [target.configParameterArn],
+      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: nativeConfigParameterName(clusterName, '*').replace(/^\//, '') })],
     }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ecs:ListServiceDeployments'],
-      resources: [stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${target.clusterName}/${target.serviceName}` })],
+      resources: [stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName}/*` })],
     }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ecs:DescribeServiceDeployments'],
-      resources: [stack.formatArn({ service: 'ecs', resource: 'service-deployment', resourceName: `${target.clusterName}/${target.serviceName}/*` })],
+      resources: [stack.formatArn({ service: 'ecs', resource: 'service-deployment', resourceName: `${clusterName}/*` })],
     }));
   }
 }

@@ -10,7 +10,8 @@ export type BundledFunction =
   | 'after-allow-traffic'
   | 'stepper'
   | 'guard'
-  | 'release';
+  | 'release'
+  | 'native-hook';
 
 /**
  * Directory of a pre-bundled function. Works from the TypeScript sources (lib/) and from the
