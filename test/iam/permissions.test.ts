@@ -8,6 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ExampleStack } from '../../bin/example-stack';
+import { NativeExampleStack } from '../../bin/native-example-stack';
 import { CanaryFargateService, LambdaCheck } from '../../lib';
 import { sdkActionsOfBundle, sdkActionsOfCode } from './sdk-calls';
 
@@ -18,6 +19,7 @@ const NO_RESOURCE_LEVEL = new Set([
   'cloudwatch:GetMetricData',
   'cloudwatch:PutMetricData',
   'elasticloadbalancing:DescribeListeners',
+  'elasticloadbalancing:DescribeRules',
   'elasticloadbalancing:DescribeTargetHealth',
   'ecs:DescribeTaskDefinition',
   'ec2:CreateNetworkInterface',
@@ -91,10 +93,12 @@ describe('IAM of the shipped functions', () => {
   });
   const template = Template.fromStack(stack);
   const grants = grantsOf(template);
+  // The ECS-engine example ships the native-hook bundle.
+  for (const [name, statements] of grantsOf(Template.fromStack(new NativeExampleStack(new App(), 'IamEcs')))) grants.set(name, statements);
 
   test('every bundled function of the stack is checked', () => {
     expect([...grants.keys()].sort()).toEqual(expect.arrayContaining([
-      'after-allow-test-traffic', 'after-allow-traffic', 'after-install', 'before-allow-traffic', 'before-install', 'guard', 'release', 'stepper',
+      'after-allow-test-traffic', 'after-allow-traffic', 'after-install', 'before-allow-traffic', 'before-install', 'guard', 'native-hook', 'release', 'stepper',
     ]));
   });
 

@@ -40,3 +40,23 @@ describe('nativePlan', () => {
     ]);
   });
 });
+
+describe('TrafficSchedule.stepsBeforeFull (what the ECS engine runs)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Duration } = require('aws-cdk-lib');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { TrafficSchedule } = require('../../lib/deployment/traffic-schedule');
+  const view = (sch: any) => sch.stepsBeforeFull().map((x: any) => [x.percent, x.bake.toMinutes()]);
+
+  test('stepped: every step including the last one CodeDeploy would run', () => {
+    expect(view(TrafficSchedule.default())).toEqual([[5, 5], [25, 10], [50, 15]]);
+  });
+
+  test('linear: its equal steps', () => {
+    expect(view(TrafficSchedule.linear(30, Duration.minutes(2)))).toEqual([[30, 2], [60, 2], [90, 2]]);
+  });
+
+  test('all at once: none', () => {
+    expect(view(TrafficSchedule.allAtOnce())).toEqual([]);
+  });
+});
