@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { NATIVE_CONFIG_VERSION, NativeRuntimeConfig, nativeConfigParameterName } from '../native/native-config';
 import { NativeHooks } from '../native/native-hooks';
-import { NATIVE_MAX_SCHEDULE_MINUTES, NativePlan, nativePlan, nominalNativeMinutes } from '../native/native-plan';
+import { NATIVE_HOOK_HOLD_BUDGET_MINUTES, NATIVE_MAX_SCHEDULE_MINUTES, NativePlan, nativePlan, nominalNativeMinutes } from '../native/native-plan';
 import { CanaryDashboard } from '../observability/canary-dashboard';
 import { invalid } from '../private/validation';
 import { AnalysisConfig } from '../runtime-config';
@@ -212,7 +212,13 @@ function planOf(scope: Construct, schedule: TrafficSchedule, analysis: AnalysisC
   const steps = schedule.stepsBeforeFull().map((s) => ({ percent: s.percent, bakeSeconds: s.bake.toSeconds() }));
   const { plan, error } = nativePlan(steps);
   if (!plan) invalid(scope, 'schedule', error!);
-  const minutes = nominalNativeMinutes(plan!, METRICS_SETTLE.toSeconds()) * (1 + analysis.maxExtensions) + bakeTime.toMinutes();
+  const holds = nominalNativeMinutes(plan!, METRICS_SETTLE.toSeconds()) * (1 + analysis.maxExtensions);
+  if (!Token.isUnresolved(holds) && holds > NATIVE_HOOK_HOLD_BUDGET_MINUTES) {
+    invalid(scope, 'schedule', `the hook may hold the steps up to ${Math.round(holds)} min with ${analysis.maxExtensions} extension(s) per step, `
+      + `but ECS rolls back a lifecycle hook after its timeout (24 h by default, which aws-cdk-lib 2.276 cannot change) and we keep an hour of margin `
+      + `(${NATIVE_HOOK_HOLD_BUDGET_MINUTES} min). Shorten the bakes or lower analysis.maxExtensions.`);
+  }
+  const minutes = holds + bakeTime.toMinutes();
   if (!Token.isUnresolved(minutes) && minutes > NATIVE_MAX_SCHEDULE_MINUTES) {
     invalid(scope, 'schedule', `can take up to ${Math.round(minutes)} min with ${analysis.maxExtensions} extension(s) per step and the bake time, `
       + `but CloudFormation gives up on a stack update after 36 h and refuses ECS deployments planned over ${NATIVE_MAX_SCHEDULE_MINUTES / 60} h. Shorten the bakes.`);

@@ -38,6 +38,14 @@ export const MIN_LINEAR_STEP_PERCENT = 3;
 export const NATIVE_HOOK_TIMEOUT_DEFAULT_MINUTES = 1440;
 
 /**
+ * How long the holds of one deployment may take at worst: the default hook timeout less an hour of
+ * margin. [inference] The docs do not say whether the timeout counts per call series or for the
+ * whole stage; we assume the stricter, since aws-cdk-lib 2.276 (and cfn-lint's schema) cannot set
+ * the hook's TimeoutConfiguration yet.
+ */
+export const NATIVE_HOOK_HOLD_BUDGET_MINUTES = NATIVE_HOOK_TIMEOUT_DEFAULT_MINUTES - 60;
+
+/**
  * CloudFormation gives up on a stack operation after 36 h (CloudFormation docs of ECS
  * CanaryConfiguration); a schedule whose nominal duration comes near it cannot finish inside one
  * `cdk deploy`. We refuse schedules over 33 h, the margin CloudFormation itself uses for canaries.

@@ -133,3 +133,32 @@ describe('canary --engine ecs', () => {
 test('TABLE of the fixture is the configuration\'s decisions table', () => {
   expect(buildConfig().decisionsTableName).toBe(TABLE);
 });
+
+describe('canary plan with an ECS-engine service', () => {
+  test('shows the native strategy and where the hook holds', () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const fs = require('fs');
+    const os = require('os');
+    const path = require('path');
+    const { App } = require('aws-cdk-lib');
+    const { NativeExampleStack } = require('../../bin/native-example-stack');
+    const { plan } = require('../../src/cli/plan/plan');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'native-plan-'));
+    const app = new App({ outdir: dir });
+    new NativeExampleStack(app, 'Ecs');
+    app.synth();
+    const out = new BufferOutput();
+    expect(plan(out, { app: dir })).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(out.lines[0]).toMatch(/^Ecs\/\S+ \(stack Ecs, ECS engine\)$/);
+    expect(out.lines).toEqual(expect.arrayContaining([
+      '  ECS strategy LINEAR (step 5 %)',
+      '  t+0 min: 5 % - hook holds 6 min and judges every interval',
+      '  t+6 min: 10 % - passed through at once',
+      '  t+17 min: 50 % - hook holds 16 min and judges every interval',
+      '  t+33 min: 100 %',
+    ]));
+    expect(out.text).toMatch(/100 % at 33 min \(worst case 66 min/);
+  });
+});

@@ -2,7 +2,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { NativeExampleStack } from '../../bin/native-example-stack';
-import { NativeCanaryDeployment, TrafficSchedule } from '../../lib';
+import { NativeCanaryDeployment, NativeCanaryDeploymentProps, TrafficSchedule } from '../../lib';
 
 function synth(schedule?: TrafficSchedule): { stack: NativeExampleStack; template: Template } {
   const stack = new NativeExampleStack(new App(), 'Native', { schedule });
@@ -119,8 +119,14 @@ describe('schedules on the ECS engine', () => {
     expect(() => synth(steps([5, 5], [12, 5]))).toThrow(/schedule.*greatest common divisor.*1 % for 5, 12; ECS needs at least 3 %/s);
   });
 
-  test('fails when the schedule could outlast CloudFormation (33 h)', () => {
-    expect(() => synth(steps([5, 20 * 60], [50, 20 * 60]))).toThrow(/schedule.*CloudFormation gives up.*33 h/s);
+  test('fails when the holds could outlast the ECS hook timeout (24 h, an hour of margin)', () => {
+    expect(() => synth(steps([5, 12 * 60], [50, 2 * 60]))).toThrow(/schedule.*hold the steps up to 1684 min.*ECS rolls back a lifecycle hook after its timeout.*1380 min/s);
+  });
+
+  test('fails when holds and bake time could outlast CloudFormation (33 h)', () => {
+    const stack = new NativeExampleStack(new App(), 'Native');
+    expect(() => deploymentOn(stack, 'Long', { schedule: steps([5, 600]), analysis: { maxExtensions: 0 }, bakeTime: Duration.hours(24) }))
+      .toThrow(/schedule.*2041 min.*CloudFormation gives up on a stack update after 36 h.*33 h/s);
   });
 
   test('fails when a bake is not whole minutes (the schedule\'s own checks still apply)', () => {
@@ -129,19 +135,26 @@ describe('schedules on the ECS engine', () => {
 
   test('fails when the service uses the CODE_DEPLOY controller', () => {
     const stack = new NativeExampleStack(new App(), 'Native');
-    const svc = new ecs.FargateService(stack, 'Other', {
-      cluster: stack.service.cluster,
-      taskDefinition: stack.service.taskDefinition,
-      deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
-    });
-    expect(() => new NativeCanaryDeployment(stack, 'Bad', {
-      service: svc,
-      containerName: 'app',
-      containerPort: 80,
-      listener: stack.listener,
-      productionRule: stack.productionRule,
-      blueTargetGroup: stack.targetGroups[0],
-      greenTargetGroup: stack.targetGroups[1],
-    })).toThrow(/service.*must use the ECS deployment controller \(got CODE_DEPLOY\)/);
+    expect(() => deploymentOn(stack, 'Bad', {}, ecs.DeploymentControllerType.CODE_DEPLOY))
+      .toThrow(/service.*must use the ECS deployment controller \(got CODE_DEPLOY\)/);
   });
 });
+
+/** A second service of the example stack with its own NativeCanaryDeployment. */
+function deploymentOn(stack: NativeExampleStack, id: string, props: Partial<NativeCanaryDeploymentProps>, controller = ecs.DeploymentControllerType.ECS): NativeCanaryDeployment {
+  const svc = new ecs.FargateService(stack, `${id}Service`, {
+    cluster: stack.service.cluster,
+    taskDefinition: stack.service.taskDefinition,
+    deploymentController: { type: controller },
+  });
+  return new NativeCanaryDeployment(stack, id, {
+    service: svc,
+    containerName: 'app',
+    containerPort: 80,
+    listener: stack.listener,
+    productionRule: stack.productionRule,
+    blueTargetGroup: stack.targetGroups[0],
+    greenTargetGroup: stack.targetGroups[1],
+    ...props,
+  });
+}
