@@ -7,13 +7,14 @@
  */
 import { App } from 'aws-cdk-lib';
 import { ExampleStack } from './example-stack';
-import { NativeExampleStack } from './native-example-stack';
+import { DeploymentEngine } from '../lib';
 
 const app = new App();
 const engine = app.node.tryGetContext('engine') ?? 'codedeploy';
 if (engine !== 'codedeploy' && engine !== 'ecs') throw new Error(`-c engine must be codedeploy or ecs (got ${engine})`);
 if (engine === 'ecs') {
-  new NativeExampleStack(app, 'CanaryExampleEcs', {
+  new ExampleStack(app, 'CanaryExampleEcs', {
+    engine: DeploymentEngine.ECS,
     image: app.node.tryGetContext('image'),
     containerPort: app.node.tryGetContext('containerPort'),
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

@@ -18,6 +18,8 @@ import { TrafficSchedule } from './deployment/traffic-schedule';
 import { SmokeTest } from './hooks/smoke-test';
 import { invalid } from './private/validation';
 import { CanaryRelease, CanaryReleaseOptions } from './release/canary-release';
+import { NativeCanaryDeployment } from './deployment/native-canary-deployment';
+import { DeploymentEngine } from './native/deployment-engine';
 
 export interface CanaryFargateServiceProps {
   /** The container image of the service. */
@@ -132,6 +134,13 @@ export interface CanaryFargateServiceProps {
    * @default a CanaryRelease with ReleaseMode.auto() and ReleaseConflictPolicy.FAIL
    */
   readonly release?: CanaryReleaseOptions | false;
+  /**
+   * Which engine releases the service. `DeploymentEngine.ECS` uses Amazon ECS's own blue/green
+   * engine (NativeCanaryDeployment): same schedule, thresholds, alarms, records and CLI
+   * (`--engine ecs`), no CodeDeploy and no release custom resource; smoke tests are not run there yet.
+   * @default DeploymentEngine.CODE_DEPLOY
+   */
+  readonly engine?: DeploymentEngine;
 }
 
 /**
@@ -150,8 +159,12 @@ export class CanaryFargateService extends Construct {
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly container: ecs.ContainerDefinition;
   public readonly service: ecs.FargateService;
-  public readonly deployment: CanaryDeployment;
-  public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
+  /** The engine releasing the service. */
+  public readonly engine: DeploymentEngine;
+  /** The ECS-engine deployment; undefined on the CodeDeploy engine. */
+  public readonly nativeDeployment?: NativeCanaryDeployment;
+  /** The production listener rule ECS shifts; undefined on the CodeDeploy engine (it weights the default action). */
+  public readonly productionRule?: elbv2.ApplicationListenerRule;
   public readonly rollbackAlarm: cloudwatch.IAlarm;
   /** Notified of every failed or stopped deployment, with the reason. */
   public readonly topic: sns.ITopic;
@@ -166,6 +179,9 @@ export class CanaryFargateService extends Construct {
     const listenerPort = props.listenerPort ?? (props.certificate ? 443 : 80);
     const testListenerPort = props.testListenerPort ?? 9000;
     validatePorts(this, containerPort, listenerPort, testListenerPort);
+    this.engine = props.engine ?? DeploymentEngine.CODE_DEPLOY;
+    const native = this.engine === DeploymentEngine.ECS;
+    if (native) validateNative(this, props);
     if (props.vpc && props.cluster) {
       invalid(this, 'vpc', 'give either vpc or cluster, not both: the cluster already has a VPC.');
     }
@@ -217,13 +233,13 @@ export class CanaryFargateService extends Construct {
       protocol: props.certificate ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
       certificates: props.certificate ? [props.certificate] : undefined,
       sslPolicy: props.certificate ? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
-      defaultAction: elbv2.ListenerAction.forward([blue]),
+      defaultAction: native ? elbv2.ListenerAction.fixedResponse(404) : elbv2.ListenerAction.forward([blue]),
       open: true,
     });
     this.testListener = this.loadBalancer.addListener('TestListener', {
       port: testListenerPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
-      defaultAction: elbv2.ListenerAction.forward([green]),
+      defaultAction: native ? elbv2.ListenerAction.fixedResponse(404) : elbv2.ListenerAction.forward([green]),
       open: false,
     });
     if (props.testTrafficFrom) {
@@ -249,7 +265,10 @@ export class CanaryFargateService extends Construct {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: props.desiredCount ?? 2,
-      deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
+      deploymentController: { type: native ? ecs.DeploymentControllerType.ECS : ecs.DeploymentControllerType.CODE_DEPLOY },
+      // ECS engine: failing new tasks roll the deployment back at once [inference: the circuit
+      // breaker applies to ECS blue/green deployments as to rolling ones].
+      circuitBreaker: native ? { enable: true, rollback: true } : undefined,
       assignPublicIp: false,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       healthCheckGracePeriod: Duration.seconds(60),
@@ -257,11 +276,43 @@ export class CanaryFargateService extends Construct {
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
     });
-    this.service.attachToApplicationTargetGroup(blue);
+    // On the ECS engine NativeCanaryDeployment attaches the service, with green as the alternate target.
+    if (!native) this.service.attachToApplicationTargetGroup(blue);
     // The load balancer reaches the tasks on the container port; targets of both groups.
     this.service.connections.allowFrom(this.loadBalancer, ec2.Port.tcp(containerPort), 'load balancer to tasks');
 
-    this.deployment = new CanaryDeployment(this, 'Canary', {
+    if (native) {
+      // ECS shifts a listener rule, not a default action: one rule per listener forwarding to both
+      // groups, whose action never changes on a stack update (so CloudFormation keeps ECS's weights).
+      const rule = (ruleId: string, listener: elbv2.ApplicationListener) => new elbv2.ApplicationListenerRule(this, ruleId, {
+        listener,
+        priority: 1,
+        conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
+        action: elbv2.ListenerAction.weightedForward([{ targetGroup: blue, weight: 100 }, { targetGroup: green, weight: 0 }]),
+      });
+      this.productionRule = rule('ProductionRule', this.listener);
+      this.nativeDeployment = new NativeCanaryDeployment(this, 'Canary', {
+        service: this.service,
+        containerName: this.container.containerName,
+        containerPort,
+        listener: this.listener,
+        productionRule: this.productionRule,
+        testRule: rule('TestRule', this.testListener),
+        blueTargetGroup: blue,
+        greenTargetGroup: green,
+        schedule: props.schedule,
+        analysis: props.analysis,
+        alarms: props.alarms,
+        bakeTime: props.terminationWaitTime,
+        dashboard: props.dashboard,
+      });
+      this.rollbackAlarm = this.nativeDeployment.rollbackAlarm;
+      this.topic = this.nativeDeployment.topic;
+      this.dashboard = this.nativeDeployment.dashboard;
+      return;
+    }
+
+    this._deployment = new CanaryDeployment(this, 'Canary', {
       service: this.service,
       containerName: this.container.containerName,
       containerPort,
@@ -277,13 +328,35 @@ export class CanaryFargateService extends Construct {
       installTimeout: props.installTimeout,
       dashboard: props.dashboard,
     });
-    this.deploymentGroup = this.deployment.deploymentGroup;
-    this.rollbackAlarm = this.deployment.rollbackAlarm;
-    this.topic = this.deployment.topic;
-    this.dashboard = this.deployment.dashboard;
+    this.rollbackAlarm = this._deployment.rollbackAlarm;
+    this.topic = this._deployment.topic;
+    this.dashboard = this._deployment.dashboard;
     if (props.release !== false) {
-      this.release = new CanaryRelease(this, 'Release', { ...props.release, deployment: this.deployment, taskDefinition: this.taskDefinition });
+      this.release = new CanaryRelease(this, 'Release', { ...props.release, deployment: this._deployment, taskDefinition: this.taskDefinition });
     }
+  }
+
+  private readonly _deployment?: CanaryDeployment;
+
+  /** The CodeDeploy canary deployment (CodeDeploy engine only; see `nativeDeployment` for ECS). */
+  public get deployment(): CanaryDeployment {
+    if (!this._deployment) throw new Error(`${this.node.path} runs on the ECS engine: it has no CodeDeploy deployment; use nativeDeployment.`);
+    return this._deployment;
+  }
+
+  /** The CodeDeploy deployment group (CodeDeploy engine only). */
+  public get deploymentGroup(): codedeploy.EcsDeploymentGroup {
+    return this.deployment.deploymentGroup;
+  }
+}
+
+/** Options the ECS engine does not take, each with what to do instead. */
+function validateNative(scope: Construct, props: CanaryFargateServiceProps): void {
+  if (props.release !== undefined) {
+    invalid(scope, 'release', 'does not apply to DeploymentEngine.ECS: CloudFormation updates the service\'s task definition and ECS releases it. Remove release.');
+  }
+  if ((props.smokeTests ?? []).length > 0) {
+    invalid(scope, 'smokeTests', 'are not run on DeploymentEngine.ECS yet. Remove them or use DeploymentEngine.CODE_DEPLOY.');
   }
 }
 

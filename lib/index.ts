@@ -14,3 +14,4 @@ export { CanaryValidationError } from './private/validation';
 export * from './runtime-config';
 export * from './deployment/native-canary-deployment';
 export * from './native/native-hooks';
+export * from './native/deployment-engine';
