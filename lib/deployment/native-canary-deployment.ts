@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -131,7 +131,15 @@ export class NativeCanaryDeployment extends Construct {
 
     this.hooks = NativeHooks.of(this);
     this.topic = this.hooks.topic;
+    // ECS invokes the hook with this role (ECS developer guide, "Permissions required for Lambda
+    // functions in Amazon ECS blue/green deployments"): the unqualified function only.
+    const hookRole = new iam.Role(this, 'HookInvokeRole', {
+      assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
+      description: 'ECS lifecycle hooks: invokes the cdk-ecs-canary native hook',
+    });
+    hookRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.hooks.function.functionArn] }));
     service.addLifecycleHook(new ecs.DeploymentLifecycleLambdaTarget(this.hooks.function, 'CanaryHook', {
+      role: hookRole,
       lifecycleStages: [
         ecs.DeploymentLifecycleStage.POST_SCALE_UP,
         ecs.DeploymentLifecycleStage.PRODUCTION_TRAFFIC_SHIFT,
@@ -200,6 +208,11 @@ export class NativeCanaryDeployment extends Construct {
       actions: ['elasticloadbalancing:ModifyRule'],
       resources: rules.map((r) => r.listenerRuleArn),
     }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Only elasticloadbalancing:Describe* (no resource-level permissions, Service Authorization Reference); '
+        + 'RegisterTargets/DeregisterTargets and ModifyRule are scoped to this service\'s target groups and rules.',
+    });
     return role;
   }
 }

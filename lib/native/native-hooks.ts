@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -61,6 +61,10 @@ export class NativeHooks extends Construct {
       actions: ['cloudwatch:GetMetricData', 'elasticloadbalancing:DescribeRules'],
       resources: ['*'],
     }));
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Only cloudwatch:GetMetricData and elasticloadbalancing:DescribeRules, which have no resource-level permissions (Service Authorization Reference).',
+    });
   }
 
   /**
@@ -82,5 +86,14 @@ export class NativeHooks extends Construct {
       actions: ['ecs:DescribeServiceDeployments'],
       resources: [stack.formatArn({ service: 'ecs', resource: 'service-deployment', resourceName: `${clusterName}/*` })],
     }));
+    const cluster = Stack.of(this).resolve(clusterName);
+    const token = typeof cluster === 'object' && cluster && 'Ref' in cluster ? `<${(cluster as { Ref: string }).Ref}>` : String(cluster);
+    const reason = 'The hook reads the configuration and the service deployments of the services of one cluster: a statement naming '
+      + 'the service would be a circular dependency (the service names the hook function, which waits for this policy).';
+    Validations.of(this.role).acknowledge(
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/cdk-ecs-canary/ecs/${token}/*]`, reason },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/${token}/*]`, reason },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service-deployment/${token}/*]`, reason },
+    );
   }
 }

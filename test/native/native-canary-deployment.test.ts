@@ -68,10 +68,24 @@ describe('NativeCanaryDeployment', () => {
     expect(Object.values(roles).map((r) => r.Properties.ManagedPolicyArns)).toEqual([undefined]);
   });
 
-  test('ECS may invoke the hook function only', () => {
+  test('ECS may invoke the hook function only (unqualified)', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyName: Match.stringLikeRegexp('ServiceCanaryHookRole'),
-      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('CdkEcsCanaryNativeHooksHook'), 'Arn'] }, Match.anyValue()] }] },
+      PolicyName: Match.stringLikeRegexp('CanaryHookInvokeRole'),
+      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('CdkEcsCanaryNativeHooksHook'), 'Arn'] } }] },
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: Match.objectLike({ LifecycleHooks: [Match.objectLike({ RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('CanaryHookInvokeRole'), 'Arn'] } })] }),
+    });
+  });
+
+  test('the hook role reads only the configuration and deployments of services in this cluster', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('CdkEcsCanaryNativeHooksHookRole'),
+      PolicyDocument: { Statement: Match.arrayWith([
+        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('Decisions'), 'Arn'] } },
+        { Effect: 'Allow', Action: 'ecs:ListServiceDeployments', Resource: { 'Fn::Join': ['', Match.arrayWith([':service/', { Ref: Match.stringLikeRegexp('Cluster') }, '/*'])] } },
+        { Effect: 'Allow', Action: 'ecs:DescribeServiceDeployments', Resource: { 'Fn::Join': ['', Match.arrayWith([':service-deployment/', { Ref: Match.stringLikeRegexp('Cluster') }, '/*'])] } },
+      ]) },
     });
   });
 
