@@ -11,7 +11,7 @@
  * - A call made while ECS rolls back answers SUCCEEDED at once: a rollback is never held or fought.
  * - POST_PRODUCTION_TRAFFIC_SHIFT: records the outcome.
  */
-import { DescribeServiceDeploymentsCommand, ListServiceDeploymentsCommand, ServiceDeploymentBrief, ServiceDeploymentStatus } from '@aws-sdk/client-ecs';
+import { DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand, ListServiceDeploymentsCommand, ServiceDeploymentBrief, ServiceDeploymentStatus } from '@aws-sdk/client-ecs';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { judge } from '../judge';
@@ -55,9 +55,9 @@ export async function runNativeHook(payload: NativeHookEvent, deps: NativeHookDe
     const arn = deployment.serviceDeploymentArn!;
     setDeploymentId(arn);
     rollback = ROLLBACK_STATUSES.includes(String(deployment.status));
-    const { stage, firstDeployment } = await describeDeployment(deps.clients, arn, event);
+    const { stage, sources, target } = await describeDeployment(deps.clients, arn, event);
     logger.appendKeys({ lifecycleStage: stage });
-    if (firstDeployment) {
+    if (sources.length === 0) {
       // Service creation: no stable revision to compare with or to protect (AWS's sample hooks skip it too).
       logger.info('first deployment of the service: nothing to canary');
       return SUCCEEDED;
@@ -65,6 +65,12 @@ export async function runNativeHook(payload: NativeHookEvent, deps: NativeHookDe
     if (rollback) {
       // [inference] ECS runs PRODUCTION_TRAFFIC_SHIFT / TEST_TRAFFIC_SHIFT hooks again while it rolls back.
       logger.info('called during a rollback: letting it proceed', { status: deployment.status });
+      return SUCCEEDED;
+    }
+    if (target && await sameTaskDefinition(deps.clients, target, sources)) {
+      // E.g. CloudFormation rolling the stack back to the task definition ECS already rolled back to:
+      // production runs it already, there is nothing new to judge.
+      logger.info('the new revision runs the task definition production runs already: nothing to canary');
       return SUCCEEDED;
     }
     const config = await readConfig(deps.clients, names.clusterName, names.serviceName);
@@ -98,13 +104,25 @@ async function findDeployment(clients: Clients, cluster: string, service: string
   return found;
 }
 
-/** The deployment's current lifecycle stage, and whether it creates the service (no source revision). */
-async function describeDeployment(clients: Clients, serviceDeploymentArn: string, event: NativeExecutionDetails): Promise<{ stage: string; firstDeployment: boolean }> {
+/** The deployment's current lifecycle stage and its source and target service revisions (no source: service creation). */
+async function describeDeployment(clients: Clients, serviceDeploymentArn: string, event: NativeExecutionDetails): Promise<{ stage: string; sources: string[]; target?: string }> {
   const { serviceDeployments } = await clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [serviceDeploymentArn] }));
   const d = serviceDeployments?.[0];
   const stage = d?.lifecycleStage ?? event.lifecycleStage;
   if (!stage) throw new ConfigurationError(`cannot tell the lifecycle stage of ${serviceDeploymentArn}`);
-  return { stage, firstDeployment: d !== undefined && (d.sourceServiceRevisions ?? []).length === 0 };
+  return {
+    stage,
+    sources: (d?.sourceServiceRevisions ?? []).map((r) => r.arn).filter((a): a is string => !!a),
+    target: d?.targetServiceRevision?.arn ?? event.targetServiceRevisionArn,
+  };
+}
+
+/** Whether every source revision runs the target revision's task definition (DescribeServiceRevisions). */
+async function sameTaskDefinition(clients: Clients, target: string, sources: string[]): Promise<boolean> {
+  const { serviceRevisions } = await clients.ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [target, ...sources].slice(0, 20) }));
+  const taskDefinitionOf = (arn: string) => serviceRevisions?.find((r) => r.serviceRevisionArn === arn)?.taskDefinition;
+  const wanted = taskDefinitionOf(target);
+  return wanted !== undefined && sources.every((s) => taskDefinitionOf(s) === wanted);
 }
 
 async function readConfig(clients: Clients, cluster: string, service: string): Promise<NativeRuntimeConfig> {

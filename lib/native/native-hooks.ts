@@ -86,6 +86,10 @@ export class NativeHooks extends Construct {
       actions: ['ecs:DescribeServiceDeployments'],
       resources: [stack.formatArn({ service: 'ecs', resource: 'service-deployment', resourceName: `${clusterName}/*` })],
     }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ecs:DescribeServiceRevisions'],
+      resources: [stack.formatArn({ service: 'ecs', resource: 'service-revision', resourceName: `${clusterName}/*` })],
+    }));
     const cluster = Stack.of(this).resolve(clusterName);
     const token = typeof cluster === 'object' && cluster && 'Ref' in cluster ? `<${(cluster as { Ref: string }).Ref}>` : String(cluster);
     const reason = 'The hook reads the configuration and the service deployments of the services of one cluster: a statement naming '
@@ -94,6 +98,7 @@ export class NativeHooks extends Construct {
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/cdk-ecs-canary/ecs/${token}/*]`, reason },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/${token}/*]`, reason },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service-deployment/${token}/*]`, reason },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service-revision/${token}/*]`, reason },
     );
   }
 }

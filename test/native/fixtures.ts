@@ -4,7 +4,7 @@ process.env.AWS_REGION ??= 'eu-west-1';
 
 import { CloudWatchClient, GetMetricDataCommand, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeServiceDeploymentsCommand, ECSClient, ListServiceDeploymentsCommand, ServiceDeploymentStatus } from '@aws-sdk/client-ecs';
+import { DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand, ECSClient, ListServiceDeploymentsCommand, ServiceDeploymentStatus } from '@aws-sdk/client-ecs';
 import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -74,7 +74,7 @@ export const mocks = {
 /** The DynamoDB table as a map of `pk|sk` -> item. */
 export const table = new Map<string, Record<string, AttributeValue>>();
 
-export function arrange(opts: { stage: string; status?: ServiceDeploymentStatus; config?: NativeRuntimeConfig; ruleWeights?: [number, number]; firstDeployment?: boolean }): void {
+export function arrange(opts: { stage: string; status?: ServiceDeploymentStatus; config?: NativeRuntimeConfig; ruleWeights?: [number, number]; firstDeployment?: boolean; sameTaskDefinition?: boolean }): void {
   for (const m of Object.values(mocks)) m.reset();
   table.clear();
   mocks.ecs.on(ListServiceDeploymentsCommand).resolves({
@@ -84,7 +84,14 @@ export function arrange(opts: { stage: string; status?: ServiceDeploymentStatus;
     serviceDeployments: [{
       serviceDeploymentArn: DEPLOYMENT_ARN, status: opts.status ?? 'IN_PROGRESS', lifecycleStage: opts.stage as never,
       sourceServiceRevisions: opts.firstDeployment ? [] : [{ arn: BLUE_REV }],
+      targetServiceRevision: { arn: GREEN_REV },
     }],
+  });
+  mocks.ecs.on(DescribeServiceRevisionsCommand).resolves({
+    serviceRevisions: [
+      { serviceRevisionArn: BLUE_REV, taskDefinition: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/api:1` },
+      { serviceRevisionArn: GREEN_REV, taskDefinition: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/api:${opts.sameTaskDefinition ? 1 : 2}` },
+    ],
   });
   mocks.ssm.on(GetParameterCommand, { Name: nativeConfigParameterName('api-cluster', 'api-service') })
     .resolves({ Parameter: { Value: JSON.stringify(opts.config ?? buildConfig()) } });

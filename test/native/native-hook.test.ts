@@ -49,6 +49,13 @@ describe('PRODUCTION_TRAFFIC_SHIFT', () => {
     expect(mocks.dynamodb).not.toHaveReceivedCommand(PutItemCommand);
   });
 
+  test('a revision with the task definition production already runs (e.g. a CloudFormation rollback) passes without holding', async () => {
+    arrange({ stage: 'PRODUCTION_TRAFFIC_SHIFT', sameTaskDefinition: true });
+    expect(await runNativeHook(payload(5), deps(T0))).toEqual({ hookStatus: 'SUCCEEDED' });
+    expect(mocks.dynamodb).not.toHaveReceivedCommand(PutItemCommand);
+    expect(mocks.ssm).not.toHaveReceivedCommand(GetParameterCommand);
+  });
+
   test('100 % passes at once', async () => {
     expect(await runNativeHook(payload(100), deps(T0))).toEqual({ hookStatus: 'SUCCEEDED' });
   });
