@@ -19,6 +19,7 @@ import { status } from './status';
 import { DEFAULT_WATCH_INTERVAL_SECONDS, watch } from './watch';
 import { nativeStatus } from './native/status';
 import { nativeAbort, nativePromote, nativeWatch } from './native/steer';
+import { nativeRehearse } from './native/rehearse';
 
 export interface CliDeps {
   readonly out: Output;
@@ -143,8 +144,9 @@ export function buildProgram(deps: CliDeps, done: (code: number) => void): Comma
     .option('--profile <profile>', 'AWS profile, with --service/--stack')
     .option('--rate <requests-per-minute>', 'production requests per minute (default 1000; low-traffic: 2)', positive)
     .option('--brief', 'one line per verdict, without the per-check lines')
-    .action((o: { scenario: string; app?: string; service?: string; stack?: string; region?: string; profile?: string; rate?: number; brief?: boolean }) =>
-      run(() => rehearse({ out: deps.out, cwd: deps.cwd, clients: () => deps.clients({ region: o.region, profile: o.profile }) }, o))());
+    .addOption(new Option('--engine <engine>', 'rehearse on this engine (ecs: the native hook against a modelled ECS, release-policy defaults)').choices(['codedeploy', 'ecs']).default('codedeploy'))
+    .action((o: { scenario: string; app?: string; service?: string; stack?: string; region?: string; profile?: string; rate?: number; brief?: boolean; engine?: string }) =>
+      o.engine === 'ecs' ? run(() => nativeRehearse(deps.out, o))() : run(() => rehearse({ out: deps.out, cwd: deps.cwd, clients: () => deps.clients({ region: o.region, profile: o.profile }) }, o))());
 
   return program;
 }
