@@ -74,7 +74,11 @@ export interface NativeCanaryDeploymentProps {
  */
 export class NativeCanaryDeployment extends Construct {
   public readonly schedule: TrafficSchedule;
-  public readonly plan: NativePlan;
+  /** The ECS deployment strategy the schedule became: LINEAR, CANARY or BLUE_GREEN. */
+  public readonly strategy: string;
+  /** LINEAR: the percent of each ECS step; CANARY: the canary percent; BLUE_GREEN: undefined. */
+  public readonly stepPercent?: number;
+  private readonly plan: NativePlan;
   public readonly analysis: AnalysisConfig;
   public readonly rollbackAlarms: RollbackAlarms;
   public readonly rollbackAlarm: cloudwatch.IAlarm;
@@ -100,6 +104,8 @@ export class NativeCanaryDeployment extends Construct {
     this.analysis = resolveAnalysis(this, props.analysis ?? {});
     this.bakeTime = props.bakeTime ?? Duration.minutes(5);
     this.plan = planOf(this, this.schedule, this.analysis, this.bakeTime);
+    this.strategy = this.plan.strategy;
+    this.stepPercent = this.plan.stepPercent;
 
     this.rollbackAlarms = new RollbackAlarms(this, 'RollbackAlarms', {
       targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
