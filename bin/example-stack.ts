@@ -10,7 +10,7 @@ export interface ExampleStackProps extends StackProps {
   readonly containerPort?: number | string;
   /**
    * DeploymentEngine.ECS: the same canary on Amazon ECS's own blue/green engine (no release custom
-   * resource; smoke tests are not run there yet).
+   * resource).
    * @default DeploymentEngine.CODE_DEPLOY
    */
   readonly engine?: DeploymentEngine;
@@ -28,7 +28,7 @@ export class ExampleStack extends Stack {
       image: ecs.ContainerImage.fromRegistry(props.image ?? 'public.ecr.aws/nginx/nginx:stable'),
       containerPort: Number(props.containerPort ?? 80),
       schedule: TrafficSchedule.default(),
-      smokeTests: native ? undefined : [HttpCheck.get('/', { expectStatus: 200 })],
+      smokeTests: [HttpCheck.get('/', { expectStatus: 200 })],
       // The default schedule can take longer than CloudFormation waits for a custom resource
       // (1 hour, worst case): `cdk deploy` starts the release and `npx canary watch` follows it.
       release: native ? undefined : { mode: ReleaseMode.async() },

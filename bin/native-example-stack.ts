@@ -4,7 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { NativeCanaryDeployment, TrafficSchedule } from '../lib';
+import { HttpCheck, NativeCanaryDeployment, TrafficSchedule } from '../lib';
 
 export interface NativeExampleStackProps extends StackProps {
   /** @default 'public.ecr.aws/nginx/nginx:stable' */
@@ -82,6 +82,7 @@ export class NativeExampleStack extends Stack {
       blueTargetGroup: blue,
       greenTargetGroup: green,
       schedule: props.schedule ?? TrafficSchedule.default(),
+      smokeTests: [HttpCheck.get('/', { expectStatus: 200 })],
     });
     Validations.of(alb).acknowledge({
       id: 'AwsSolutions-EC23',

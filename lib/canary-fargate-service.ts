@@ -137,7 +137,7 @@ export interface CanaryFargateServiceProps {
   /**
    * Which engine releases the service. `DeploymentEngine.ECS` uses Amazon ECS's own blue/green
    * engine (NativeCanaryDeployment): same schedule, thresholds, alarms, records and CLI
-   * (`--engine ecs`), no CodeDeploy and no release custom resource; smoke tests are not run there yet.
+   * (`--engine ecs`), no CodeDeploy and no release custom resource.
    * @default DeploymentEngine.CODE_DEPLOY
    */
   readonly engine?: DeploymentEngine;
@@ -305,6 +305,7 @@ export class CanaryFargateService extends Construct {
         alarms: props.alarms,
         bakeTime: props.terminationWaitTime,
         dashboard: props.dashboard,
+        smokeTests: props.smokeTests,
       });
       this.rollbackAlarm = this.nativeDeployment.rollbackAlarm;
       this.topic = this.nativeDeployment.topic;
@@ -354,9 +355,6 @@ export class CanaryFargateService extends Construct {
 function validateNative(scope: Construct, props: CanaryFargateServiceProps): void {
   if (props.release !== undefined) {
     invalid(scope, 'release', 'does not apply to DeploymentEngine.ECS: CloudFormation updates the service\'s task definition and ECS releases it. Remove release.');
-  }
-  if ((props.smokeTests ?? []).length > 0) {
-    invalid(scope, 'smokeTests', 'are not run on DeploymentEngine.ECS yet. Remove them or use DeploymentEngine.CODE_DEPLOY.');
   }
 }
 

@@ -17,6 +17,7 @@ export const ENTRIES = {
   guard: 'lambda/guard/handler.ts',
   release: 'lambda/release/handler.ts',
   'native-hook': 'lambda/native/handler.ts',
+  'native-smoke': 'lambda/native/smoke-handler.ts',
 };
 
 const outRoot = join(root, 'assets');

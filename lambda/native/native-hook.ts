@@ -96,7 +96,7 @@ export async function runNativeHook(payload: NativeHookEvent, deps: NativeHookDe
 }
 
 /** The open service deployment of the service, preferring the one deploying `targetRevision`. */
-async function findDeployment(clients: Clients, cluster: string, service: string, targetRevision?: string): Promise<ServiceDeploymentBrief> {
+export async function findDeployment(clients: Clients, cluster: string, service: string, targetRevision?: string): Promise<ServiceDeploymentBrief> {
   const { serviceDeployments } = await clients.ecs.send(new ListServiceDeploymentsCommand({ cluster, service, status: OPEN_STATUSES }));
   const open = (serviceDeployments ?? []).filter((d) => d.serviceDeploymentArn);
   const found = open.find((d) => d.targetServiceRevisionArn === targetRevision) ?? open[0];
@@ -125,7 +125,7 @@ async function sameTaskDefinition(clients: Clients, target: string, sources: str
   return wanted !== undefined && sources.every((s) => taskDefinitionOf(s) === wanted);
 }
 
-async function readConfig(clients: Clients, cluster: string, service: string): Promise<NativeRuntimeConfig> {
+export async function readConfig(clients: Clients, cluster: string, service: string): Promise<NativeRuntimeConfig> {
   const name = nativeConfigParameterName(cluster, service);
   const { Parameter } = await clients.ssm.send(new GetParameterCommand({ Name: name }));
   const config = JSON.parse(Parameter?.Value ?? 'null') as NativeRuntimeConfig | null;

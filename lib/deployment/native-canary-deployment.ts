@@ -11,6 +11,8 @@ import { NATIVE_CONFIG_VERSION, NativeRuntimeConfig, nativeConfigParameterName }
 import { NativeHooks } from '../native/native-hooks';
 import { NATIVE_HOOK_HOLD_BUDGET_MINUTES, NATIVE_MAX_SCHEDULE_MINUTES, NativePlan, nativePlan, nominalNativeMinutes } from '../native/native-plan';
 import { CanaryDashboard } from '../observability/canary-dashboard';
+import { SmokeTest } from '../hooks/smoke-test';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { invalid } from '../private/validation';
 import { AnalysisConfig } from '../runtime-config';
 import { AnalysisOptions, resolveAnalysis, RollbackAlarmOptions } from './canary-deployment';
@@ -63,6 +65,17 @@ export interface NativeCanaryDeploymentProps {
   readonly infrastructureRole?: iam.IRole;
   /** @default true */
   readonly dashboard?: boolean;
+  /**
+   * Checks against the new version at POST_TEST_TRAFFIC_SHIFT, before production sees it (needs
+   * `testRule`: the checks find the new tasks through it).
+   * @default none
+   */
+  readonly smokeTests?: SmokeTest[];
+  /**
+   * Base URL the smoke tests reach the new version through (e.g. an internal test listener).
+   * @default the new tasks are called directly on their private IPs from inside the VPC
+   */
+  readonly testBaseUrl?: string;
 }
 
 /**
@@ -155,6 +168,18 @@ export class NativeCanaryDeployment extends Construct {
 
     const clusterName = service.cluster.clusterName;
     const serviceName = service.serviceName;
+    const smoke = (props.smokeTests ?? []).map((t) => t.bind(this));
+    if (smoke.length > 0) {
+      if (!props.testRule) invalid(this, 'testRule', 'is needed with smokeTests: at POST_TEST_TRAFFIC_SHIFT the checks find the new tasks through the test listener rule. Pass testRule.');
+      const { fn, sg } = this.hooks.smokeFunctionFor(service.cluster.vpc);
+      this.hooks.registerSmoke(fn, clusterName, smoke.flatMap((t) => t.functions));
+      if (sg && !props.testBaseUrl) service.connections.allowFrom(sg, ec2.Port.tcp(props.containerPort), 'cdk-ecs-canary smoke tests');
+      hookRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+      service.addLifecycleHook(new ecs.DeploymentLifecycleLambdaTarget(fn, 'SmokeHook', {
+        role: hookRole,
+        lifecycleStages: [ecs.DeploymentLifecycleStage.POST_TEST_TRAFFIC_SHIFT],
+      }));
+    }
     const config: NativeRuntimeConfig = {
       version: NATIVE_CONFIG_VERSION,
       engine: 'ecs',
@@ -171,6 +196,10 @@ export class NativeCanaryDeployment extends Construct {
       bakeTimeMinutes: this.bakeTime.toMinutes(),
       decisionsTableName: this.hooks.table.tableName,
       topicArn: this.topic.topicArn,
+      testRuleArn: props.testRule?.listenerRuleArn,
+      smokeTests: smoke.map((t) => t.config),
+      containerPort: props.containerPort,
+      testBaseUrl: props.testBaseUrl,
     };
     this.configParameter = new ssm.StringParameter(this, 'RuntimeConfig', {
       parameterName: nativeConfigParameterName(clusterName, serviceName),

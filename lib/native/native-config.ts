@@ -5,7 +5,7 @@
  *
  * Free of aws-cdk-lib imports: it is bundled into the Lambda code and read by the CLI.
  */
-import { CONFIG_PARAMETER_PREFIX, type AnalysisConfig } from '../runtime-config';
+import { CONFIG_PARAMETER_PREFIX, type AnalysisConfig, type SmokeCheckConfig } from '../runtime-config';
 import type { NativeStep, NativeStrategyName } from './native-plan';
 
 export const NATIVE_CONFIG_VERSION = 1;
@@ -42,4 +42,12 @@ export interface NativeRuntimeConfig {
   readonly bakeTimeMinutes: number;
   readonly decisionsTableName?: string;
   readonly topicArn?: string;
+  /** The test listener rule ECS points at the new revision (100 % at POST_TEST_TRAFFIC_SHIFT). */
+  readonly testRuleArn?: string;
+  /** Checks the smoke hook runs at POST_TEST_TRAFFIC_SHIFT, before production sees the new revision. */
+  readonly smokeTests?: SmokeCheckConfig[];
+  /** Container port, for smoke tests that call the green targets directly. */
+  readonly containerPort?: number;
+  /** Base URL the smoke tests reach the green version through; omitted: the green targets directly. */
+  readonly testBaseUrl?: string;
 }

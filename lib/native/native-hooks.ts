@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -26,6 +27,7 @@ export class NativeHooks extends Construct {
   public readonly topic: sns.Topic;
   public readonly function: lambda.Function;
   private readonly role: iam.Role;
+  private readonly smoke = new Map<string, { fn: lambda.Function; role: iam.Role; sg?: ec2.SecurityGroup }>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -99,6 +101,64 @@ export class NativeHooks extends Construct {
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/${token}/*]`, reason },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service-deployment/${token}/*]`, reason },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service-revision/${token}/*]`, reason },
+    );
+  }
+
+  /**
+   * The smoke-test hook function for services in `vpc` (one per VPC): it calls the green tasks
+   * directly, so it runs in the VPC with its own security group.
+   */
+  public smokeFunctionFor(vpc?: ec2.IVpc): { fn: lambda.Function; sg?: ec2.SecurityGroup } {
+    const key = vpc ? Names.nodeUniqueId(vpc.node) : 'NoVpc';
+    const existing = this.smoke.get(key);
+    if (existing) return existing;
+    const id = this.smoke.size === 0 ? 'Smoke' : `Smoke${key}`;
+    const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const sg = vpc ? new ec2.SecurityGroup(this, `${id}SecurityGroup`, { vpc, description: 'cdk-ecs-canary smoke tests (ECS engine): calls the new version directly', allowAllOutbound: true }) : undefined;
+    const fn = bundledFunction(this, id, {
+      asset: 'native-smoke',
+      timeout: Duration.minutes(5),
+      role,
+      description: 'cdk-ecs-canary native-smoke',
+      environment: { [ENV.DECISIONS_TABLE]: this.table.tableName },
+      extra: vpc && sg ? { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: [sg] } : {},
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.table.tableArn] }));
+    const unscoped = ['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth',
+      ...(vpc ? ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'] : [])];
+    // No resource-level permissions for these (Service Authorization Reference); the ec2 ones are AWSLambdaVPCAccessExecutionRole's.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: unscoped, resources: ['*'] }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Only actions without resource-level permissions: elasticloadbalancing:DescribeRules/DescribeTargetHealth and the ec2 network-interface actions of a function in a VPC.',
+    });
+    const entry = { fn, role, sg };
+    this.smoke.set(key, entry);
+    return entry;
+  }
+
+  /** Grants a smoke function what it needs for the services of one cluster and their check functions. */
+  public registerSmoke(fn: lambda.Function, clusterName: string, checkFunctions: lambda.IFunction[]): void {
+    const entry = [...this.smoke.values()].find((e) => e.fn === fn);
+    if (!entry) throw new Error('registerSmoke: not a smoke function of this stack');
+    const stack = Stack.of(this);
+    entry.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ssm:GetParameter'],
+      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: nativeConfigParameterName(clusterName, '*').replace(/^\//, '') })],
+    }));
+    entry.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ecs:ListServiceDeployments'],
+      resources: [stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName}/*` })],
+    }));
+    if (checkFunctions.length > 0) {
+      entry.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: checkFunctions.map((f) => f.functionArn) }));
+    }
+    const cluster = Stack.of(this).resolve(clusterName);
+    const token = typeof cluster === 'object' && cluster && 'Ref' in cluster ? `<${(cluster as { Ref: string }).Ref}>` : String(cluster);
+    const reason = 'The smoke hook reads the configuration and the service deployments of the services of one cluster (a statement naming the service would be a circular dependency).';
+    Validations.of(entry.role).acknowledge(
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/cdk-ecs-canary/ecs/${token}/*]`, reason },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/${token}/*]`, reason },
     );
   }
 }

@@ -11,7 +11,8 @@ export type BundledFunction =
   | 'stepper'
   | 'guard'
   | 'release'
-  | 'native-hook';
+  | 'native-hook'
+  | 'native-smoke';
 
 /**
  * Directory of a pre-bundled function. Works from the TypeScript sources (lib/) and from the

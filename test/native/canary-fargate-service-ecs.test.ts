@@ -41,10 +41,26 @@ describe('CanaryFargateService with engine: DeploymentEngine.ECS', () => {
       .toThrow(/release.*does not apply to DeploymentEngine.ECS/);
   });
 
-  test('fails when smoke tests are given (not run on the ECS engine yet)', () => {
+  test('smoke tests run at POST_TEST_TRAFFIC_SHIFT from a function in the VPC that may reach the tasks', () => {
     const s = new Stack(new App(), 'T');
-    expect(() => new CanaryFargateService(s, 'Api', { image, engine: DeploymentEngine.ECS, smokeTests: [HttpCheck.get('/')] }))
-      .toThrow(/smokeTests.*not run on DeploymentEngine.ECS yet/);
+    const api = new CanaryFargateService(s, 'Api', { image, engine: DeploymentEngine.ECS, smokeTests: [HttpCheck.get('/health')] });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: Match.objectLike({
+        LifecycleHooks: Match.arrayWith([Match.objectLike({
+          HookTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('CdkEcsCanaryNativeHooksSmoke'), 'Arn'] },
+          LifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
+        })]),
+      }),
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', { Description: 'cdk-ecs-canary native-smoke', VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }) });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      Description: 'cdk-ecs-canary smoke tests', FromPort: 80, ToPort: 80,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('CdkEcsCanaryNativeHooksSmokeSecurityGroup'), 'GroupId'] },
+    });
+    const param = Object.values(t.findResources('AWS::SSM::Parameter'))[0];
+    expect(JSON.stringify(param.Properties.Value)).toContain('\\"smokeTests\\":[{\\"kind\\":\\"http\\"');
+    expect(api.nativeDeployment).toBeDefined();
   });
 });
 

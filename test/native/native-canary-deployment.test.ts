@@ -25,6 +25,10 @@ describe('NativeCanaryDeployment', () => {
           HookTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('CdkEcsCanaryNativeHooksHook'), 'Arn'] },
           LifecycleStages: ['POST_SCALE_UP', 'PRODUCTION_TRAFFIC_SHIFT', 'POST_PRODUCTION_TRAFFIC_SHIFT'],
           RoleArn: Match.anyValue(),
+        }, {
+          HookTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('CdkEcsCanaryNativeHooksSmoke'), 'Arn'] },
+          LifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
+          RoleArn: Match.anyValue(),
         }],
         Alarms: { AlarmNames: Match.arrayWith([{ Ref: Match.stringLikeRegexp('ErrorRate') }]), Enable: true, Rollback: true },
       }),
@@ -68,13 +72,16 @@ describe('NativeCanaryDeployment', () => {
     expect(Object.values(roles).map((r) => r.Properties.ManagedPolicyArns)).toEqual([undefined]);
   });
 
-  test('ECS may invoke the hook function only (unqualified)', () => {
+  test('ECS may invoke the hook and smoke functions only (unqualified)', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyName: Match.stringLikeRegexp('CanaryHookInvokeRole'),
-      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('CdkEcsCanaryNativeHooksHook'), 'Arn'] } }] },
+      PolicyDocument: { Statement: [
+        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('CdkEcsCanaryNativeHooksHook'), 'Arn'] } },
+        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('CdkEcsCanaryNativeHooksSmoke'), 'Arn'] } },
+      ] },
     });
     template.hasResourceProperties('AWS::ECS::Service', {
-      DeploymentConfiguration: Match.objectLike({ LifecycleHooks: [Match.objectLike({ RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('CanaryHookInvokeRole'), 'Arn'] } })] }),
+      DeploymentConfiguration: Match.objectLike({ LifecycleHooks: Match.arrayWith([Match.objectLike({ RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('CanaryHookInvokeRole'), 'Arn'] } })]) }),
     });
   });
 
@@ -145,6 +152,13 @@ describe('schedules on the ECS engine', () => {
 
   test('fails when a bake is not whole minutes (the schedule\'s own checks still apply)', () => {
     expect(() => synth(TrafficSchedule.steps([{ percent: 5, bake: Duration.seconds(90) }]))).toThrow(/bake must be whole minutes/);
+  });
+
+  test('fails when smoke tests have no test rule to find the new tasks through', () => {
+    const stack = new NativeExampleStack(new App(), 'Native');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { HttpCheck } = require('../../lib');
+    expect(() => deploymentOn(stack, 'NoTest', { smokeTests: [HttpCheck.get('/')] })).toThrow(/testRule.*is needed with smokeTests.*Pass testRule/s);
   });
 
   test('fails when the service uses the CODE_DEPLOY controller', () => {
