@@ -356,6 +356,9 @@ function validateNative(scope: Construct, props: CanaryFargateServiceProps): voi
   if (props.release !== undefined) {
     invalid(scope, 'release', 'does not apply to DeploymentEngine.ECS: CloudFormation updates the service\'s task definition and ECS releases it. Remove release.');
   }
+  if (props.installTimeout !== undefined) {
+    invalid(scope, 'installTimeout', 'does not apply to DeploymentEngine.ECS: ECS waits for the new tasks itself (the circuit breaker rolls back tasks that do not start). Remove installTimeout.');
+  }
 }
 
 function newVpc(scope: Construct): ec2.Vpc {

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { CanaryFargateService, DeploymentEngine, HttpCheck, ReleaseMode } from '../../lib';
@@ -39,6 +39,12 @@ describe('CanaryFargateService with engine: DeploymentEngine.ECS', () => {
     const s = new Stack(new App(), 'R');
     expect(() => new CanaryFargateService(s, 'Api', { image, engine: DeploymentEngine.ECS, release: { mode: ReleaseMode.async() } }))
       .toThrow(/release.*does not apply to DeploymentEngine.ECS/);
+  });
+
+  test('fails when installTimeout is given (ECS waits for the new tasks itself)', () => {
+    const s = new Stack(new App(), 'I');
+    expect(() => new CanaryFargateService(s, 'Api', { image, engine: DeploymentEngine.ECS, installTimeout: Duration.minutes(5) }))
+      .toThrow(/installTimeout.*does not apply to DeploymentEngine.ECS/);
   });
 
   test('smoke tests run at POST_TEST_TRAFFIC_SHIFT from a function in the VPC that may reach the tasks', () => {
