@@ -1,13 +1,19 @@
 import { Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { CanaryFargateService, HttpCheck, ReleaseMode, TrafficSchedule } from '../lib';
+import { CanaryFargateService, DeploymentEngine, HttpCheck, ReleaseMode, TrafficSchedule } from '../lib';
 
 export interface ExampleStackProps extends StackProps {
   /** @default 'public.ecr.aws/nginx/nginx:stable' */
   readonly image?: string;
   /** @default 80 */
   readonly containerPort?: number | string;
+  /**
+   * DeploymentEngine.ECS: the same canary on Amazon ECS's own blue/green engine (no release custom
+   * resource).
+   * @default DeploymentEngine.CODE_DEPLOY
+   */
+  readonly engine?: DeploymentEngine;
 }
 
 /** The example: one service, the default 5 → 25 → 50 → 100 % schedule, a smoke test on '/'. */
@@ -16,14 +22,16 @@ export class ExampleStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ExampleStackProps = {}) {
     super(scope, id, props);
+    const native = props.engine === DeploymentEngine.ECS;
     this.api = new CanaryFargateService(this, 'Api', {
+      engine: props.engine,
       image: ecs.ContainerImage.fromRegistry(props.image ?? 'public.ecr.aws/nginx/nginx:stable'),
       containerPort: Number(props.containerPort ?? 80),
       schedule: TrafficSchedule.default(),
       smokeTests: [HttpCheck.get('/', { expectStatus: 200 })],
       // The default schedule can take longer than CloudFormation waits for a custom resource
       // (1 hour, worst case): `cdk deploy` starts the release and `npx canary watch` follows it.
-      release: { mode: ReleaseMode.async() },
+      release: native ? undefined : { mode: ReleaseMode.async() },
     });
     Validations.of(this.api.loadBalancer).acknowledge({
       id: 'AwsSolutions-EC23',

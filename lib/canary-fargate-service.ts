@@ -18,6 +18,8 @@ import { TrafficSchedule } from './deployment/traffic-schedule';
 import { SmokeTest } from './hooks/smoke-test';
 import { invalid } from './private/validation';
 import { CanaryRelease, CanaryReleaseOptions } from './release/canary-release';
+import { NativeCanaryDeployment } from './deployment/native-canary-deployment';
+import { DeploymentEngine } from './native/deployment-engine';
 
 export interface CanaryFargateServiceProps {
   /** The container image of the service. */
@@ -147,6 +149,13 @@ export interface CanaryFargateServiceProps {
    * @default a CanaryRelease with ReleaseMode.auto() and ReleaseConflictPolicy.FAIL
    */
   readonly release?: CanaryReleaseOptions | false;
+  /**
+   * Which engine releases the service. `DeploymentEngine.ECS` uses Amazon ECS's own blue/green
+   * engine (NativeCanaryDeployment): same schedule, thresholds, alarms, records and CLI
+   * (`--engine ecs`), no CodeDeploy and no release custom resource.
+   * @default DeploymentEngine.CODE_DEPLOY
+   */
+  readonly engine?: DeploymentEngine;
 }
 
 /**
@@ -159,22 +168,24 @@ export class CanaryFargateService extends Construct {
   public readonly cluster: ecs.ICluster;
   public readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   public readonly listener: elbv2.ApplicationListener;
-  /**
-   * The catch-all rule of the production listener that forwards to the service's target groups
-   * (CodeDeploy and the traffic stepper weight it). Add your own rules with a lower priority.
-   */
-  public readonly productionRule: elbv2.ApplicationListenerRule;
   public readonly testListener: elbv2.ApplicationListener;
   /** [blue, green] at creation; they swap roles every deployment. */
   public readonly targetGroups: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup];
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly container: ecs.ContainerDefinition;
   public readonly service: ecs.FargateService;
-  public readonly deployment: CanaryDeployment;
-  public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
+  /** The engine releasing the service. */
+  public readonly engine: DeploymentEngine;
+  /** The ECS-engine deployment; undefined on the CodeDeploy engine. */
+  public readonly nativeDeployment?: NativeCanaryDeployment;
+  /**
+   * The catch-all rule of the production listener that forwards to the service's target groups:
+   * CodeDeploy (and our stepper) or ECS weight it. Add your own rules with a lower priority number.
+   */
+  public readonly productionRule!: elbv2.ApplicationListenerRule;
   /** Any rollback signal (a composite alarm, created on first use), for dashboards and notifications. */
   public get rollbackAlarm(): cloudwatch.IAlarm {
-    return this.deployment.rollbackAlarm;
+    return this.nativeDeployment ? this.nativeDeployment.rollbackAlarm : this.deployment.rollbackAlarm;
   }
   /** Notified of every failed or stopped deployment, with the reason. */
   public readonly topic: sns.ITopic;
@@ -193,6 +204,9 @@ export class CanaryFargateService extends Construct {
       invalid(this, 'listenerPort', '443 is the HTTPS port, but no certificate is given, so the listener would serve plain HTTP there. '
         + 'Pass certificate for HTTPS, or use another port (80 by default).');
     }
+    this.engine = props.engine ?? DeploymentEngine.CODE_DEPLOY;
+    const native = this.engine === DeploymentEngine.ECS;
+    if (native) validateNative(this, props);
     if (props.vpc && props.cluster) {
       invalid(this, 'vpc', 'give either vpc or cluster, not both: the cluster already has a VPC.');
     }
@@ -252,21 +266,23 @@ export class CanaryFargateService extends Construct {
       protocol: props.certificate ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
       certificates: props.certificate ? [props.certificate] : undefined,
       sslPolicy: props.certificate ? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
-      defaultAction: elbv2.ListenerAction.forward([blue]),
+      defaultAction: native ? elbv2.ListenerAction.fixedResponse(404) : elbv2.ListenerAction.forward([blue]),
       open: true,
-    });
-    this.productionRule = new elbv2.ApplicationListenerRule(this, 'ProductionRoute', {
-      listener: this.listener,
-      priority: CATCH_ALL_PRIORITY,
-      conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
-      action: elbv2.ListenerAction.forward([blue]),
     });
     this.testListener = this.loadBalancer.addListener('TestListener', {
       port: testListenerPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
-      defaultAction: elbv2.ListenerAction.forward([green]),
+      defaultAction: native ? elbv2.ListenerAction.fixedResponse(404) : elbv2.ListenerAction.forward([green]),
       open: false,
     });
+    if (!native) {
+      this.productionRule = new elbv2.ApplicationListenerRule(this, 'ProductionRoute', {
+        listener: this.listener,
+        priority: CATCH_ALL_PRIORITY,
+        conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
+        action: elbv2.ListenerAction.forward([blue]),
+      });
+    }
     if (props.testTrafficFrom) {
       this.testListener.connections.allowDefaultPortFrom(props.testTrafficFrom, 'cdk-ecs-canary test traffic');
     }
@@ -292,7 +308,10 @@ export class CanaryFargateService extends Construct {
       desiredCount: props.desiredCount ?? 2,
       platformVersion: props.platformVersion,
       capacityProviderStrategies: props.capacityProviderStrategies,
-      deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
+      deploymentController: { type: native ? ecs.DeploymentControllerType.ECS : ecs.DeploymentControllerType.CODE_DEPLOY },
+      // ECS engine: failing new tasks roll the deployment back at once [inference: the circuit
+      // breaker applies to ECS blue/green deployments as to rolling ones].
+      circuitBreaker: native ? { enable: true, rollback: true } : undefined,
       assignPublicIp: false,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       healthCheckGracePeriod: Duration.seconds(60),
@@ -300,11 +319,43 @@ export class CanaryFargateService extends Construct {
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
     });
-    this.service.attachToApplicationTargetGroup(blue);
+    // On the ECS engine NativeCanaryDeployment attaches the service, with green as the alternate target.
+    if (!native) this.service.attachToApplicationTargetGroup(blue);
     // The load balancer reaches the tasks on the container port; targets of both groups.
     this.service.connections.allowFrom(this.loadBalancer, ec2.Port.tcp(containerPort), 'load balancer to tasks');
 
-    this.deployment = new CanaryDeployment(this, 'Canary', {
+    if (native) {
+      // ECS shifts a listener rule, not a default action: one rule per listener forwarding to both
+      // groups, whose action never changes on a stack update (so CloudFormation keeps ECS's weights).
+      const rule = (ruleId: string, listener: elbv2.ApplicationListener) => new elbv2.ApplicationListenerRule(this, ruleId, {
+        listener,
+        priority: 1,
+        conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
+        action: elbv2.ListenerAction.weightedForward([{ targetGroup: blue, weight: 100 }, { targetGroup: green, weight: 0 }]),
+      });
+      this.productionRule = rule('ProductionRule', this.listener);
+      this.nativeDeployment = new NativeCanaryDeployment(this, 'Canary', {
+        service: this.service,
+        containerName: this.container.containerName,
+        containerPort,
+        listener: this.listener,
+        productionRule: this.productionRule,
+        testRule: rule('TestRule', this.testListener),
+        blueTargetGroup: blue,
+        greenTargetGroup: green,
+        schedule: props.schedule,
+        analysis: props.analysis,
+        alarms: props.alarms,
+        bakeTime: props.terminationWaitTime,
+        dashboard: props.dashboard,
+        smokeTests: props.smokeTests,
+      });
+      this.topic = this.nativeDeployment.topic;
+      this.dashboard = this.nativeDeployment.dashboard;
+      return;
+    }
+
+    this._deployment = new CanaryDeployment(this, 'Canary', {
       service: this.service,
       containerName: this.container.containerName,
       containerPort,
@@ -320,21 +371,36 @@ export class CanaryFargateService extends Construct {
       installTimeout: props.installTimeout,
       dashboard: props.dashboard,
     });
-    this.deploymentGroup = this.deployment.deploymentGroup;
-    this.topic = this.deployment.topic;
-    this.dashboard = this.deployment.dashboard;
+    this.topic = this._deployment.topic;
+    this.dashboard = this._deployment.dashboard;
     if (props.release !== false) {
-      this.release = new CanaryRelease(this, 'Release', { ...props.release, deployment: this.deployment, taskDefinition: this.taskDefinition });
+      this.release = new CanaryRelease(this, 'Release', { ...props.release, deployment: this._deployment, taskDefinition: this.taskDefinition });
     }
+  }
+
+  private readonly _deployment?: CanaryDeployment;
+
+  /** The CodeDeploy canary deployment (CodeDeploy engine only; see `nativeDeployment` for ECS). */
+  public get deployment(): CanaryDeployment {
+    if (!this._deployment) throw new Error(`${this.node.path} runs on the ECS engine: it has no CodeDeploy deployment; use nativeDeployment.`);
+    return this._deployment;
+  }
+
+  /** The CodeDeploy deployment group (CodeDeploy engine only). */
+  public get deploymentGroup(): codedeploy.EcsDeploymentGroup {
+    return this.deployment.deploymentGroup;
   }
 }
 
-/**
- * Priority of the production rule: the highest ALB allows, so rules users add are evaluated first.
- * A path pattern of `/*` matches every request path (ALB listener rules, path conditions).
- */
-const CATCH_ALL_PRIORITY = 50000;
-
+/** Options the ECS engine does not take, each with what to do instead. */
+function validateNative(scope: Construct, props: CanaryFargateServiceProps): void {
+  if (props.release !== undefined) {
+    invalid(scope, 'release', 'does not apply to DeploymentEngine.ECS: CloudFormation updates the service\'s task definition and ECS releases it. Remove release.');
+  }
+  if (props.installTimeout !== undefined) {
+    invalid(scope, 'installTimeout', 'does not apply to DeploymentEngine.ECS: ECS waits for the new tasks itself (the circuit breaker rolls back tasks that do not start). Remove installTimeout.');
+  }
+}
 
 function newVpc(scope: Construct): ec2.Vpc {
   const vpc = new ec2.Vpc(scope, 'Vpc', {
@@ -348,6 +414,12 @@ function newVpc(scope: Construct): ec2.Vpc {
   vpc.addFlowLog('FlowLogs', { trafficType: ec2.FlowLogTrafficType.REJECT });
   return vpc;
 }
+
+/**
+ * Priority of the production rule: the highest ALB allows, so rules users add are evaluated first.
+ * A path pattern of `/*` matches every request path (ALB listener rules, path conditions).
+ */
+const CATCH_ALL_PRIORITY = 50000;
 
 function validatePorts(scope: Construct, container: number, listener: number, test: number): void {
   const port = (prop: string, v: number) => {

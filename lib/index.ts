@@ -13,3 +13,6 @@ export * from './release/release-provider';
 export * from './release/release-contract';
 export { CanaryValidationError } from './private/validation';
 export * from './runtime-config';
+export * from './deployment/native-canary-deployment';
+export * from './native/native-hooks';
+export * from './native/deployment-engine';

@@ -16,6 +16,8 @@ export const ENTRIES = {
   stepper: 'lambda/stepper/handler.ts',
   guard: 'lambda/guard/handler.ts',
   release: 'lambda/release/handler.ts',
+  'native-hook': 'lambda/native/handler.ts',
+  'native-smoke': 'lambda/native/smoke-handler.ts',
 };
 
 const outRoot = join(root, 'assets');

@@ -489,7 +489,7 @@ function sharedDeploymentConfig(scope: IConstruct, schedule: TrafficSchedule): c
   return findOrCreate(container, key, () => new codedeploy.EcsDeploymentConfig(container, key, { trafficRouting: schedule.renderTrafficRouting() }));
 }
 
-function resolveAnalysis(scope: IConstruct, a: AnalysisOptions): AnalysisConfig {
+export function resolveAnalysis(scope: IConstruct, a: AnalysisOptions): AnalysisConfig {
   const rel = a.relativeToStable === false ? undefined : (a.relativeToStable ?? {});
   const d = RELEASE_POLICY_ANALYSIS;
   const intervalSeconds = a.interval ? durationIn(scope, 'analysis.interval', a.interval, 'seconds') : d.intervalSeconds;

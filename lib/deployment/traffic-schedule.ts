@@ -96,6 +96,14 @@ export abstract class TrafficSchedule {
     const finalBake = this.finalStep ? this.finalStep.bake.toMinutes() : 0;
     return Duration.minutes(this.worstCaseInHookDuration(0).toMinutes() + finalBake);
   }
+
+  /**
+   * Every step before 100 %, in order, as an engine that runs the whole schedule itself sees it
+   * (the ECS-native engine, lib/native/native-plan.ts): a linear schedule expands to its equal steps.
+   */
+  public stepsBeforeFull(): TrafficStep[] {
+    return [...this.inHookSteps, ...(this.finalStep ? [this.finalStep] : [])];
+  }
 }
 
 function fmt(step: TrafficStep): string {
@@ -214,5 +222,12 @@ class LinearSchedule extends TrafficSchedule {
 
   public validate(): string[] {
     return [...validatePercent('schedule (linear)', this.percent), ...validateBake('schedule (linear)', this.interval)];
+  }
+
+  public stepsBeforeFull(): TrafficStep[] {
+    if (Token.isUnresolved(this.percent)) return [{ percent: this.percent, bake: this.interval }];
+    const steps: TrafficStep[] = [];
+    for (let p = this.percent; p < 100; p += this.percent) steps.push({ percent: p, bake: this.interval });
+    return steps;
   }
 }

@@ -10,7 +10,9 @@ export type BundledFunction =
   | 'after-allow-traffic'
   | 'stepper'
   | 'guard'
-  | 'release';
+  | 'release'
+  | 'native-hook'
+  | 'native-smoke';
 
 /**
  * Directory of a pre-bundled function. Works from the TypeScript sources (lib/) and from the

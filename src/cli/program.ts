@@ -17,6 +17,9 @@ import { Scenario } from './rehearse/scenario';
 import { rollback } from './rollback';
 import { status } from './status';
 import { DEFAULT_WATCH_INTERVAL_SECONDS, watch } from './watch';
+import { nativeStatus } from './native/status';
+import { nativeAbort, nativePromote, nativeWatch } from './native/steer';
+import { nativeRehearse } from './native/rehearse';
 
 export interface CliDeps {
   readonly out: Output;
@@ -63,6 +66,8 @@ interface AwsCommandOptions extends AwsOptions {
   table?: string;
   deployment?: string;
   by?: string;
+  /** 'ecs' for services released by NativeCanaryDeployment (ECS's own blue/green engine). */
+  engine?: string;
 }
 
 function awsOptions(cmd: Command, { deployment = true, by = false } = {}): Command {
@@ -71,7 +76,8 @@ function awsOptions(cmd: Command, { deployment = true, by = false } = {}): Comma
     .option('--stack <name>', 'CloudFormation stack that created the canary service (with --service: narrows)')
     .option('--region <region>', 'AWS region (default: the SDK default chain, e.g. AWS_REGION)')
     .option('--profile <profile>', 'AWS profile (default: AWS_PROFILE or the default profile)')
-    .option('--table <name>', 'decisions table, for stacks whose configuration does not name it');
+    .option('--table <name>', 'decisions table, for stacks whose configuration does not name it')
+    .addOption(new Option('--engine <engine>', 'the service\'s deployment engine').choices(['codedeploy', 'ecs']).default('codedeploy'));
   if (deployment) cmd.option('--deployment <id>', 'a specific deployment instead of the current or last one');
   if (by) cmd.option('--by <name>', 'who is asking, for the records (default: user@host)');
   return cmd;
@@ -109,24 +115,26 @@ export function buildProgram(deps: CliDeps, done: (code: number) => void): Comma
 
   awsOptions(program.command('status').description('the current or last deployment: lifecycle, step, traffic, last verdict'))
     .option('--json', 'print one JSON object')
-    .action((o: AwsCommandOptions & { json?: boolean }) => run(() => status(context(o), o), { json: o.json })());
+    .action((o: AwsCommandOptions & { json?: boolean }) => run(() => (o.engine === 'ecs' ? nativeStatus(context(o), o) : status(context(o), o)), { json: o.json })());
 
   awsOptions(program.command('watch').description('follow the deployment until it ends; exit 0 on Succeeded, 1 on Failed or Stopped'))
     .option('--interval <seconds>', `seconds between polls (default ${DEFAULT_WATCH_INTERVAL_SECONDS})`, positive)
-    .action((o: AwsCommandOptions & { interval?: number }) => run(() => watch(context(o), o))());
+    .action((o: AwsCommandOptions & { interval?: number }) => run(() => (o.engine === 'ecs' ? nativeWatch(context(o), o) : watch(context(o), o)))());
 
   awsOptions(program.command('promote').description('skip the remaining in-hook bakes (CodeDeploy\'s own last step cannot be shortened)'), { by: true })
     .option('--full', 'also end the termination wait (ContinueDeployment TERMINATION_WAIT) once it has started')
     .option('--wait', 'with --full: wait for the termination wait to start')
     .option('--interval <seconds>', 'seconds between polls with --wait (default 15)', positive)
-    .action((o: AwsCommandOptions & { full?: boolean; wait?: boolean; interval?: number }) => run(() => promote(context(o), o))());
+    .action((o: AwsCommandOptions & { full?: boolean; wait?: boolean; interval?: number }) => run(() => (o.engine === 'ecs' ? nativePromote(context(o), o) : promote(context(o), o)))());
 
   awsOptions(program.command('abort').description('production to the stable version now, then stop the deployment with a rollback'), { by: true })
-    .action((o: AwsCommandOptions) => run(() => abort(context(o), o))());
+    .action((o: AwsCommandOptions) => run(() => (o.engine === 'ecs' ? nativeAbort(context(o), o) : abort(context(o), o)))());
 
   awsOptions(program.command('rollback').description('release the previous task definition again through the canary path'), { deployment: false, by: true })
     .option('--fast', 'use CodeDeployDefault.ECSAllAtOnce for CodeDeploy\'s part (the hooks still run)')
-    .action((o: AwsCommandOptions & { fast?: boolean }) => run(() => rollback(context(o), o))());
+    .action((o: AwsCommandOptions & { fast?: boolean }) => run(() => (o.engine === 'ecs'
+      ? Promise.reject(new CliError('rollback --engine ecs: ECS rolls a failed deployment back itself; to release the previous image again, deploy it with cdk deploy'))
+      : rollback(context(o), o)))());
 
   program.command('plan')
     .description('offline: the timeline of a release for each canary service of the synthesized app')
@@ -148,8 +156,9 @@ export function buildProgram(deps: CliDeps, done: (code: number) => void): Comma
     .option('--seed <n>', 'seed of the random traffic (default 1); implies random traffic', wholeNumber)
     .option('--error-rate <percent>', 'noisy-* scenarios: the stable version\'s 5xx rate, in percent (default 0.1)', Number)
     .option('--no-alarms', 'leave the rollback alarms out: the stepper and the judge alone')
-    .action((o: { scenario: string; app?: string; service?: string; stack?: string; region?: string; profile?: string; rate?: number; brief?: boolean; runs?: number; seed?: number; errorRate?: number; alarms?: boolean }) =>
-      run(() => rehearse({ out: deps.out, cwd: deps.cwd, clients: () => deps.clients({ region: o.region, profile: o.profile }) }, o))());
+    .addOption(new Option('--engine <engine>', 'rehearse on this engine (ecs: the native hook against a modelled ECS, release-policy defaults)').choices(['codedeploy', 'ecs']).default('codedeploy'))
+    .action((o: { scenario: string; app?: string; service?: string; stack?: string; region?: string; profile?: string; rate?: number; brief?: boolean; runs?: number; seed?: number; errorRate?: number; alarms?: boolean; engine?: string }) =>
+      o.engine === 'ecs' ? run(() => nativeRehearse(deps.out, o))() : run(() => rehearse({ out: deps.out, cwd: deps.cwd, clients: () => deps.clients({ region: o.region, profile: o.profile }) }, o))());
 
   return program;
 }

@@ -7,7 +7,7 @@ const names = fs.readdirSync(assets).filter((n) => fs.existsSync(path.join(asset
 
 test('every function is bundled', () => {
   expect(names.sort()).toEqual([
-    'after-allow-test-traffic', 'after-allow-traffic', 'after-install', 'before-allow-traffic', 'before-install', 'guard', 'release', 'stepper',
+    'after-allow-test-traffic', 'after-allow-traffic', 'after-install', 'before-allow-traffic', 'before-install', 'guard', 'native-hook', 'native-smoke', 'release', 'stepper',
   ]);
 });
 

@@ -8,7 +8,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ExampleStack } from '../../bin/example-stack';
-import { CanaryFargateService, LambdaCheck } from '../../lib';
+import { NativeExampleStack } from '../../bin/native-example-stack';
+import { CanaryFargateService, DeploymentEngine, LambdaCheck } from '../../lib';
 import { sdkActionsOfBundle, sdkActionsOfCode } from './sdk-calls';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -94,10 +95,20 @@ describe('IAM of the shipped functions', () => {
   });
   const template = Template.fromStack(stack);
   const grants = grantsOf(template);
+  // The ECS-engine example ships the native-hook bundle.
+  const ecsStack = new NativeExampleStack(new App(), 'IamEcs');
+  const ecsCheck = new lambda.Function(ecsStack, 'UserCheck', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({ ok: true })'),
+  });
+  // A second ECS-engine service in the same VPC with a Lambda check: the smoke function's invoke grant.
+  new CanaryFargateService(ecsStack, 'SecondEcs', { cluster: ecsStack.service.cluster, image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'), engine: DeploymentEngine.ECS, smokeTests: [LambdaCheck.of(ecsCheck)] });
+  for (const [name, statements] of grantsOf(Template.fromStack(ecsStack))) grants.set(name, statements);
 
   test('every bundled function of the stack is checked', () => {
     expect([...grants.keys()].sort()).toEqual(expect.arrayContaining([
-      'after-allow-test-traffic', 'after-allow-traffic', 'after-install', 'before-allow-traffic', 'before-install', 'guard', 'release', 'stepper',
+      'after-allow-test-traffic', 'after-allow-traffic', 'after-install', 'before-allow-traffic', 'before-install', 'guard', 'native-hook', 'native-smoke', 'release', 'stepper',
     ]));
   });
 

@@ -12,6 +12,7 @@ import { CliError } from '../errors';
 import type { Output } from '../output';
 import { table } from '../output';
 import { readAssembly, selectServices, SynthesizedService } from './assembly';
+import { readNativeAssembly, renderNativeTimeline } from '../native/plan';
 
 /** CodeDeploy fails a lifecycle hook that has not reported after an hour. */
 export const HOOK_LIMIT_MINUTES = 60;
@@ -196,14 +197,19 @@ export interface PlanOptions {
 export function plan(out: Output, options: PlanOptions, cwd = process.cwd()): number {
   const dir = path.resolve(cwd, options.app ?? 'cdk.out');
   const all = readAssembly(dir);
-  if (all.length === 0) throw new CliError(`no canary service in the cloud assembly at ${dir}`);
+  const native = readNativeAssembly(dir).filter((s) => !options.service || s.path.includes(options.service) || s.config.serviceName.includes(options.service));
+  if (all.length === 0 && native.length === 0) throw new CliError(`no canary service in the cloud assembly at ${dir}`);
   const services = selectServices(all, options.service);
-  if (services.length === 0) {
+  if (services.length === 0 && native.length === 0) {
     throw new CliError(`no canary service matches ${options.service}; known: ${all.map((s) => s.path).join(', ')}`);
   }
   services.forEach((s, i) => {
     if (i > 0) out.line();
     renderTimeline(timeline(s), out);
+  });
+  native.forEach((s, i) => {
+    if (i > 0 || services.length > 0) out.line();
+    renderNativeTimeline(s, out);
   });
   return 0;
 }

@@ -1,0 +1,286 @@
+/**
+ * The native engine's lifecycle hook: one function for every stage of an ECS blue/green, linear
+ * or canary deployment of a service configured by NativeCanaryDeployment.
+ *
+ * - POST_SCALE_UP: records which target group is blue (it serves 100 % of production then).
+ * - PRODUCTION_TRAFFIC_SHIFT (ECS calls it at every shift step): at a percent of the schedule it
+ *   holds the step with IN_PROGRESS and judges it every analysis interval with the same judge and
+ *   the same decideTick as the CodeDeploy stepper; at an in-between percent it answers SUCCEEDED.
+ *   Any failure answers FAILED: ECS then rolls back to the last successful revision and puts
+ *   production back on it (documented); we never write the listener rule ourselves.
+ * - A call made while ECS rolls back answers SUCCEEDED at once: a rollback is never held or fought.
+ * - POST_PRODUCTION_TRAFFIC_SHIFT: records the outcome.
+ */
+import { DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand, ListServiceDeploymentsCommand, ServiceDeploymentBrief, ServiceDeploymentStatus } from '@aws-sdk/client-ecs';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { judge } from '../judge';
+import { NATIVE_CONFIG_VERSION, NativeRuntimeConfig, nativeConfigParameterName, parseServiceArn } from '../../lib/native/native-config';
+import type { Clients } from '../shared/clients';
+import { ConfigurationError, errorMessage } from '../shared/errors';
+import { logger, setDeploymentId } from '../shared/logger';
+import { fetchWindow } from '../shared/metrics';
+import { decisionKey, getRecord, putRecord } from '../shared/records';
+import { decideTick, intervalSeconds, METRICS_SETTLE_SECONDS } from '../stepper/schedule';
+import { CONTROL_SK, ControlDoc, OUTCOME_SK, STATE_SK, StepperDecisionDoc } from '../stepper/types';
+import { colorsFromWeights, readRuleWeights } from './rule-weights';
+import type { NativeExecutionDetails, NativeHookEvent, NativeHookResponse, NativeOutcomeDoc, NativeState } from './types';
+
+export interface NativeHookDeps {
+  readonly clients: Clients;
+  /** The decisions table (CANARY_DECISIONS_TABLE). */
+  readonly table: string;
+  /** Notified of a failed deployment, with the reason. */
+  readonly topicArn?: string;
+  readonly now: () => Date;
+}
+
+const SUCCEEDED: NativeHookResponse = { hookStatus: 'SUCCEEDED' };
+const ROLLBACK_STATUSES: string[] = [ServiceDeploymentStatus.ROLLBACK_REQUESTED, ServiceDeploymentStatus.ROLLBACK_IN_PROGRESS];
+const OPEN_STATUSES: ServiceDeploymentStatus[] = [
+  ServiceDeploymentStatus.PENDING, ServiceDeploymentStatus.IN_PROGRESS, ServiceDeploymentStatus.STOP_REQUESTED,
+  ServiceDeploymentStatus.ROLLBACK_REQUESTED, ServiceDeploymentStatus.ROLLBACK_IN_PROGRESS,
+];
+
+export async function runNativeHook(payload: NativeHookEvent, deps: NativeHookDeps): Promise<NativeHookResponse> {
+  const event: NativeExecutionDetails = payload?.executionDetails ?? payload ?? {};
+  const names = parseServiceArn(String(event.serviceArn ?? ''));
+  if (!names) {
+    logger.error('payload without a usable serviceArn: failing', { event });
+    return { hookStatus: 'FAILED' };
+  }
+  let rollback = false;
+  try {
+    const deployment = await findDeployment(deps.clients, names.clusterName, names.serviceName, event.targetServiceRevisionArn);
+    const arn = deployment.serviceDeploymentArn!;
+    setDeploymentId(arn);
+    rollback = ROLLBACK_STATUSES.includes(String(deployment.status));
+    const { stage, sources, target } = await describeDeployment(deps.clients, arn, event);
+    logger.appendKeys({ lifecycleStage: stage });
+    if (sources.length === 0) {
+      // Service creation: no stable revision to compare with or to protect (AWS's sample hooks skip it too).
+      logger.info('first deployment of the service: nothing to canary');
+      return SUCCEEDED;
+    }
+    if (rollback) {
+      // [inference] ECS runs PRODUCTION_TRAFFIC_SHIFT / TEST_TRAFFIC_SHIFT hooks again while it rolls back.
+      logger.info('called during a rollback: letting it proceed', { status: deployment.status });
+      return SUCCEEDED;
+    }
+    if (target && await sameTaskDefinition(deps.clients, target, sources)) {
+      // E.g. CloudFormation rolling the stack back to the task definition ECS already rolled back to:
+      // production runs it already, there is nothing new to judge.
+      logger.info('the new revision runs the task definition production runs already: nothing to canary');
+      return SUCCEEDED;
+    }
+    const config = await readConfig(deps.clients, names.clusterName, names.serviceName);
+    const run = new NativeRun(deps, config, arn);
+    switch (stage) {
+      case 'POST_SCALE_UP':
+        return await run.recordColors();
+      case 'PRODUCTION_TRAFFIC_SHIFT':
+        return await run.hold(event);
+      case 'POST_PRODUCTION_TRAFFIC_SHIFT':
+        return await run.complete();
+      default:
+        return SUCCEEDED;
+    }
+  } catch (err) {
+    if (rollback) {
+      logger.error('error during a rollback call: letting the rollback proceed', { error: errorMessage(err) });
+      return SUCCEEDED;
+    }
+    logger.error('hook failed: ECS rolls back', { error: errorMessage(err) });
+    return { hookStatus: 'FAILED' };
+  }
+}
+
+/** The open service deployment of the service, preferring the one deploying `targetRevision`. */
+export async function findDeployment(clients: Clients, cluster: string, service: string, targetRevision?: string): Promise<ServiceDeploymentBrief> {
+  const { serviceDeployments } = await clients.ecs.send(new ListServiceDeploymentsCommand({ cluster, service, status: OPEN_STATUSES }));
+  const open = (serviceDeployments ?? []).filter((d) => d.serviceDeploymentArn);
+  const found = open.find((d) => d.targetServiceRevisionArn === targetRevision) ?? open[0];
+  if (!found) throw new ConfigurationError(`no open service deployment of ${cluster}/${service}`);
+  return found;
+}
+
+/** The deployment's current lifecycle stage and its source and target service revisions (no source: service creation). */
+async function describeDeployment(clients: Clients, serviceDeploymentArn: string, event: NativeExecutionDetails): Promise<{ stage: string; sources: string[]; target?: string }> {
+  const { serviceDeployments } = await clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [serviceDeploymentArn] }));
+  const d = serviceDeployments?.[0];
+  const stage = d?.lifecycleStage ?? event.lifecycleStage;
+  if (!stage) throw new ConfigurationError(`cannot tell the lifecycle stage of ${serviceDeploymentArn}`);
+  return {
+    stage,
+    sources: (d?.sourceServiceRevisions ?? []).map((r) => r.arn).filter((a): a is string => !!a),
+    target: d?.targetServiceRevision?.arn ?? event.targetServiceRevisionArn,
+  };
+}
+
+/** Whether every source revision runs the target revision's task definition (DescribeServiceRevisions). */
+async function sameTaskDefinition(clients: Clients, target: string, sources: string[]): Promise<boolean> {
+  const { serviceRevisions } = await clients.ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [target, ...sources].slice(0, 20) }));
+  const taskDefinitionOf = (arn: string) => serviceRevisions?.find((r) => r.serviceRevisionArn === arn)?.taskDefinition;
+  const wanted = taskDefinitionOf(target);
+  return wanted !== undefined && sources.every((s) => taskDefinitionOf(s) === wanted);
+}
+
+export async function readConfig(clients: Clients, cluster: string, service: string): Promise<NativeRuntimeConfig> {
+  const name = nativeConfigParameterName(cluster, service);
+  const { Parameter } = await clients.ssm.send(new GetParameterCommand({ Name: name }));
+  const config = JSON.parse(Parameter?.Value ?? 'null') as NativeRuntimeConfig | null;
+  if (!config || config.version !== NATIVE_CONFIG_VERSION || config.engine !== 'ecs') {
+    throw new ConfigurationError(`${name} is not a version ${NATIVE_CONFIG_VERSION} native canary configuration`);
+  }
+  return config;
+}
+
+/** Green's share of production in the payload: the target revision's weight, 0.1 % precision. */
+export function greenPercentOf(event: NativeExecutionDetails): number {
+  const w = event.productionTrafficWeights?.[event.targetServiceRevisionArn ?? ''];
+  return typeof w === 'number' && Number.isFinite(w) ? Math.round(w * 10) / 10 : 0;
+}
+
+class NativeRun {
+  constructor(private readonly deps: NativeHookDeps, private readonly config: NativeRuntimeConfig, private readonly arn: string) {}
+
+  async recordColors(): Promise<NativeHookResponse> {
+    const weights = await readRuleWeights(this.deps.clients, this.config.productionRuleArn);
+    const colors = colorsFromWeights(this.config.targetGroupArns, weights);
+    const state = (await this.readState()) ?? this.fresh();
+    await this.writeState({ ...state, colors });
+    logger.info('colors recorded', { ...colors });
+    return SUCCEEDED;
+  }
+
+  async hold(event: NativeExecutionDetails): Promise<NativeHookResponse> {
+    const { steps, analysis } = this.config;
+    const percent = greenPercentOf(event);
+    const now = this.deps.now();
+    const state = (await this.readState()) ?? this.fresh();
+    if (state.finished === 'failed') return { hookStatus: 'FAILED' };
+
+    const control = await this.readControl();
+    if (control?.action === 'abort') return this.fail(state, `aborted by ${control.by} at ${control.at}`, state.stepIndex, percent);
+
+    const index = steps.findIndex((s) => s.percent === percent);
+    if (index < 0 || state.passed.includes(index)) {
+      logger.info('shift step passed through', { percent });
+      return SUCCEEDED;
+    }
+    if (control?.action === 'promote') {
+      await this.writeState({ ...state, passed: [...state.passed, index], reason: `promoted by ${control.by}` });
+      return SUCCEEDED;
+    }
+
+    if (state.stepIndex !== index || !state.stepStartedAt) {
+      const colors = state.colors ?? colorsFromWeights(this.config.targetGroupArns, await readRuleWeights(this.deps.clients, this.config.productionRuleArn), percent);
+      await this.writeState({ ...state, colors, stepIndex: index, percent, stepStartedAt: now.toISOString(), extensions: 0 });
+      logger.info('holding a schedule step', { stepIndex: index, percent });
+      return { hookStatus: 'IN_PROGRESS', callBackDelay: Math.min(intervalSeconds(analysis), steps[index].bakeSeconds + METRICS_SETTLE_SECONDS) };
+    }
+
+    const colors = state.colors!;
+    const from = new Date(state.stepStartedAt);
+    const to = now.getTime() > from.getTime() ? now : new Date(from.getTime() + 1000);
+    const samples = await fetchWindow(this.deps.clients, this.config.productionListenerArn, colors, from, to);
+    const verdict = judge({ green: samples.green, blue: samples.blue, thresholds: analysis });
+    // ECS has no one-hour hook limit (its hook timeout defaults to 24 h): the CodeDeploy hook
+    // budget of decideTick is neutralised by counting the "hook" as starting now.
+    const decision = decideTick({
+      steps, analysis, stepIndex: index, stepStartedAtMs: from.getTime(), extensions: state.extensions,
+      hookStartedAtMs: now.getTime(), nowMs: now.getTime(), verdict,
+    });
+    const seq = state.decisions + 1;
+    const doc: StepperDecisionDoc = {
+      phase: 'step', step: index, percent, verdict, samples,
+      window: { from: from.toISOString(), to: to.toISOString() }, thresholds: analysis,
+      action: decision.kind, extensions: decision.kind === 'extend' ? decision.extensions : state.extensions, at: now.toISOString(),
+    };
+    try {
+      await putRecord(this.deps.clients, this.deps.table, { deploymentId: this.arn, sk: decisionKey(now, seq), kind: 'decision', outcome: verdict.outcome, doc }, now);
+    } catch (err) {
+      // A lost record must not hold back a rollback; anything else fails the call (and so the deployment).
+      if (decision.kind !== 'fail') throw err;
+      logger.error('could not record the failing verdict; failing anyway', { error: errorMessage(err) });
+    }
+    const judged: NativeState = {
+      ...state, decisions: seq,
+      lastVerdict: { outcome: verdict.outcome, reason: verdict.reason, at: now.toISOString(), stepIndex: index, percent },
+    };
+    switch (decision.kind) {
+      case 'fail':
+        return this.fail(judged, decision.reason, index, percent);
+      case 'wait':
+        await this.writeState(judged);
+        return { hookStatus: 'IN_PROGRESS', callBackDelay: decision.waitSeconds };
+      case 'extend':
+        await this.writeState({ ...judged, extensions: decision.extensions });
+        return { hookStatus: 'IN_PROGRESS', callBackDelay: decision.waitSeconds };
+      case 'advance':
+      case 'complete':
+        await this.writeState({ ...judged, passed: [...judged.passed, index] });
+        logger.info('schedule step passed', { stepIndex: index, percent });
+        return SUCCEEDED;
+      default: {
+        const unknown: never = decision;
+        throw new ConfigurationError(`unknown decision ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  async complete(): Promise<NativeHookResponse> {
+    const state = (await this.readState()) ?? this.fresh();
+    const reason = `all ${this.config.steps.length} schedule steps passed; production on the new revision`;
+    await this.writeState({ ...state, finished: 'succeeded', reason });
+    await this.writeOutcome({ source: 'native-hook', result: 'succeeded', reason, at: this.deps.now().toISOString() });
+    return SUCCEEDED;
+  }
+
+  /** Records the reason, notifies, answers FAILED. Recording problems never turn FAILED into anything else. */
+  private async fail(state: NativeState, reason: string, stepIndex?: number, percent?: number): Promise<NativeHookResponse> {
+    logger.warn('failing the deployment: ECS rolls back', { reason });
+    const at = this.deps.now().toISOString();
+    try {
+      await this.writeState({ ...state, finished: 'failed', reason });
+      await this.writeOutcome({ source: 'native-hook', result: 'failed', reason, stepIndex, percent, at });
+      if (this.deps.topicArn) {
+        await this.deps.clients.sns.send(new PublishCommand({
+          TopicArn: this.deps.topicArn,
+          Subject: `Canary rolled back: ${this.config.serviceName}`.slice(0, 100),
+          Message: `ECS deployment ${this.arn} of ${this.config.clusterName}/${this.config.serviceName} failed and rolls back.\nReason: ${reason}`,
+        }));
+      }
+    } catch (err) {
+      logger.error('could not record or notify the failure', { error: errorMessage(err) });
+    }
+    return { hookStatus: 'FAILED' };
+  }
+
+  private fresh(): NativeState {
+    return { engine: 'ecs', serviceDeploymentArn: this.arn, extensions: 0, passed: [], decisions: 0, updatedAt: this.deps.now().toISOString() };
+  }
+
+  private async readState(): Promise<NativeState | undefined> {
+    return (await getRecord<NativeState>(this.deps.clients, this.deps.table, this.arn, STATE_SK))?.doc ?? undefined;
+  }
+
+  private async readControl(): Promise<ControlDoc | undefined> {
+    const doc = (await getRecord<ControlDoc>(this.deps.clients, this.deps.table, this.arn, CONTROL_SK))?.doc;
+    return doc && (doc.action === 'promote' || doc.action === 'abort') ? doc : undefined;
+  }
+
+  private async writeState(state: NativeState): Promise<void> {
+    const now = this.deps.now();
+    await putRecord(this.deps.clients, this.deps.table, {
+      deploymentId: this.arn, sk: STATE_SK, kind: 'state', outcome: state.finished, doc: { ...state, updatedAt: now.toISOString() },
+    }, now);
+  }
+
+  private async writeOutcome(doc: NativeOutcomeDoc): Promise<void> {
+    const now = this.deps.now();
+    await putRecord(this.deps.clients, this.deps.table, {
+      deploymentId: this.arn, sk: OUTCOME_SK, kind: 'outcome', outcome: doc.result === 'failed' ? 'Failed' : 'Succeeded', doc,
+    }, now);
+  }
+}
