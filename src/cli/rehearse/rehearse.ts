@@ -73,6 +73,9 @@ export interface RehearsalResult {
   readonly rolledBackAtPercent?: number;
   /** The checks of the verdict that rolled it back (failing, or inconclusive when it stayed so). */
   readonly checks?: string[];
+  /** AWS calls the stepper made, by command name, and when it reported (seconds since the first shift). */
+  readonly apiCalls: Record<string, number>;
+  readonly stepperReportedAtSeconds?: number;
   /** The rehearsal ended the way the release policy promises for this scenario. */
   readonly asExpected: boolean;
   readonly expectation: string;
@@ -346,6 +349,8 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
     fullAtSeconds: fullAtMs !== undefined ? (fullAtMs - t0) / 1000 : undefined,
     greenRequests,
     greenErrors,
+    apiCalls: { ...sim.calls },
+    stepperReportedAtSeconds: sim.events.filter((e) => e.kind === 'report').map((e) => (e.atMs - t0) / 1000)[0],
     asExpected,
     expectation,
   };

@@ -250,7 +250,12 @@ export class SimulatedAws {
   // -------------------------------------------------------------------------------------------
   // The commands
 
+  /** AWS calls the real code made, by command name (for bench/api-calls.ts: calls per release-minute). */
+  readonly calls: Record<string, number> = {};
+
   async send(command: unknown): Promise<unknown> {
+    const commandName = (command as { constructor?: { name?: string } })?.constructor?.name ?? 'unknown';
+    this.calls[commandName] = (this.calls[commandName] ?? 0) + 1;
     if (command instanceof GetDeploymentCommand) {
       return { deploymentInfo: { deploymentId: SIM.deploymentId, applicationName: SIM.application, deploymentGroupName: SIM.deploymentGroup, status: this.deploymentStatus, creator: 'user' } };
     }
@@ -307,6 +312,28 @@ export class SimulatedAws {
     throw new Error(`the rehearsal's simulated AWS does not implement ${name}`);
   }
 
+  /**
+   * The datapoint CloudWatch holds for one minute of one side's metric (undefined: none), in the
+   * metric's CloudWatch unit except TargetResponseTime, which is in milliseconds here. The
+   * simulated GetMetricData and the rehearsal's rollback alarms (alarms.ts) both read it.
+   */
+  datapoint(side: Side, minuteMs: number, metricName: string | undefined, stat: string | undefined): number | undefined {
+    const s = this.minute(side, minuteMs);
+    // Answered by metric name, whatever the query's Id: an unknown metric has no datapoints.
+    switch (metricName) {
+    // [inference] RequestCount counts every request for which the ALB chose a target,
+    // so refused connections are in it (ALB user guide, RequestCount).
+    case 'RequestCount': return s.requests;
+    // ALB publishes error counts only for minutes that had one.
+    case 'HTTPCode_Target_5XX_Count': return s.errors5xx ? s.errors5xx : undefined;
+    case 'TargetConnectionErrorCount': return s.connectionErrors ? s.connectionErrors : undefined;
+    case 'TargetResponseTime': return stat === 'p95' ? s.p95Ms : stat === 'p99' ? s.p99Ms : undefined;
+    case 'HealthyHostCount': return s.healthyHosts;
+    case 'UnHealthyHostCount': return s.unhealthyHosts;
+    default: return undefined;
+    }
+  }
+
   private metricData(q: MetricDataQuery, startMs: number, endMs: number): MetricDataResult {
     const metric = q.MetricStat?.Metric;
     const tg = metric?.Dimensions?.find((d) => d.Name === 'TargetGroup')?.Value;
@@ -316,22 +343,7 @@ export class SimulatedAws {
     const Values: number[] = [];
     if (side) {
       for (const m of this.publishedMinutes(startMs, endMs)) {
-        const s = this.minute(side, m);
-        // Answered by metric name, whatever the query's Id: an unknown metric has no datapoints.
-        const value = (() => {
-          switch (metric?.MetricName) {
-            // [inference] RequestCount counts every request for which the ALB chose a target,
-            // so refused connections are in it (ALB user guide, RequestCount).
-            case 'RequestCount': return s.requests;
-            // ALB publishes error counts only for minutes that had one.
-            case 'HTTPCode_Target_5XX_Count': return s.errors5xx ? s.errors5xx : undefined;
-            case 'TargetConnectionErrorCount': return s.connectionErrors ? s.connectionErrors : undefined;
-            case 'TargetResponseTime': return stat === 'p95' ? s.p95Ms : stat === 'p99' ? s.p99Ms : undefined;
-            case 'HealthyHostCount': return s.healthyHosts;
-            case 'UnHealthyHostCount': return s.unhealthyHosts;
-            default: return undefined;
-          }
-        })();
+        const value = this.datapoint(side, m, metric?.MetricName, stat);
         if (value === undefined) continue;
         Timestamps.push(new Date(m));
         // TargetResponseTime is in seconds in CloudWatch.
