@@ -78,5 +78,12 @@ if (require.main === module) {
   const n = Number(process.env.SCALE_N ?? 30);
   process.env.CDK_VALIDATION = 'false';
   report(`CanaryDeployment on imported services, one shared ALB listener (N=${n})`, importedServices, n);
-  report(`CanaryFargateService on one cluster (N=${Math.min(n, 20)})`, fargateServices, Math.min(n, 20));
+  // Each CanaryFargateService brings its own load balancer, listeners and task roles: 20 do not fit
+  // one stack today (the check refuses them at synth); 12 do.
+  try {
+    report('CanaryFargateService on one cluster (N=20)', fargateServices, 20);
+  } catch (err) {
+    console.log(`CanaryFargateService on one cluster (N=20): does not fit: ${String((err as Error).message).split(':')[0]}`);
+    report('CanaryFargateService on one cluster (N=12)', fargateServices, 12);
+  }
 }
