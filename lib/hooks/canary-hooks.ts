@@ -426,12 +426,26 @@ export function listenerRulesArn(listenerArn: string): string {
   return Fn.join('', [head, ':listener-rule/', tail, '/*']);
 }
 
-/** A resource as cdk-nag prints it in an IAM5 finding: the parts of its Fn::Join, tokens as JSON. */
+/**
+ * A resource as cdk-nag prints it in an IAM5 finding (its flattenCfnReference): Fn::Join flattened
+ * with its delimiter, Ref as `<Id>`, Fn::GetAtt as `<Id.Attr>`, any other intrinsic as JSON.
+ */
 export function nagResourceText(stack: Stack, value: string): string {
-  const resolved = stack.resolve(value) as string | { 'Fn::Join'?: [string, unknown[]] };
-  if (typeof resolved === 'string') return resolved;
-  const parts = resolved['Fn::Join']?.[1] ?? [resolved];
-  return parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('');
+  const visit = (node: unknown): string => {
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/}/g, '>');
+    const o = node as Record<string, unknown>;
+    if (Array.isArray(o?.['Fn::Join'])) {
+      const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
+      return items.map(visit).join(delimiter);
+    }
+    if (Array.isArray(o?.['Fn::GetAtt'])) {
+      const [id, attr] = o['Fn::GetAtt'] as unknown[];
+      return `<${visit(id)}.${visit(attr)}>`;
+    }
+    if (o?.Ref !== undefined) return `<${visit(o.Ref)}>`;
+    return JSON.stringify(node);
+  };
+  return visit(stack.resolve(value));
 }
 
 /** Every deployment group of a CodeDeploy application: the hooks' and the release's grant pattern. */
