@@ -155,19 +155,28 @@ describe('the custom resource', () => {
     expect(releaseResource(template).Properties.OnConflict).toBe('wait');
   });
 
-  test('one provider serves every service of the stack, each granted its own resources', () => {
+  test('one provider serves every service of the stack, granted once per cluster and per application (the role does not grow per service)', () => {
     const stack = new Stack(new App(), 'Shop');
     const a = build({}, stack).svc;
     const b = new CanaryFargateService(stack, 'Web', { image: ecs.ContainerImage.fromRegistry('nginx'), cluster: a.cluster });
+    const c = new CanaryFargateService(stack, 'Jobs', { image: ecs.ContainerImage.fromRegistry('nginx') });
     const template = Template.fromStack(stack);
 
-    expect(Object.keys(template.findResources('Custom::CanaryRelease'))).toHaveLength(2);
+    expect(Object.keys(template.findResources('Custom::CanaryRelease'))).toHaveLength(3);
     expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.onEvent' } }))).toHaveLength(1);
     const roleId = id(CanaryReleaseProvider.of(stack).role);
-    const described = statements(template)
-      .filter((s) => s.roles.includes(roleId) && s.actions.includes('ecs:DescribeServices'))
+    const resourcesOf = (action: string) => statements(template)
+      .filter((s) => s.roles.includes(roleId) && s.actions.includes(action))
       .flatMap((s) => s.resources);
-    expect(described.sort()).toEqual([`<<Ref:${id(a.service)}>>`, `<<Ref:${id(b.service)}>>`].sort());
+    const services = (cluster: IConstruct) => `arn:<<Ref:AWS::Partition>>:ecs:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:service/<<Ref:${id(cluster)}>>/*`;
+    // Api and Web share a cluster: one pattern for both; Jobs has a cluster of its own.
+    expect(b.cluster).toBe(a.cluster);
+    expect(resourcesOf('ecs:DescribeServices').sort()).toEqual([services(a.cluster as unknown as IConstruct), services(c.cluster as unknown as IConstruct)].sort());
+    // All three deploy through the stack's one CodeDeploy application: one deployment-group pattern.
+    expect(a.deployment.application).toBe(c.deployment.application);
+    expect(resourcesOf('codedeploy:CreateDeployment')).toEqual([
+      `arn:<<Ref:AWS::Partition>>:codedeploy:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:deploymentgroup:<<Ref:${id(a.deployment.application)}>>/*`,
+    ]);
   });
 });
 
@@ -176,7 +185,8 @@ describe('permissions', () => {
   const roleId = id(CanaryReleaseProvider.of(svc).role);
   const own = statements(template).filter((s) => s.roles.includes(roleId));
   const d = svc.deployment;
-  const group = `arn:<<Ref:AWS::Partition>>:codedeploy:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:deploymentgroup:<<Ref:${id(d.application)}>>/<<Ref:${id(d.deploymentGroup)}>>`;
+  // The deployment groups of the stack's CodeDeploy application (one pattern for every service), nothing broader.
+  const group = `arn:<<Ref:AWS::Partition>>:codedeploy:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:deploymentgroup:<<Ref:${id(d.application)}>>/*`;
   const config = `arn:<<Ref:AWS::Partition>>:codedeploy:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:deploymentconfig:<<Ref:${id(d.deploymentConfig as unknown as IConstruct)}>>`;
   const application = `arn:<<Ref:AWS::Partition>>:codedeploy:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:application:<<Ref:${id(d.application)}>>`;
   const resourcesOf = (action: string) => own.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources);
@@ -193,8 +203,10 @@ describe('permissions', () => {
     expect(resourcesOf(action)).toEqual([arn]);
   });
 
-  test('ecs:DescribeServices on the service, dynamodb:GetItem on the decisions table', () => {
-    expect(resourcesOf('ecs:DescribeServices')).toEqual([`<<Ref:${id(svc.service)}>>`]);
+  test('ecs:DescribeServices on the services of the service\'s cluster only, dynamodb:GetItem on the decisions table', () => {
+    expect(resourcesOf('ecs:DescribeServices')).toEqual([
+      `arn:<<Ref:AWS::Partition>>:ecs:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:service/<<Ref:${id(svc.cluster as unknown as IConstruct)}>>/*`,
+    ]);
     expect(resourcesOf('dynamodb:GetItem')).toEqual([`<<GetAtt:${id(d.hooks.table)}.Arn>>`]);
   });
 
