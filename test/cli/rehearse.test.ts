@@ -117,7 +117,8 @@ describe('the rollback alarms (CodeDeploy watches them for the whole deployment)
     const source = { ...DEFAULT_SOURCE, config: { ...DEFAULT_SOURCE.config, steps: [] } };
     const result = await runRehearsal(source, Scenario.errorsAt5(), out, { brief: true });
     expect(result).toMatchObject({ outcome: 'rolled-back', by: 'alarm', stableAtSeconds: 180, decisions: 0, asExpected: true });
-    expect(out.text).toContain('+03:00  production  green 0 % / blue 100 %  (CodeDeploy rollback: ErrorRate alarm of the green target group: 8.00 % > 1 % in 2 of the last 3 minutes)');
+    // 40 errors in 500 requests a minute: 8 %, at least 5.06 % at 99 % confidence.
+    expect(out.text).toContain('+03:00  production  green 0 % / blue 100 %  (CodeDeploy rollback: ErrorRate alarm of the green target group: 99 % lower bound 5.06 % > 1 % in 2 of the last 3 minutes)');
     // 50 % of 1000 req/min for 3 minutes: the cost of leaving the first step to CodeDeploy.
     expect(result.greenRequests).toBe(1500);
   });
@@ -125,7 +126,8 @@ describe('the rollback alarms (CodeDeploy watches them for the whole deployment)
   test('with a 5-minute analysis interval the alarm fires before the stepper\'s first verdict; the stepper then finds the deployment stopped', async () => {
     const out = new BufferOutput();
     const source = { ...DEFAULT_SOURCE, config: { ...DEFAULT_SOURCE.config, analysis: { ...DEFAULT_SOURCE.config.analysis, intervalSeconds: 300 } } };
-    const result = await runRehearsal(source, Scenario.errorsAt5(), out, { brief: true });
+    // 4 000 req/min: the 5 % step has 200 requests a minute, over the alarms' 100-request gate.
+    const result = await runRehearsal(source, Scenario.errorsAt5().withRate(4000), out, { brief: true });
     expect(result).toMatchObject({ outcome: 'rolled-back', by: 'alarm', stableAtSeconds: 180 });
     expect(out.text).toContain('+05:00  stepper saw the deployment Stopped: nothing left to report');
     expect(out.text).not.toContain('reported Failed');

@@ -1,9 +1,10 @@
 /**
- * The rollback alarms of lib/alarms/rollback-alarms.ts, evaluated on the simulated metrics: per
- * target group, 5xx rate, p95 and p99 above their limit in `breachMinutes` of the last
- * `evaluationMinutes` published minutes, or unhealthy hosts above the limit for `unhealthyMinutes`
- * in a row; missing data is not breaching. CodeDeploy watches them for the whole deployment and
- * stops it (with a rollback) when one is in ALARM.
+ * The rollback alarms of lib/alarms/rollback-alarms.ts, evaluated on the simulated metrics of both
+ * target groups. Each alarm is a metric-math expression over one-minute datapoints; the functions
+ * below compute exactly those expressions (test/cli/rehearse-alarms.test.ts evaluates the
+ * expressions RollbackAlarms renders and proves they agree), and `alarmInAlarm` applies the
+ * alarms' "M of N" rule with missing data not breaching. CodeDeploy watches them for the whole
+ * deployment and stops it (with a rollback) when one is in ALARM.
  */
 import type { AnalysisConfig } from '../../../lib/runtime-config';
 import { DEFAULT_ALARM_BREACH_MINUTES, DEFAULT_ALARM_EVALUATION_MINUTES } from './defaults';
@@ -11,31 +12,105 @@ import type { SimulatedAws } from './simulated-aws';
 
 type Side = 'blue' | 'green';
 
+/**
+ * z of the error-rate alarm's one-sided 99 % lower bound: ERROR_RATE_CONFIDENCE_Z of
+ * lib/alarms/rollback-alarms.ts (not imported: that module loads aws-cdk-lib; the test checks both agree).
+ */
+export const ALARM_CONFIDENCE_Z = 2.326;
+
+/** One minute of a target group's datapoints as the alarms' metric math sees them (undefined: no datapoint). */
+export interface AlarmInputs {
+  /** RequestCount, Sum. */
+  readonly requests?: number;
+  /** HTTPCode_Target_5XX_Count, Sum. */
+  readonly errors?: number;
+  /** TargetConnectionErrorCount, Sum. */
+  readonly connerrors?: number;
+  /** TargetTLSNegotiationErrorCount, Sum. */
+  readonly tlserrors?: number;
+  /** TargetResponseTime, seconds (p95 or p99). */
+  readonly latency?: number;
+  /** UnHealthyHostCount, Maximum. */
+  readonly unhealthy?: number;
+}
+
+const fill = (x: number | undefined) => x ?? 0;
+
+/**
+ * `IF(attempts >= gate, 100 * (failed - z * failed ^ 0.5) / attempts, 0)`: the 99 % lower bound
+ * of the error rate in percent, attempts = requests + connection + TLS errors, failed = 5xx +
+ * connection + TLS errors.
+ */
+export function errorRateValue(v: AlarmInputs, minRequests: number): number {
+  const attempts = fill(v.requests) + fill(v.connerrors) + fill(v.tlserrors);
+  const failed = fill(v.errors) + fill(v.connerrors) + fill(v.tlserrors);
+  return attempts >= minRequests ? (100 * (failed - ALARM_CONFIDENCE_Z * failed ** 0.5)) / attempts : 0;
+}
+
+/** `IF(FILL(requests, 0) >= gate, latency, 0)`: undefined (no datapoint) when gated open without a latency datapoint. */
+export function latencyValue(v: AlarmInputs, minRequests: number): number | undefined {
+  return fill(v.requests) >= minRequests ? v.latency : 0;
+}
+
+/** `IF(attempts >= 1, FILL(unhealthy, 0), 0)`: unhealthy hosts count only while the target group serves a request. */
+export function unhealthyValue(v: AlarmInputs): number {
+  const attempts = fill(v.requests) + fill(v.connerrors) + fill(v.tlserrors);
+  return attempts >= 1 ? fill(v.unhealthy) : 0;
+}
+
+/** The alarms' timing: RollbackThresholds' defaults (breachMinutes, evaluationMinutes are not in the runtime configuration). */
+export interface AlarmTiming {
+  readonly breachMinutes: number;
+  readonly evaluationMinutes: number;
+}
+
+export const DEFAULT_ALARM_TIMING: AlarmTiming = { breachMinutes: DEFAULT_ALARM_BREACH_MINUTES, evaluationMinutes: DEFAULT_ALARM_EVALUATION_MINUTES };
+
+/** The rehearsal's header line describing the alarms. */
+export function describeAlarms(t: AnalysisConfig, timing: AlarmTiming = DEFAULT_ALARM_TIMING): string {
+  return `rollback alarms on both target groups, ${timing.breachMinutes} of ${timing.evaluationMinutes} minutes: 5xx+connection errors `
+    + `above ${t.maxErrorRatePercent} % at 99 % confidence, p95 > ${t.maxP95Ms} ms, p99 > ${t.maxP99Ms} ms, each in minutes with >= ${t.minRequests} requests; `
+    + `unhealthy hosts > ${t.maxUnhealthyHosts} for ${t.unhealthyMinutes} of ${t.unhealthyMinutes} minutes while serving; checked by CodeDeploy every minute`;
+}
+
+/** Datapoints of one simulated minute, read the way the simulated CloudWatch answers GetMetricData. */
+function inputs(sim: SimulatedAws, side: Side, minuteMs: number, stat?: 'p95' | 'p99'): AlarmInputs {
+  const ms = stat ? sim.datapoint(side, minuteMs, 'TargetResponseTime', stat) : undefined;
+  return {
+    requests: sim.datapoint(side, minuteMs, 'RequestCount', 'Sum'),
+    errors: sim.datapoint(side, minuteMs, 'HTTPCode_Target_5XX_Count', 'Sum'),
+    connerrors: sim.datapoint(side, minuteMs, 'TargetConnectionErrorCount', 'Sum'),
+    // The simulated targets are HTTP: no TLS negotiation errors, no datapoint.
+    tlserrors: sim.datapoint(side, minuteMs, 'TargetTLSNegotiationErrorCount', 'Sum'),
+    latency: ms === undefined ? undefined : ms / 1000,
+    unhealthy: sim.datapoint(side, minuteMs, 'UnHealthyHostCount', 'Maximum'),
+  };
+}
+
 /** The alarm in ALARM now, described in one line; undefined when every alarm is OK. */
-export function alarmInAlarm(sim: SimulatedAws, t: AnalysisConfig): string | undefined {
-  const evaluation = DEFAULT_ALARM_EVALUATION_MINUTES;
-  const breach = DEFAULT_ALARM_BREACH_MINUTES;
+export function alarmInAlarm(sim: SimulatedAws, t: AnalysisConfig, timing: AlarmTiming = DEFAULT_ALARM_TIMING): string | undefined {
+  const { evaluationMinutes: evaluation, breachMinutes: breach } = timing;
+  const gate = t.minRequests;
   for (const side of ['green', 'blue'] as Side[]) {
+    // The last published minutes; a minute the expression gives no value for is missing: not breaching.
     const span = Math.max(evaluation, t.unhealthyMinutes) + 2;
-    const all = sim.publishedMinutes(sim.nowMs - span * 60_000, sim.nowMs).map((m) => sim.minute(side, m));
-    const last = all.slice(-evaluation);
-    const rates = last.map((s) => (s.requests ? (100 * (s.errors5xx ?? 0)) / s.requests : undefined));
-    const checks: [string, (number | undefined)[], number, string][] = [
-      ['ErrorRate', rates, t.maxErrorRatePercent, '%'],
-      ['P95Latency', last.map((s) => s.p95Ms), t.maxP95Ms, 'ms'],
-      ['P99Latency', last.map((s) => s.p99Ms), t.maxP99Ms, 'ms'],
+    const minutes = sim.publishedMinutes(sim.nowMs - span * 60_000, sim.nowMs);
+    const last = minutes.slice(-evaluation);
+    const checks: [string, (number | undefined)[], number, (x: number) => string][] = [
+      ['ErrorRate', last.map((m) => errorRateValue(inputs(sim, side, m), gate)), t.maxErrorRatePercent, (x) => `99 % lower bound ${x.toFixed(2)} % > ${t.maxErrorRatePercent} %`],
+      ['P95Latency', last.map((m) => latencyValue(inputs(sim, side, m, 'p95'), gate)), t.maxP95Ms / 1000, (x) => `p95 ${(x * 1000).toFixed(0)} ms > ${t.maxP95Ms} ms`],
+      ['P99Latency', last.map((m) => latencyValue(inputs(sim, side, m, 'p99'), gate)), t.maxP99Ms / 1000, (x) => `p99 ${(x * 1000).toFixed(0)} ms > ${t.maxP99Ms} ms`],
     ];
-    for (const [name, values, limit, unit] of checks) {
-      const breaching = values.filter((v) => v !== undefined && v > limit);
+    for (const [name, values, threshold, say] of checks) {
+      const breaching = values.filter((v): v is number => v !== undefined && v > threshold);
       if (breaching.length >= breach) {
-        const worst = Math.max(...(breaching as number[]));
-        return `${name} alarm of the ${side} target group: ${worst.toFixed(unit === '%' ? 2 : 0)} ${unit} > ${limit} ${unit} in ${breaching.length} of the last ${last.length} minutes`;
+        return `${name} alarm of the ${side} target group: ${say(Math.max(...breaching))} in ${breaching.length} of the last ${last.length} minutes`;
       }
     }
-    const minutes = Math.max(1, t.unhealthyMinutes);
-    const unhealthy = all.slice(-minutes).map((s) => s.unhealthyHosts);
-    if (unhealthy.length >= minutes && unhealthy.every((u) => u > t.maxUnhealthyHosts)) {
-      return `UnhealthyHosts alarm of the ${side} target group: more than ${t.maxUnhealthyHosts} for ${minutes} minutes`;
+    const n = Math.max(1, t.unhealthyMinutes);
+    const unhealthy = minutes.slice(-n).map((m) => unhealthyValue(inputs(sim, side, m)));
+    if (unhealthy.length >= n && unhealthy.filter((u) => u > t.maxUnhealthyHosts).length >= n) {
+      return `UnhealthyHosts alarm of the ${side} target group: more than ${t.maxUnhealthyHosts} while serving for ${n} minutes`;
     }
   }
   return undefined;

@@ -17,10 +17,8 @@ import { CliError } from '../errors';
 import { clock, duration, Output, table } from '../output';
 import { deployTimeNumbers, readAssembly, selectServices } from '../plan/assembly';
 import { findTarget, targetName, TargetSelector } from '../target';
-import { alarmInAlarm } from './alarms';
+import { alarmInAlarm, describeAlarms } from './alarms';
 import {
-  DEFAULT_ALARM_BREACH_MINUTES,
-  DEFAULT_ALARM_EVALUATION_MINUTES,
   DEFAULT_ANALYSIS,
   DEFAULT_FINAL_STEP,
   DEFAULT_FINAL_VERDICT_WINDOW_SECONDS,
@@ -155,7 +153,7 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
     : `traffic    ${scenario.requestsPerMinute} req/min split by the listener weights; stable: ${stable.errorRate * 100} % 5xx, p95 ${stable.p95Ms} ms; ALB metrics visible ${sim.metricLagSeconds} s after their minute`);
   out.line(options.alarms === false
     ? 'alarms     none: the stepper and the judge alone (--no-alarms)'
-    : `alarms     rollback alarms on both target groups: ${DEFAULT_ALARM_BREACH_MINUTES} of ${DEFAULT_ALARM_EVALUATION_MINUTES} minutes over a limit (5xx, p95, p99), checked by CodeDeploy every minute`);
+    : `alarms     ${describeAlarms(config.analysis)}`);
   out.line('           simulated AWS and clock; the stepper and the judge are the real code; times count from the first shift');
   out.line();
 
