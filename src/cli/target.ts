@@ -56,11 +56,12 @@ function toTarget(p: Parameter): CanaryTarget | undefined {
   }
 }
 
-async function allTargets(clients: CliClients): Promise<CanaryTarget[]> {
-  const out: CanaryTarget[] = [];
+/** Every parameter under `path` that `toTarget` accepts (GetParametersByPath, all pages). */
+export async function targetsUnder<T>(clients: CliClients, path: string, toTarget: (p: Parameter) => T | undefined): Promise<T[]> {
+  const out: T[] = [];
   let NextToken: string | undefined;
   do {
-    const page = await clients.ssm.send(new GetParametersByPathCommand({ Path: CONFIG_PARAMETER_PREFIX, Recursive: true, NextToken }));
+    const page = await clients.ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: true, NextToken }));
     for (const p of page.Parameters ?? []) {
       const t = toTarget(p);
       if (t) out.push(t);
@@ -71,10 +72,13 @@ async function allTargets(clients: CliClients): Promise<CanaryTarget[]> {
 }
 
 /**
+ * The parameters of a stack that `toTarget` accepts, among those whose name `isCandidate`.
  * ListStackResources, not DescribeStackResources: the latter returns only the first 100
  * resources, and a canary stack has about 90 before the user adds anything.
  */
-async function stackTargets(clients: CliClients, stack: string): Promise<CanaryTarget[]> {
+export async function targetsOfStack<T>(
+  clients: CliClients, stack: string, isCandidate: (name: string) => boolean, toTarget: (p: Parameter) => T | undefined,
+): Promise<T[]> {
   const resources: StackResourceSummary[] = [];
   let NextToken: string | undefined;
   try {
@@ -90,9 +94,9 @@ async function stackTargets(clients: CliClients, stack: string): Promise<CanaryT
     throw err;
   }
   const names = resources
-    .filter((r) => r.ResourceType === 'AWS::SSM::Parameter' && r.PhysicalResourceId && splitParameterName(r.PhysicalResourceId))
+    .filter((r) => r.ResourceType === 'AWS::SSM::Parameter' && r.PhysicalResourceId && isCandidate(r.PhysicalResourceId))
     .map((r) => r.PhysicalResourceId!);
-  const out: CanaryTarget[] = [];
+  const out: T[] = [];
   for (let i = 0; i < names.length; i += 10) {
     const page = await clients.ssm.send(new GetParametersCommand({ Names: names.slice(i, i + 10) }));
     for (const p of page.Parameters ?? []) {
@@ -114,7 +118,9 @@ function list(targets: CanaryTarget[]): string {
 /** Exactly one canary service, or a CliError that names the candidates. */
 export async function findTarget(clients: CliClients, selector: TargetSelector): Promise<CanaryTarget> {
   const { service, stack } = selector;
-  const candidates = stack ? await stackTargets(clients, stack) : await allTargets(clients);
+  const candidates = stack
+    ? await targetsOfStack(clients, stack, (name) => splitParameterName(name) !== undefined, toTarget)
+    : await targetsUnder(clients, CONFIG_PARAMETER_PREFIX, toTarget);
   const where = stack ? `stack ${stack}` : `${CONFIG_PARAMETER_PREFIX} in this account and region`;
   if (candidates.length === 0) {
     throw new CliError(`no canary service found in ${where}: deploy one first, or check --region / --profile${stack ? ' / --stack' : ''}`);

@@ -3,13 +3,12 @@
  * configuration document per service at /cdk-ecs-canary/ecs/<cluster>/<service>: they are the
  * catalogue, as the CodeDeploy documents are for ../target.ts.
  */
-import { ListStackResourcesCommand, StackResourceSummary } from '@aws-sdk/client-cloudformation';
-import { GetParametersByPathCommand, GetParametersCommand, Parameter } from '@aws-sdk/client-ssm';
+import type { Parameter } from '@aws-sdk/client-ssm';
 import { NATIVE_CONFIG_VERSION, NativeRuntimeConfig } from '../../../lib/native/native-config';
 import { CONFIG_PARAMETER_PREFIX } from '../../../lib/runtime-config';
 import type { CliClients } from '../aws';
 import { CliError } from '../errors';
-import type { TargetSelector } from '../target';
+import { targetsOfStack, targetsUnder, TargetSelector } from '../target';
 
 export const NATIVE_PREFIX = `${CONFIG_PARAMETER_PREFIX}/ecs`;
 
@@ -33,45 +32,11 @@ function toTarget(p: Parameter): NativeTarget | undefined {
   }
 }
 
-async function allTargets(clients: CliClients): Promise<NativeTarget[]> {
-  const out: NativeTarget[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await clients.ssm.send(new GetParametersByPathCommand({ Path: NATIVE_PREFIX, Recursive: true, NextToken }));
-    for (const p of page.Parameters ?? []) {
-      const t = toTarget(p);
-      if (t) out.push(t);
-    }
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return out;
-}
-
-async function stackTargets(clients: CliClients, stack: string): Promise<NativeTarget[]> {
-  const resources: StackResourceSummary[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await clients.cloudformation.send(new ListStackResourcesCommand({ StackName: stack, NextToken }));
-    resources.push(...(page.StackResourceSummaries ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  const names = resources
-    .filter((r) => r.ResourceType === 'AWS::SSM::Parameter' && r.PhysicalResourceId?.startsWith(`${NATIVE_PREFIX}/`))
-    .map((r) => r.PhysicalResourceId!);
-  const out: NativeTarget[] = [];
-  for (let i = 0; i < names.length; i += 10) {
-    const page = await clients.ssm.send(new GetParametersCommand({ Names: names.slice(i, i + 10) }));
-    for (const p of page.Parameters ?? []) {
-      const t = toTarget(p);
-      if (t) out.push(t);
-    }
-  }
-  return out;
-}
-
 /** Exactly one ECS-engine canary service, or a CliError naming the candidates. */
 export async function findNativeTarget(clients: CliClients, selector: TargetSelector): Promise<NativeTarget> {
-  const candidates = selector.stack ? await stackTargets(clients, selector.stack) : await allTargets(clients);
+  const candidates = selector.stack
+    ? await targetsOfStack(clients, selector.stack, (name) => name.startsWith(`${NATIVE_PREFIX}/`), toTarget)
+    : await targetsUnder(clients, NATIVE_PREFIX, toTarget);
   const where = selector.stack ? `stack ${selector.stack}` : `${NATIVE_PREFIX} in this account and region`;
   const names = () => candidates.map(nativeTargetName).sort().join(', ');
   if (candidates.length === 0) throw new CliError(`no ECS-engine canary service found in ${where}`);
