@@ -123,7 +123,7 @@ describe('the example app through the README entry point (npx cdk synth)', () =>
     [plain, custom] = await Promise.all([synth(), synth('-c', 'image=public.ecr.aws/nginx/nginx:1.27')]);
   }, 130_000);
 
-  test('synthesizes the deployment group, the custom deployment config and the composite alarm', () => {
+  test('synthesizes the deployment group, the custom deployment config and the metric alarms it watches (no composite: the example never uses rollbackAlarm)', () => {
     plain.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 1);
     plain.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
       DeploymentStyle: { DeploymentType: 'BLUE_GREEN', DeploymentOption: 'WITH_TRAFFIC_CONTROL' },
@@ -133,7 +133,15 @@ describe('the example app through the README entry point (npx cdk synth)', () =>
     plain.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', {
       TrafficRoutingConfig: { Type: 'TimeBasedCanary', TimeBasedCanary: { CanaryPercentage: 50, CanaryInterval: 15 } },
     });
-    plain.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
+    // The rollback alarms are named under the stack's prefix (the hooks read them by that pattern)
+    // and are what the deployment group watches; the composite is created only when used.
+    const alarms = Object.entries(plain.findResources('AWS::CloudWatch::Alarm'))
+      .filter(([, a]: [string, any]) => String(a.Properties.AlarmName).startsWith('CanaryExample-canary-'));
+    expect(alarms).toHaveLength(8);
+    const group = Object.values(plain.findResources('AWS::CodeDeploy::DeploymentGroup'))[0] as any;
+    expect(group.Properties.AlarmConfiguration.Alarms.map((a: any) => a.Name.Ref).sort())
+      .toEqual(alarms.map(([logicalId]) => logicalId).sort());
+    plain.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
   });
 
   test('uses the default image without context', () => {
