@@ -1,4 +1,4 @@
-import { ArnFormat, CfnElement, Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnElement, Duration, Fn, Lazy, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,7 +7,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -15,6 +14,7 @@ import { Construct, IConstruct } from 'constructs';
 import { CONFIG_PARAMETER_PREFIX, DEFAULT_METRICS_NAMESPACE, ENV } from '../runtime-config';
 import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { BundledFunction } from '../private/assets';
+import { decisionsTable, rollbackTopic } from '../private/records-resources';
 import { bundledFunction, canaryLogGroup, findOrCreate } from '../private/bundled-function';
 import { finalVerdictStates, phaseChoice } from './final-verdict-states';
 import { checkStackLimits } from '../private/stack-limits';
@@ -108,16 +108,7 @@ export class CanaryHooks extends Construct {
     // time: warn at synth, naming the limit, from 80 % of it.
     checkStackLimits(this);
 
-    this.table = new dynamodb.Table(this, 'Decisions', {
-      partitionKey: { name: 'deploymentId', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      // Decision records answer "why did it roll back?": keep them when the stack goes.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.table = decisionsTable(this);
 
     this.beforeInstall = this.makeFunction('BeforeInstall', 'before-install', Duration.minutes(2));
     // AfterInstall waits for the replacement task set; Lambda's 15 min maximum bounds the wait.
@@ -127,12 +118,7 @@ export class CanaryHooks extends Construct {
     this.stepper = this.makeFunction('Stepper', 'stepper', Duration.minutes(1));
     this.guard = this.makeFunction('Guard', 'guard', Duration.minutes(1));
 
-    this.topic = new sns.Topic(this, 'Notifications', {
-      displayName: 'cdk-ecs-canary rollbacks',
-      enforceSSL: true,
-      // Server-side encryption with the AWS managed key for SNS.
-      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
-    });
+    this.topic = rollbackTopic(this, 'cdk-ecs-canary rollbacks');
     this.topic.grantPublish(this.guard);
     this.guard.addEnvironment(ENV.NOTIFICATION_TOPIC_ARN, this.topic.topicArn);
 

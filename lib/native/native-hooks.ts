@@ -1,11 +1,11 @@
-import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
+import { decisionsTable, rollbackTopic } from '../private/records-resources';
 import { bundledFunction, findOrCreate } from '../private/bundled-function';
 import { ENV } from '../runtime-config';
 import { nativeConfigParameterName } from './native-config';
@@ -31,20 +31,8 @@ export class NativeHooks extends Construct {
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.table = new dynamodb.Table(this, 'Decisions', {
-      partitionKey: { name: 'deploymentId', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.topic = new sns.Topic(this, 'Notifications', {
-      displayName: 'cdk-ecs-canary rollbacks (ECS engine)',
-      enforceSSL: true,
-      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
-    });
+    this.table = decisionsTable(this);
+    this.topic = rollbackTopic(this, 'cdk-ecs-canary rollbacks (ECS engine)');
     this.role = new iam.Role(this, 'HookRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     this.function = bundledFunction(this, 'Hook', {
       asset: 'native-hook',
