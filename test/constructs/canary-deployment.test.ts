@@ -85,7 +85,7 @@ let t: TwoServices;
 let ids: {
   appA: string; appB: string; dgA: string; dgB: string;
   listenerA: string; listenerB: string; testListenerA: string;
-  blueA: string; greenA: string; compositeA: string; compositeB: string;
+  blueA: string; greenA: string;
   fns: Record<'beforeInstall' | 'afterInstall' | 'afterAllowTestTraffic' | 'beforeAllowTraffic' | 'afterAllowTraffic' | 'stepper' | 'guard', string>;
 };
 
@@ -102,8 +102,6 @@ beforeAll(() => {
     testListenerA: logicalId(t.a.testListener),
     blueA: logicalId(t.a.blue),
     greenA: logicalId(t.a.green),
-    compositeA: logicalId(t.canaryA.rollbackAlarms.alarm),
-    compositeB: logicalId(t.canaryB.rollbackAlarms.alarm),
     fns: {
       beforeInstall: logicalId(hooks.beforeInstall),
       afterInstall: logicalId(hooks.afterInstall),
@@ -116,15 +114,61 @@ beforeAll(() => {
   };
 });
 
-/** The deployment group ARN as CDK renders it: application and group names by Ref. */
-const dgArnPattern = (app: string, dg: string) =>
-  `arn:<<Ref:AWS::Partition>>:codedeploy:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:deploymentgroup:<<Ref:${app}>>/<<Ref:${dg}>>`;
+/** Every deployment group of an application, as CDK renders the ARN pattern (application by Ref). */
+const dgArnPattern = (app: string) =>
+  `arn:<<Ref:AWS::Partition>>:codedeploy:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:deploymentgroup:<<Ref:${app}>>/*`;
+
+/** The properties of one deployment group, by logical id (both services share the application). */
+const groupProps = (dg: string) => (resourcesOfType(t.template, 'AWS::CodeDeploy::DeploymentGroup')[dg] as any).Properties;
 
 describe('deployment group', () => {
-  test('one CodeDeploy ECS application and blue/green deployment group per service', () => {
-    t.template.resourceCountIs('AWS::CodeDeploy::Application', 2);
+  test('one CodeDeploy ECS application for the stack (at its root), one blue/green deployment group per service', () => {
+    t.template.resourceCountIs('AWS::CodeDeploy::Application', 1);
     t.template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 2);
     t.template.hasResourceProperties('AWS::CodeDeploy::Application', { ComputePlatform: 'ECS' });
+    expect(t.canaryA.application).toBe(t.canaryB.application);
+    expect(t.canaryA.application.node.path).toBe(`${t.stack.node.path}/CdkEcsCanaryApplication`);
+    expect(groupProps(ids.dgA).ApplicationName).toEqual({ Ref: ids.appA });
+    expect(groupProps(ids.dgB).ApplicationName).toEqual({ Ref: ids.appA });
+  });
+
+  test('with applicationName the deployment keeps an application of its own; the hooks are granted its groups too', () => {
+    const stack = newStack();
+    const network = buildNetwork(stack);
+    const a = buildExistingService(stack, 'A', { network });
+    const b = buildExistingService(stack, 'B', { network, listenerPort: 8081, testListenerPort: 9001 });
+    const shared = new CanaryDeployment(stack, 'CanaryA', deploymentProps(a));
+    const own = new CanaryDeployment(stack, 'CanaryB', deploymentProps(b, { applicationName: 'orders' }));
+    const template = Template.fromStack(stack);
+
+    template.resourceCountIs('AWS::CodeDeploy::Application', 2);
+    template.hasResourceProperties('AWS::CodeDeploy::Application', { ApplicationName: 'orders', ComputePlatform: 'ECS' });
+    expect(own.application).not.toBe(shared.application);
+    expect(own.application.node.path).toBe(`${own.node.path}/Application`);
+    template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      ApplicationName: { Ref: logicalId(own.application) },
+      ECSServices: [Match.objectLike({ ServiceName: { 'Fn::GetAtt': [logicalId(b.service), 'Name'] } })],
+    });
+    const reported = policyStatements(template)
+      .filter((st) => st.actions.includes('codedeploy:PutLifecycleEventHookExecutionStatus'))
+      .flatMap((st) => st.resources.map(flatten));
+    expect([...new Set(reported)].sort()).toEqual([
+      dgArnPattern(logicalId(shared.application)),
+      dgArnPattern(logicalId(own.application)),
+    ].sort());
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: Match.objectLike({ application: [{ Ref: logicalId(shared.application) }, { Ref: logicalId(own.application) }] }) }),
+    });
+  });
+
+  test('one CodeDeploy service role for the stack (AWSCodeDeployRoleForECS), used by every deployment group', () => {
+    const roles = Object.entries(resourcesOfType(t.template, 'AWS::IAM::Role'))
+      .filter(([, r]) => JSON.stringify(r.Properties!.AssumeRolePolicyDocument).includes('codedeploy.amazonaws.com'));
+    expect(roles).toHaveLength(1);
+    const [roleId, role] = roles[0];
+    expect(roleId).toMatch(/^CdkEcsCanaryCodeDeployRole/);
+    expect(JSON.stringify(role.Properties!.ManagedPolicyArns)).toContain(':iam::aws:policy/AWSCodeDeployRoleForECS');
+    for (const dg of [ids.dgA, ids.dgB]) expect(groupProps(dg).ServiceRoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
   });
 
   test('is blue/green with traffic control on the existing service', () => {
@@ -168,25 +212,33 @@ describe('deployment group', () => {
   });
 
   test('watches the 8 metric alarms (not the composite) and never ignores alarm poll failures', () => {
-    for (const [app, canary] of [[ids.appA, t.canaryA], [ids.appB, t.canaryB]] as const) {
-      t.template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
-        ApplicationName: { Ref: app },
-        AlarmConfiguration: {
-          Enabled: true,
-          IgnorePollAlarmFailure: false,
-          Alarms: canary.rollbackAlarms.alarms.map((a) => ({ Name: { Ref: logicalId(a) } })),
-        },
+    for (const [dg, canary] of [[ids.dgA, t.canaryA], [ids.dgB, t.canaryB]] as const) {
+      expect(groupProps(dg).AlarmConfiguration).toEqual({
+        Enabled: true,
+        IgnorePollAlarmFailure: false,
+        Alarms: canary.rollbackAlarms.alarms.map((a) => ({ Name: { Ref: logicalId(a) } })),
       });
     }
   });
 
-  test('termination wait follows the prop (B: 10 min)', () => {
-    t.template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
-      ApplicationName: { Ref: ids.appB },
-      BlueGreenDeploymentConfiguration: Match.objectLike({
-        TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 10 },
-      }),
-    });
+  test('no composite alarm when nothing uses rollbackAlarm (it is created on first use)', () => {
+    t.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
+  });
+
+  test('the metric alarms are named under the stack\'s prefix (the hooks read them by that pattern)', () => {
+    const names = Object.values(resourcesOfType(t.template, 'AWS::CloudWatch::Alarm'))
+      .filter((a) => /^TestStackCanary[AB]/.test(String(a.Properties!.AlarmDescription)))
+      .map((a) => a.Properties!.AlarmName);
+    expect(names).toHaveLength(16);
+    for (const name of names) expect(name).toMatch(/^TestStack-canary-\S+-(ErrorRate|P95Latency|P99Latency|UnhealthyHosts)$/);
+    expect(new Set(names).size).toBe(16);
+  });
+
+  test('termination wait follows the prop (B: 10 min, A: the default 5)', () => {
+    expect(groupProps(ids.dgB).BlueGreenDeploymentConfiguration.TerminateBlueInstancesOnDeploymentSuccess)
+      .toEqual({ Action: 'TERMINATE', TerminationWaitTimeInMinutes: 10 });
+    expect(groupProps(ids.dgA).BlueGreenDeploymentConfiguration.TerminateBlueInstancesOnDeploymentSuccess)
+      .toEqual({ Action: 'TERMINATE', TerminationWaitTimeInMinutes: 5 });
   });
 
   test('exposes what users wire to', () => {
@@ -209,12 +261,7 @@ describe('custom deployment config', () => {
   test('is shared by services with the same schedule (50 custom configs per account)', () => {
     t.template.resourceCountIs('AWS::CodeDeploy::DeploymentConfig', 1);
     const configId = Object.keys(resourcesOfType(t.template, 'AWS::CodeDeploy::DeploymentConfig'))[0];
-    for (const app of [ids.appA, ids.appB]) {
-      t.template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
-        ApplicationName: { Ref: app },
-        DeploymentConfigName: { Ref: configId },
-      });
-    }
+    for (const dg of [ids.dgA, ids.dgB]) expect(groupProps(dg).DeploymentConfigName).toEqual({ Ref: configId });
     expect(t.canaryA.deploymentConfig).toBe(t.canaryB.deploymentConfig);
   });
 
@@ -240,28 +287,30 @@ describe('custom deployment config', () => {
 });
 
 describe('runtime configuration (SSM parameter read by the hooks)', () => {
-  const configOf = (app: string) => {
+  /** The runtime configuration of one deployment group (by its logical id). */
+  const configOf = (dg: string) => {
+    const app = dg === ids.dgA ? ids.appA : ids.appB;
     const params = Object.values(resourcesOfType(t.template, 'AWS::SSM::Parameter'))
-      .filter((p) => flatten(p.Properties!.Name) === `/cdk-ecs-canary/<<Ref:${app}>>/<<Ref:${app === ids.appA ? ids.dgA : ids.dgB}>>`);
+      .filter((p) => flatten(p.Properties!.Name) === `/cdk-ecs-canary/<<Ref:${app}>>/<<Ref:${dg}>>`);
     expect(params).toHaveLength(1);
     return parseJoinedJson(params[0].Properties!.Value);
   };
 
   test('one parameter per deployment group, named after application and group', () => {
     t.template.resourceCountIs('AWS::SSM::Parameter', 2);
-    configOf(ids.appA);
-    configOf(ids.appB);
+    configOf(ids.dgA);
+    configOf(ids.dgB);
   });
 
   test('holds the in-hook steps (5 %/300 s, 25 %/600 s) and the final step', () => {
-    const c = configOf(ids.appA);
+    const c = configOf(ids.dgA);
     expect(c.version).toBe(1);
     expect(c.steps).toEqual([{ percent: 5, bakeSeconds: 300 }, { percent: 25, bakeSeconds: 600 }]);
     expect(c.finalStep).toEqual({ percent: 50, bakeSeconds: 900 });
   });
 
   test('holds the release-policy analysis thresholds by default', () => {
-    expect(configOf(ids.appA).analysis).toEqual({
+    expect(configOf(ids.dgA).analysis).toEqual({
       intervalSeconds: 60,
       minRequests: 100,
       maxErrorRatePercent: 1,
@@ -278,7 +327,7 @@ describe('runtime configuration (SSM parameter read by the hooks)', () => {
   });
 
   test('holds the thresholds given as props, and no ratios when relativeToStable is false', () => {
-    const analysis = configOf(ids.appB).analysis;
+    const analysis = configOf(ids.dgB).analysis;
     expect(analysis).toMatchObject({ maxErrorRatePercent: 2, maxP95Ms: 800, maxP99Ms: 1500, minRequests: 50 });
     expect(analysis).not.toHaveProperty('errorRateRatio');
     expect(analysis).not.toHaveProperty('latencyRatio');
@@ -293,18 +342,18 @@ describe('runtime configuration (SSM parameter read by the hooks)', () => {
   });
 
   test('holds the smoke tests', () => {
-    expect(configOf(ids.appA).smokeTests).toEqual([
+    expect(configOf(ids.dgA).smokeTests).toEqual([
       {
         kind: 'http', method: 'GET', path: '/health', expectStatus: [200, 204], bodyMatches: '"status":"ok"',
         latencyBudgetMs: 2000, repeat: 3,
       },
       { kind: 'lambda', functionArn: `<<GetAtt:${logicalId(t.userCheck)}.Arn>>` },
     ]);
-    expect(configOf(ids.appB).smokeTests).toEqual([]);
+    expect(configOf(ids.dgB).smokeTests).toEqual([]);
   });
 
-  test('holds the service, listeners, target groups and every rollback alarm', () => {
-    const c = configOf(ids.appA);
+  test('holds the service, listeners, target groups and every metric rollback alarm (not the composite)', () => {
+    const c = configOf(ids.dgA);
     expect(c).toMatchObject({
       clusterName: `<<Ref:${logicalId(t.network.cluster)}>>`,
       serviceName: `<<GetAtt:${logicalId(t.a.service)}.Name>>`,
@@ -315,8 +364,8 @@ describe('runtime configuration (SSM parameter read by the hooks)', () => {
       installTimeoutSeconds: 600,
       finalVerdictWindowSeconds: 300,
     });
-    expect(c.alarmNames).toHaveLength(9);
-    expect(c.alarmNames).toContain(`<<Ref:${ids.compositeA}>>`);
+    expect(c.alarmNames).toEqual(t.canaryA.rollbackAlarms.alarms.map((a) => `<<Ref:${logicalId(a)}>>`));
+    expect(c.alarmNames).toHaveLength(8);
   });
 
   test('the lambda check function may be invoked by the smoke-test hook only', () => {
@@ -392,7 +441,7 @@ describe('hooks (one shared set per stack)', () => {
     expect(rendered.Resources[0].TargetService.Properties.TaskDefinition).toBe('arn:td');
   });
 
-  test('the guard rule listens for FAILURE, STOP and SUCCESS of both applications', () => {
+  test('the guard rule listens for FAILURE, STOP and SUCCESS of the stack\'s application (once, however many services)', () => {
     t.template.resourceCountIs('AWS::Events::Rule', 1);
     t.template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -400,7 +449,7 @@ describe('hooks (one shared set per stack)', () => {
         'detail-type': ['CodeDeploy Deployment State-change Notification'],
         'detail': {
           state: Match.arrayEquals(['FAILURE', 'STOP', 'SUCCESS']),
-          application: [{ Ref: ids.appA }, { Ref: ids.appB }],
+          application: [{ Ref: ids.appA }],
         },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [ids.fns.guard, 'Arn'] } })],
@@ -442,12 +491,39 @@ describe('IAM', () => {
   };
   const roleOf = (fn: keyof typeof ids.fns) => functionRoleId(t.template, ids.fns[fn]);
 
-  test('PutLifecycleEventHookExecutionStatus: the 5 hooks and the stepper, scoped to the deployment groups', () => {
+  test('PutLifecycleEventHookExecutionStatus: the 5 hooks and the stepper, only on the pattern <stack application>/*, once each', () => {
     const { roles, resources } = rolesWith('codedeploy:PutLifecycleEventHookExecutionStatus');
     const reporters = ['beforeInstall', 'afterInstall', 'afterAllowTestTraffic', 'beforeAllowTraffic', 'afterAllowTraffic', 'stepper'] as const;
     expect(roles).toEqual(reporters.map(roleOf).sort());
-    const arns = [...new Set(resources.map(flatten))].sort();
-    expect(arns).toEqual([dgArnPattern(ids.appA, ids.dgA), dgArnPattern(ids.appB, ids.dgB)].sort());
+    // One statement per role although two services registered: the policy does not grow per service.
+    expect(resources.map(flatten)).toEqual(reporters.map(() => dgArnPattern(ids.appA)));
+  });
+
+  test('ssm:GetParameter, ecs:DescribeServices and cloudwatch:DescribeAlarms: only on the shared patterns, once per role, nothing broader', () => {
+    const arn = (service: string, resource: string) =>
+      `arn:<<Ref:AWS::Partition>>:${service}:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:${resource}`;
+    const all = ['beforeInstall', 'afterInstall', 'afterAllowTestTraffic', 'beforeAllowTraffic', 'afterAllowTraffic', 'stepper', 'guard'] as const;
+    const ssm = rolesWith('ssm:GetParameter');
+    expect(ssm.roles).toEqual(all.map(roleOf).sort());
+    expect(ssm.resources.map(flatten)).toEqual(all.map(() => arn('ssm', `parameter/cdk-ecs-canary/<<Ref:${ids.appA}>>/*`)));
+    // A and B run on the same cluster: one pattern for its services.
+    const describers = ['beforeInstall', 'afterInstall', 'afterAllowTestTraffic', 'stepper', 'guard'] as const;
+    const ecsRead = rolesWith('ecs:DescribeServices');
+    expect(ecsRead.roles).toEqual(describers.map(roleOf).sort());
+    expect(ecsRead.resources.map(flatten)).toEqual(describers.map(() => arn('ecs', `service/<<Ref:${logicalId(t.network.cluster)}>>/*`)));
+    const alarms = rolesWith('cloudwatch:DescribeAlarms');
+    expect(alarms.roles).toEqual([roleOf('beforeInstall')]);
+    expect(alarms.resources.map(flatten)).toEqual([arn('cloudwatch', 'alarm:TestStack-canary-*')]);
+  });
+
+  test('ModifyRule: only the stepper and the guard, only on the rules of each production listener', () => {
+    const { roles, resources } = rolesWith('elasticloadbalancing:ModifyRule');
+    expect(roles).toEqual([roleOf('stepper'), roleOf('guard')].sort());
+    const rules = [...new Set(resources.map(flatten))];
+    expect(rules).toHaveLength(2);
+    for (const r of rules) expect(r).toMatch(/:listener-rule\/.*\/\*$/);
+    expect(rules.some((r) => r.includes(ids.listenerA))).toBe(true);
+    expect(rules.some((r) => r.includes(ids.listenerB))).toBe(true);
   });
 
   test('ModifyListener: only the stepper and the guard, only on the production listeners', () => {
@@ -513,6 +589,8 @@ describe('on imported resources', () => {
       service, containerName: 'web', containerPort: 8080, listener,
       blueTargetGroup: tg('blue'), greenTargetGroup: tg('green'),
     });
+    // A user wiring the composite to a notification: it is created on this first use.
+    expect(canary.rollbackAlarm).toBeDefined();
     template = Template.fromStack(stack);
   });
 
@@ -529,12 +607,19 @@ describe('on imported resources', () => {
     });
   });
 
+  test('DescribeServices is scoped to the imported cluster\'s services', () => {
+    const found = policyStatements(template).filter((s) => s.actions.includes('ecs:DescribeServices'));
+    expect(found.length).toBeGreaterThan(0);
+    expect([...new Set(found.flatMap((s) => s.resources).map(flatten))])
+      .toEqual(['arn:<<Ref:AWS::Partition>>:ecs:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:service/prod/*']);
+  });
+
   test('ModifyListener is scoped to the imported listener ARN', () => {
     const found = policyStatements(template).filter((s) => s.actions.includes('elasticloadbalancing:ModifyListener'));
     expect(found.flatMap((s) => s.resources)).toEqual([listenerArn, listenerArn]);
   });
 
-  test('alarms watch the imported target groups', () => {
+  test('alarms watch the imported target groups; the composite, once used, is any of the 8', () => {
     // + 1: the guard's dead-letter alarm (CanaryHooks), not a target-group alarm.
     template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -547,8 +632,10 @@ describe('on imported resources', () => {
         }),
       })]),
     });
+    template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
     expect(referencedIds(Object.values(resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm'))[0].Properties!.AlarmRule))
       .toHaveLength(8);
+    expect(canary.rollbackAlarm).toBe(canary.rollbackAlarms.alarm);
     expect(canary.rollbackAlarms.alarms).toHaveLength(8);
   });
 
