@@ -5,8 +5,10 @@
  * errors, 1.5x / 2x p95, crash). Each cell replays the real stepper loop (with the judge inside)
  * through `canary rehearse`'s simulated AWS on seeded random traffic, so the table is reproducible.
  *
- * The rollback alarms are left out: the table is the judge's (the alarms' gating is issue 9's
- * other half). Run: npm run bench:judge [-- --good 200 --bad 100 --seed 1 --rpm 1000 --version crash]
+ * The rollback alarms CodeDeploy watches (src/cli/rehearse/alarms.ts, the expressions of
+ * lib/alarms/rollback-alarms.ts) act too, as in a real release; --judge-only leaves them out to
+ * measure the stepper and the judge alone.
+ * Run: npm run bench:judge [-- --good 200 --bad 100 --seed 1 --rpm 1000 --version crash --judge-only]
  */
 import { metricQueries } from '../lambda/shared/metrics';
 import { DEFAULT_SOURCE } from '../src/cli/rehearse/rehearse';
@@ -53,12 +55,13 @@ async function main(): Promise<void> {
   const seed = arg('seed', 1);
   const onlyRpm = arg('rpm', 0);
   const onlyVersion = process.argv.includes('--version') ? process.argv[process.argv.indexOf('--version') + 1] : undefined;
+  const alarms = !process.argv.includes('--judge-only');
   const connErrorsQueried = metricQueries('g', 'app/x/1', 'targetgroup/x/1').some((q) => q.MetricStat?.Metric?.MetricName === 'TargetConnectionErrorCount');
 
-  const header = ['req/min', 'stable 5xx', 'version', 'runs', 'rolled back', 'before 50 %', 'median', 'p95', '<= 3 min', 'at step (% green)'];
-  const widths = [7, 10, 10, 4, 11, 11, 6, 6, 8, 24];
-  console.log(`Default policy, judge only (no rollback alarms); seed ${seed}; good versions ${goodRuns} runs per cell, bad ${badRuns}.`);
-  console.log('Times: fault (the first shift) -> production back on stable. "before 50 %": caught by the stepper in the 5 % or 25 % step.');
+  const header = ['req/min', 'stable 5xx', 'version', 'runs', 'rolled back', 'before 50 %', 'median', 'p95', '<= 3 min', 'by alarm', 'at step (% green)'];
+  const widths = [7, 10, 10, 4, 11, 11, 6, 6, 8, 8, 24];
+  console.log(`Default policy, ${alarms ? 'judge and rollback alarms' : 'judge only (no rollback alarms, --judge-only)'}; seed ${seed}; good versions ${goodRuns} runs per cell, bad ${badRuns}.`);
+  console.log('Times: fault (the first shift) -> production back on stable. "before 50 %": caught in the 5 % or 25 % step. "by alarm": rollbacks started by the alarms.');
   if (!connErrorsQueried) console.log('NOTE: lambda/shared/metrics.ts does not query TargetConnectionErrorCount: the crash rows show a judge blind to refused connections.');
   console.log();
   console.log(row(header, widths));
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
       for (const v of VERSIONS.filter((x) => !onlyVersion || x.label === onlyVersion)) {
         const scenario = Scenario.noisy({ requestsPerMinute: rpm, stableErrorRate: stable, fault: v.fault });
         const runs = v.fault.kind === 'good' ? goodRuns : badRuns;
-        const s = await collectSeries(DEFAULT_SOURCE, scenario, { runs, seed, alarms: false });
+        const s = await collectSeries(DEFAULT_SOURCE, scenario, { runs, seed, alarms });
         const r = s.recoverySeconds;
         const bad = v.fault.kind !== 'good';
         console.log(row([
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
           bad ? minutes(quantile(r, 0.5)) : '-',
           bad ? minutes(quantile(r, 0.95)) : '-',
           bad ? pct(r.filter((x) => x <= 180).length, runs) : '-',
+          String(s.byAlarm),
           steps(s),
         ], widths));
       }

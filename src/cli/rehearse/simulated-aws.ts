@@ -13,7 +13,8 @@
  * floor), so 2 requests a minute at 5 % is one request every 10 minutes, never 0.1 of one.
  * With random traffic (`scenario.random`, seeded `rng`) each minute's errors are drawn
  * binomially and its p95/p99 are percentiles of log-normal response times (random.ts); a minute
- * is drawn once and then kept, so every reader (stepper, alarms) sees the same metrics.
+ * is drawn once, from its own seed, and then kept, so every reader (stepper, alarms) sees the same
+ * metrics whatever the order they read them in.
  */
 import { GetMetricDataCommand, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
@@ -24,7 +25,7 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { Clients } from '../../../lambda/shared/clients';
 import { targetGroupDimension } from '../../../lambda/shared/metrics';
 import { CanaryRuntimeConfig, configParameterName } from '../../../lib/runtime-config';
-import { binomial, mulberry32, Rng, sampledPercentiles } from './random';
+import { binomial, mulberry32, Rng, runSeed, sampledPercentiles } from './random';
 import { Behaviour, NOISY_SIGMA, Scenario } from './scenario';
 
 const ACCOUNT = 'eu-west-1:123456789012';
@@ -91,6 +92,8 @@ export class SimulatedAws {
   /** Random traffic: each minute drawn once. */
   private readonly drawn = new Map<string, SimMinute>();
   private readonly rng?: Rng;
+  /** Random traffic: each minute's own seed derives from this, so who reads a minute first (stepper, alarms) changes nothing. */
+  private seedBase = 0;
 
   constructor(
     public readonly config: CanaryRuntimeConfig,
@@ -101,7 +104,10 @@ export class SimulatedAws {
   ) {
     this.nowMs = t0;
     this.segments = [{ fromMs: t0 - HISTORY_MS, greenPercent: 0 }];
-    if (scenario.random) this.rng = rng ?? mulberry32(1);
+    if (scenario.random) {
+      this.rng = rng ?? mulberry32(1);
+      this.seedBase = Math.floor(this.rng() * 4294967296) >>> 0;
+    }
   }
 
   /** The bag of clients the stepper takes; every one of them is this object. */
@@ -200,7 +206,8 @@ export class SimulatedAws {
     const key = `${side}|${minuteMs}`;
     let s = this.drawn.get(key);
     if (!s) {
-      s = this.randomMinute(side, minuteMs, this.rng);
+      const index = Math.round((minuteMs - this.t0) / MINUTE) + 1_000_000;
+      s = this.randomMinute(side, minuteMs, mulberry32(runSeed(this.seedBase, 2 * index + (side === 'green' ? 1 : 0))));
       this.drawn.set(key, s);
     }
     return s;
