@@ -119,10 +119,13 @@ describe('CanaryFargateService with defaults', () => {
     }));
   });
 
-  test('wires a canary deployment: deployment group, custom config and composite alarm', () => {
+  test('wires a canary deployment: deployment group, custom config; no composite alarm and no dashboard unless asked for', () => {
     d.template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 1);
     d.template.resourceCountIs('AWS::CodeDeploy::DeploymentConfig', 1);
-    d.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
+    // Created on first use of rollbackAlarm / opt-in with dashboard: true (issue 12: resources per service).
+    d.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
+    d.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(d.svc.dashboard).toBeUndefined();
     d.template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
       LoadBalancerInfo: {
         TargetGroupPairInfoList: [{
@@ -137,7 +140,7 @@ describe('CanaryFargateService with defaults', () => {
     });
   });
 
-  test('exposes service, loadBalancer, listener, testListener, targetGroups, deploymentGroup and rollbackAlarm', () => {
+  test('exposes service, loadBalancer, listener, testListener, targetGroups and deploymentGroup', () => {
     const { stack, svc, template } = d;
     const ref = (type: string) => Object.keys(resourcesOfType(template, type));
     expect(stack.resolve(svc.service.serviceArn)).toEqual({ Ref: ref('AWS::ECS::Service')[0] });
@@ -150,9 +153,23 @@ describe('CanaryFargateService with defaults', () => {
     expect(svc.testListener.port).toBe(9000);
     expect(svc.targetGroups.map(logicalId).sort()).toEqual(ref('AWS::ElasticLoadBalancingV2::TargetGroup').sort());
     expect(stack.resolve(svc.deploymentGroup.deploymentGroupName)).toEqual({ Ref: ref('AWS::CodeDeploy::DeploymentGroup')[0] });
-    expect(stack.resolve(svc.rollbackAlarm.alarmArn)).toEqual({ 'Fn::GetAtt': [ref('AWS::CloudWatch::CompositeAlarm')[0], 'Arn'] });
     expect(svc.deployment.deploymentGroup).toBe(svc.deploymentGroup);
     expect(svc.vpc).toBe(svc.cluster.vpc);
+  });
+
+  test('exposes rollbackAlarm: the composite of the 8 metric alarms, created on first use, the same on every use', () => {
+    const stack = newStack();
+    const svc = new CanaryFargateService(stack, 'Api', { image });
+    const alarm = svc.rollbackAlarm;
+    expect(svc.rollbackAlarm).toBe(alarm);
+    expect(alarm).toBe(svc.deployment.rollbackAlarm);
+    const template = Template.fromStack(stack);
+    const composites = Object.entries(resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm'));
+    expect(composites).toHaveLength(1);
+    expect(stack.resolve(alarm.alarmArn)).toEqual({ 'Fn::GetAtt': [composites[0][0], 'Arn'] });
+    const rule = JSON.stringify(composites[0][1].Properties!.AlarmRule);
+    for (const metricAlarm of svc.deployment.rollbackAlarms.alarms) expect(rule).toContain(logicalId(metricAlarm));
+    expect(svc.deployment.rollbackAlarms.alarms).toHaveLength(8);
   });
 });
 
