@@ -8,9 +8,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { CanaryDeployment, CanaryDeploymentProps, CanaryValidationError } from '../../lib';
 import { buildExistingService, buildNetwork, ExistingService, newStack } from '../helpers/fixtures';
-import { logicalId, parseJoinedJson, resourcesOfType } from '../helpers/template';
+import { flatten, logicalId, parseJoinedJson, policyStatements, resourcesOfType } from '../helpers/template';
 
-function build(extra: (stack: Stack) => Partial<CanaryDeploymentProps> = () => ({})) {
+/** With `useRollbackAlarm`, the user reads `rollbackAlarm` (creating the composite) before synth. */
+function build(extra: (stack: Stack) => Partial<CanaryDeploymentProps> = () => ({}), useRollbackAlarm = false) {
   const stack = newStack();
   const svc: ExistingService = buildExistingService(stack, 'Svc', { network: buildNetwork(stack) });
   const canary = new CanaryDeployment(stack, 'Canary', {
@@ -23,6 +24,7 @@ function build(extra: (stack: Stack) => Partial<CanaryDeploymentProps> = () => (
     greenTargetGroup: svc.green,
     ...extra(stack),
   });
+  if (useRollbackAlarm) expect(canary.rollbackAlarm).toBeDefined();
   return { stack, canary, template: Template.fromStack(stack) };
 }
 
@@ -41,10 +43,10 @@ function alarmConfiguration(template: Template): { Enabled: boolean; IgnorePollA
 describe('the deployment group watches the metric alarms', () => {
   let d: ReturnType<typeof build>;
   beforeAll(() => {
-    d = build();
+    d = build(undefined, true);
   });
 
-  test('the 8 per-target-group metric alarms, never the composite', () => {
+  test('the 8 per-target-group metric alarms, never the composite (even once it exists)', () => {
     const config = alarmConfiguration(d.template);
     expect(config.Enabled).toBe(true);
     expect(config.IgnorePollAlarmFailure).toBe(false);
@@ -53,19 +55,30 @@ describe('the deployment group watches the metric alarms', () => {
     expect(metricAlarmIds).toHaveLength(8);
     expect(config.Alarms.map((a) => (a.Name as { Ref: string }).Ref).sort()).toEqual(metricAlarmIds);
     const compositeId = Object.keys(resourcesOfType(d.template, 'AWS::CloudWatch::CompositeAlarm'))[0];
+    expect(compositeId).toBeDefined();
     expect(JSON.stringify(config)).not.toContain(compositeId);
   });
 
-  test('the composite stays for the dashboard and notifications', () => {
+  test('once rollbackAlarm is used, the composite exists for dashboards and notifications', () => {
     d.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
     expect(d.canary.rollbackAlarm).toBe(d.canary.rollbackAlarms.alarm);
+    expect(d.stack.resolve(d.canary.rollbackAlarm.alarmArn)).toEqual({
+      'Fn::GetAtt': [Object.keys(resourcesOfType(d.template, 'AWS::CloudWatch::CompositeAlarm'))[0], 'Arn'],
+    });
+  });
+
+  test('no composite alarm when nobody uses rollbackAlarm; the deployment group watches the same 8 alarms', () => {
+    const unused = build();
+    unused.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
+    expect(alarmConfiguration(unused.template).Alarms).toHaveLength(8);
   });
 
   test('the preflight reads every alarm the deployment group watches (runtime config alarmNames)', () => {
     const param = Object.values(resourcesOfType(d.template, 'AWS::SSM::Parameter'))[0];
     const config = parseJoinedJson(param.Properties!.Value);
     const watched = alarmConfiguration(d.template).Alarms.map((a) => `<<Ref:${(a.Name as { Ref: string }).Ref}>>`);
-    expect(config.alarmNames).toEqual(expect.arrayContaining(watched));
+    // Exactly the watched metric alarms: the composite is "any of them" and not read.
+    expect(config.alarmNames).toEqual(watched);
   });
 
   test('the request gate of the alarms is analysis.minRequests', () => {
@@ -85,6 +98,19 @@ describe('user alarms', () => {
     expect(names).toHaveLength(10);
     expect(names).toContain(logicalId(d.stack.node.findChild('Own1')));
     expect(names).toContain(logicalId(d.stack.node.findChild('Own2')));
+  });
+
+  test('the preflight may read them one by one (their names are not under the stack\'s prefix), besides the prefix pattern', () => {
+    const d = build((stack) => ({ alarms: { additionalAlarms: [ownAlarm(stack, 'Own1'), ownAlarm(stack, 'Own2')] } }));
+    const read = policyStatements(d.template).filter((s) => s.actions.includes('cloudwatch:DescribeAlarms'));
+    expect(read.flatMap((s) => s.resources).map(flatten).sort()).toEqual([
+      'arn:<<Ref:AWS::Partition>>:cloudwatch:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:alarm:TestStack-canary-*',
+      `<<GetAtt:${logicalId(d.stack.node.findChild('Own1'))}.Arn>>`,
+      `<<GetAtt:${logicalId(d.stack.node.findChild('Own2'))}.Arn>>`,
+    ].sort());
+    const config = parseJoinedJson(Object.values(resourcesOfType(d.template, 'AWS::SSM::Parameter'))[0].Properties!.Value);
+    expect(config.alarmNames).toHaveLength(10);
+    expect(config.alarmNames).toContain(`<<Ref:${logicalId(d.stack.node.findChild('Own1'))}>>`);
   });
 
   test('fails when the user alarms would make more than 10', () => {

@@ -24,10 +24,12 @@ function fixture(): Fixture {
   return { stack, tgs };
 }
 
-function synth(props: Partial<RollbackAlarmsProps> = {}, extra?: (stack: Stack) => cloudwatch.IAlarm[]) {
+/** With `useComposite`, `alarm` is read (the composite created) before synth, as a user wiring it would. */
+function synth(props: Partial<RollbackAlarmsProps> = {}, extra?: (stack: Stack) => cloudwatch.IAlarm[], useComposite = false) {
   const { stack, tgs } = fixture();
   const additionalAlarms = extra ? extra(stack) : props.additionalAlarms;
   const alarms = new RollbackAlarms(stack, 'Rollback', { targetGroups: tgs, ...props, additionalAlarms });
+  if (useComposite) expect(alarms.alarm).toBeDefined();
   return { stack, tgs, alarms, template: Template.fromStack(stack) };
 }
 
@@ -68,11 +70,32 @@ describe('RollbackAlarms with defaults', () => {
   let d: ReturnType<typeof synth>;
   let tgIds: string[];
   beforeAll(() => {
-    d = synth();
+    d = synth({}, undefined, true);
     tgIds = d.tgs.map(logicalId);
   });
 
-  test('creates 8 metric alarms (4 per target group) and one composite alarm', () => {
+  test('no composite alarm until `alarm` is used; the 8 metric alarms regardless', () => {
+    const unused = synth();
+    unused.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
+    unused.template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    expect(unused.alarms.deploymentGroupAlarms).toHaveLength(8);
+  });
+
+  test('every alarm is named <stack>-canary-<unique>-<what> (RollbackAlarms.namePrefix), uniquely', () => {
+    expect(RollbackAlarms.namePrefix(d.alarms)).toBe('TestStack-canary-');
+    const names = [
+      ...Object.values(resourcesOfType(d.template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties!.AlarmName),
+      ...Object.values(resourcesOfType(d.template, 'AWS::CloudWatch::CompositeAlarm')).map((a) => a.Properties!.AlarmName),
+    ];
+    expect(names).toHaveLength(9);
+    for (const name of names) {
+      expect(name).toMatch(/^TestStack-canary-\S+-(ErrorRate|P95Latency|P99Latency|UnhealthyHosts|Any)$/);
+      expect(name.length).toBeLessThanOrEqual(255);
+    }
+    expect(new Set(names).size).toBe(9);
+  });
+
+  test('creates 8 metric alarms (4 per target group) and, once `alarm` is used, one composite alarm', () => {
     d.template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     d.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
     expect(d.alarms.targetGroupAlarms).toHaveLength(2);
@@ -192,9 +215,9 @@ describe('RollbackAlarms additional alarms', () => {
     evaluationPeriods: 1,
   });
 
-  test('are added to the composite alarm rule and to the deployment group alarms', () => {
+  test('are added to the composite alarm rule (once used) and to the deployment group alarms', () => {
     const importedArn = 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:app-errors';
-    const { template, alarms } = synth({}, (stack) => [own(stack, 'Own'), cloudwatch.Alarm.fromAlarmArn(stack, 'Imported', importedArn)]);
+    const { template, alarms } = synth({}, (stack) => [own(stack, 'Own'), cloudwatch.Alarm.fromAlarmArn(stack, 'Imported', importedArn)], true);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     const rule = Object.values(resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm'))[0].Properties!.AlarmRule;
     expect(referencedIds(rule)).toEqual(Object.keys(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).sort());
