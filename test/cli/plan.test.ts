@@ -35,12 +35,13 @@ test('prints the example app\'s timeline: two stepper steps (bake + settle minut
     ['1', '5 %', '0 min', '6 min', 'stepper in BeforeAllowTraffic (5 min bake + 1 min settle, verdict every 1 min)'],
     ['2', '25 %', '6 min', '17 min', 'stepper in BeforeAllowTraffic (10 min bake + 1 min settle, verdict every 1 min)'],
     ['3', '50 %', '17 min', '32 min', 'CodeDeploy TimeBasedCanary 50 % / 15 min, under the rollback alarms'],
-    ['-', '100 %', '32 min', '37 min', 'CodeDeploy; AfterAllowTraffic final verdict, then old tasks kept 5 min (termination wait)'],
+    // The final verdict waits at 100 % for its 5 min window from the next whole minute, plus the settle minute.
+    ['-', '100 %', '32 min', '44 min', 'CodeDeploy; AfterAllowTraffic final verdict (up to 7 min at 100 %), then old tasks kept 5 min (termination wait)'],
   ]);
   expect(out.lines[8]).toBe('  settle: each stepper step\'s final verdict waits 1 min after its bake, for the bake\'s last minute of ALB metrics (traffic stays at the step\'s percent)');
   // 2 x ((5 + 1) + (10 + 1)) min.
   expect(out.lines).toContain('  hook budget: 34/60 min worst case with 1 extension per inconclusive step (17 min when every step passes on time)');
-  expect(out.lines).toContain('  100 % at 32 min, done at 37 min (worst case 100 % at 49 min); minutes count from the first shift of production traffic');
+  expect(out.lines).toContain('  100 % at 32 min, done at 44 min (worst case 100 % at 49 min); minutes count from the first shift of production traffic');
   expect(out.lines.some((l) => l.includes('warning'))).toBe(false);
 });
 

@@ -6,6 +6,7 @@
  * (its final verdict waits for the bake's last minute of ALB metrics).
  */
 import * as path from 'path';
+import { finalVerdictWindow } from '../../../lambda/stepper/final-verdict';
 import { METRICS_SETTLE_SECONDS, stepEndsAt } from '../../../lambda/stepper/schedule';
 import { HOOK_BUDGET_SECONDS } from '../../../lambda/stepper/types';
 import { CliError } from '../errors';
@@ -39,6 +40,8 @@ export interface Timeline {
   readonly fullAtMinutes: number;
   readonly worstFullAtMinutes: number;
   readonly terminationWaitMinutes?: number;
+  /** The final verdict's wait at 100 % before the termination wait (window + settle, from the next whole minute). */
+  readonly finalVerdictMinutes: number;
   readonly warnings: string[];
 }
 
@@ -128,11 +131,14 @@ export function timeline(service: SynthesizedService): Timeline {
     ? minutes(service.config.terminationWaitSeconds)
     : service.terminationWaitMinutes;
   const wait = terminationWaitMinutes !== undefined ? `old tasks kept ${shown(terminationWaitMinutes, ' min')} (termination wait)` : 'old tasks kept for the termination wait';
+  // AfterAllowTraffic waits at 100 % for its window (from the next whole minute) and the settle
+  // minute before the termination wait starts: at most this long (the stepper's own arithmetic).
+  const finalVerdictMinutes = minutes(finalVerdictWindow(0, num(service.config.finalVerdictWindowSeconds)).judgeAt / 1000);
   rows.push({
     percent: 100,
     startMinutes: t,
-    endMinutes: terminationWaitMinutes !== undefined ? round(t + terminationWaitMinutes) : undefined,
-    runBy: `CodeDeploy; AfterAllowTraffic final verdict, then ${wait}`,
+    endMinutes: terminationWaitMinutes !== undefined ? round(t + finalVerdictMinutes + terminationWaitMinutes) : undefined,
+    runBy: `CodeDeploy; AfterAllowTraffic final verdict (up to ${finalVerdictMinutes} min at 100 %), then ${wait}`,
   });
 
   const budget = HOOK_BUDGET_SECONDS / 60;
@@ -149,6 +155,7 @@ export function timeline(service: SynthesizedService): Timeline {
     fullAtMinutes,
     worstFullAtMinutes: round(worstHookMinutes + codeDeployMinutes),
     terminationWaitMinutes,
+    finalVerdictMinutes,
     warnings,
   };
 }
@@ -180,7 +187,7 @@ export function renderTimeline(tl: Timeline, out: Output): void {
   }
   const ext = `${tl.maxExtensions} extension${tl.maxExtensions === 1 ? '' : 's'}`;
   out.line(`  hook budget: ${Number.isFinite(tl.worstHookMinutes) ? `${tl.worstHookMinutes}/${HOOK_LIMIT_MINUTES} min` : `${DEPLOY_TIME} (limit ${HOOK_LIMIT_MINUTES} min)`} worst case with ${ext} per inconclusive step (${shown(tl.nominalHookMinutes, ' min')} when every step passes on time)`);
-  const done = tl.terminationWaitMinutes !== undefined ? `, done at ${shown(tl.fullAtMinutes + tl.terminationWaitMinutes, ' min')}` : '';
+  const done = tl.terminationWaitMinutes !== undefined ? `, done at ${shown(round(tl.fullAtMinutes + tl.finalVerdictMinutes + tl.terminationWaitMinutes), ' min')}` : '';
   const bothKnown = Number.isFinite(tl.worstFullAtMinutes) && Number.isFinite(tl.fullAtMinutes);
   const worst = bothKnown && tl.worstFullAtMinutes !== tl.fullAtMinutes ? ` (worst case 100 % at ${tl.worstFullAtMinutes} min)` : '';
   out.line(`  100 % at ${shown(tl.fullAtMinutes, ' min')}${done}${worst}; minutes count from the first shift of production traffic`);
