@@ -1,7 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { ExampleStack } from '../../bin/example-stack';
 import { CanaryFargateService } from '../../lib';
 
 function dashboardBody(template: Template): string {
@@ -10,13 +9,24 @@ function dashboardBody(template: Template): string {
   return (dashboard.Properties.DashboardBody['Fn::Join'][1] as unknown[]).filter((p) => typeof p === 'string').join('');
 }
 
+const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable');
+
 describe('CanaryDashboard', () => {
-  const stack = new ExampleStack(new App(), 'Dash');
+  const stack = new Stack(new App(), 'Dash');
+  const api = new CanaryFargateService(stack, 'Api', { image, dashboard: true, release: false });
   const template = Template.fromStack(stack);
 
-  test('one dashboard per service, exposed on the service', () => {
+  test('dashboard: true gives the service one dashboard of its own, exposed on the service', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    expect(stack.api.dashboard).toBeDefined();
+    expect(api.dashboard).toBeDefined();
+    expect(api.deployment.dashboard).toBe(api.dashboard);
+  });
+
+  test('the dashboard shows the rollback alarm: the composite, created because the dashboard uses it', () => {
+    const composites = Object.keys(template.findResources('AWS::CloudWatch::CompositeAlarm'));
+    expect(composites).toHaveLength(1);
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(JSON.stringify(dashboard.Properties.DashboardBody)).toContain(composites[0]);
   });
 
   test('both target groups side by side for every signal the judge uses, and the rollback alarm', () => {
@@ -34,14 +44,15 @@ describe('CanaryDashboard', () => {
     expect(body).toContain('"FinalVerdict"');
   });
 
-  test('dashboard: false leaves it out', () => {
+  test.each([
+    ['by default', {}],
+    ['with dashboard: false', { dashboard: false }],
+  ])('no dashboard %s (opt-in: $3 a month and 8 KB of template each)', (_, props) => {
     const s = new Stack(new App(), 'NoDash');
-    const svc = new CanaryFargateService(s, 'Api', {
-      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'),
-      dashboard: false,
-      release: false,
-    });
-    Template.fromStack(s).resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    const svc = new CanaryFargateService(s, 'Api', { image, release: false, ...props });
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    t.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
     expect(svc.dashboard).toBeUndefined();
   });
 });

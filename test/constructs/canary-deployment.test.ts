@@ -225,6 +225,11 @@ describe('deployment group', () => {
     t.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
   });
 
+  test('no dashboard unless dashboard: true', () => {
+    t.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(t.canaryA.dashboard).toBeUndefined();
+  });
+
   test('the metric alarms are named under the stack\'s prefix (the hooks read them by that pattern)', () => {
     const names = Object.values(resourcesOfType(t.template, 'AWS::CloudWatch::Alarm'))
       .filter((a) => /^TestStackCanary[AB]/.test(String(a.Properties!.AlarmDescription)))
