@@ -11,11 +11,10 @@
  * - A call made while ECS rolls back answers SUCCEEDED at once: a rollback is never held or fought.
  * - POST_PRODUCTION_TRAFFIC_SHIFT: records the outcome.
  */
-import { DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand, ListServiceDeploymentsCommand, ServiceDeploymentBrief, ServiceDeploymentStatus } from '@aws-sdk/client-ecs';
+import { DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand, ServiceDeploymentStatus } from '@aws-sdk/client-ecs';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { judge } from '../judge';
-import { NATIVE_CONFIG_VERSION, NativeRuntimeConfig, nativeConfigParameterName, parseServiceArn } from '../../lib/native/native-config';
+import { NativeRuntimeConfig, parseServiceArn } from '../../lib/native/native-config';
 import type { Clients } from '../shared/clients';
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { logger, setDeploymentId } from '../shared/logger';
@@ -24,6 +23,9 @@ import { decisionKey, getRecord, putRecord } from '../shared/records';
 import { decideTick, intervalSeconds, METRICS_SETTLE_SECONDS } from '../stepper/schedule';
 import { CONTROL_SK, ControlDoc, OUTCOME_SK, STATE_SK, StepperDecisionDoc } from '../stepper/types';
 import { colorsFromWeights, readRuleWeights } from './rule-weights';
+import { findDeployment, readConfig } from './deployment';
+
+export { findDeployment, readConfig };
 import type { NativeExecutionDetails, NativeHookEvent, NativeHookResponse, NativeOutcomeDoc, NativeState } from './types';
 
 export interface NativeHookDeps {
@@ -37,10 +39,6 @@ export interface NativeHookDeps {
 
 const SUCCEEDED: NativeHookResponse = { hookStatus: 'SUCCEEDED' };
 const ROLLBACK_STATUSES: string[] = [ServiceDeploymentStatus.ROLLBACK_REQUESTED, ServiceDeploymentStatus.ROLLBACK_IN_PROGRESS];
-const OPEN_STATUSES: ServiceDeploymentStatus[] = [
-  ServiceDeploymentStatus.PENDING, ServiceDeploymentStatus.IN_PROGRESS, ServiceDeploymentStatus.STOP_REQUESTED,
-  ServiceDeploymentStatus.ROLLBACK_REQUESTED, ServiceDeploymentStatus.ROLLBACK_IN_PROGRESS,
-];
 
 export async function runNativeHook(payload: NativeHookEvent, deps: NativeHookDeps): Promise<NativeHookResponse> {
   const event: NativeExecutionDetails = payload?.executionDetails ?? payload ?? {};
@@ -95,14 +93,6 @@ export async function runNativeHook(payload: NativeHookEvent, deps: NativeHookDe
   }
 }
 
-/** The open service deployment of the service, preferring the one deploying `targetRevision`. */
-export async function findDeployment(clients: Clients, cluster: string, service: string, targetRevision?: string): Promise<ServiceDeploymentBrief> {
-  const { serviceDeployments } = await clients.ecs.send(new ListServiceDeploymentsCommand({ cluster, service, status: OPEN_STATUSES }));
-  const open = (serviceDeployments ?? []).filter((d) => d.serviceDeploymentArn);
-  const found = open.find((d) => d.targetServiceRevisionArn === targetRevision) ?? open[0];
-  if (!found) throw new ConfigurationError(`no open service deployment of ${cluster}/${service}`);
-  return found;
-}
 
 /** The deployment's current lifecycle stage and its source and target service revisions (no source: service creation). */
 async function describeDeployment(clients: Clients, serviceDeploymentArn: string, event: NativeExecutionDetails): Promise<{ stage: string; sources: string[]; target?: string }> {
@@ -125,15 +115,6 @@ async function sameTaskDefinition(clients: Clients, target: string, sources: str
   return wanted !== undefined && sources.every((s) => taskDefinitionOf(s) === wanted);
 }
 
-export async function readConfig(clients: Clients, cluster: string, service: string): Promise<NativeRuntimeConfig> {
-  const name = nativeConfigParameterName(cluster, service);
-  const { Parameter } = await clients.ssm.send(new GetParameterCommand({ Name: name }));
-  const config = JSON.parse(Parameter?.Value ?? 'null') as NativeRuntimeConfig | null;
-  if (!config || config.version !== NATIVE_CONFIG_VERSION || config.engine !== 'ecs') {
-    throw new ConfigurationError(`${name} is not a version ${NATIVE_CONFIG_VERSION} native canary configuration`);
-  }
-  return config;
-}
 
 /** Green's share of production in the payload: the target revision's weight, 0.1 % precision. */
 export function greenPercentOf(event: NativeExecutionDetails): number {

@@ -14,7 +14,7 @@ import { logger, setDeploymentId } from '../shared/logger';
 import { putRecord } from '../shared/records';
 import { heaviestTargetGroup } from '../shared/traffic';
 import { OUTCOME_SK } from '../stepper/types';
-import { findDeployment, readConfig } from './native-hook';
+import { findDeployment, readConfig } from './deployment';
 import { readRuleWeights } from './rule-weights';
 import type { NativeExecutionDetails, NativeHookEvent, NativeHookResponse, NativeOutcomeDoc } from './types';
 import { parseServiceArn } from '../../lib/native/native-config';
