@@ -16,7 +16,7 @@ import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { BundledFunction } from '../private/assets';
 import { decisionsTable, rollbackTopic } from '../private/records-resources';
 import { bundledFunction, canaryLogGroup, findOrCreate } from '../private/bundled-function';
-import { finalVerdictStates, phaseChoice } from './final-verdict-states';
+import { FINAL_VERDICT_LOOP, phaseChoice, STEPPER_LOOP, timerLoop } from './final-verdict-states';
 import { checkStackLimits } from '../private/stack-limits';
 
 /** Everything the shared functions need to be allowed to touch for one canary service. */
@@ -357,33 +357,13 @@ export class CanaryHooks extends Construct {
       retryOnServiceExceptions: true,
     });
 
-    const abort = invoke('Abort', { action: 'abort', ...ids, error: sfn.JsonPath.objectAt('$.error') });
-    // Abort restores production to blue and reports Failed: retry it hard, it is the safety net.
-    abort.addRetry({ errors: ['States.ALL'], maxAttempts: 6, interval: Duration.seconds(5), backoffRate: 2 });
     const failed = new sfn.Fail(this, 'RolledBack', { error: 'CanaryFailed', cause: 'The stepper restored production to the stable version and reported Failed' });
-    abort.next(failed);
-
-    const start = invoke('Start', { action: 'start', ...ids });
-    const tick = invoke('Tick', { action: 'tick', ...ids });
-    for (const task of [start, tick]) {
-      task.addRetry({ errors: ['TransientError'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
-      task.addCatch(abort, { errors: ['States.ALL'], resultPath: '$.error' });
-    }
-    const wait = new sfn.Wait(this, 'Bake', { time: sfn.WaitTime.secondsPath('$.waitSeconds') });
-    const done = new sfn.Succeed(this, 'StepsDone');
-    const isDone = new sfn.Choice(this, 'Done?')
-      // A tick that rolled back reports Failed itself and ends here, visibly failed.
-      .when(sfn.Condition.and(sfn.Condition.booleanEquals('$.done', true), sfn.Condition.isPresent('$.finished'),
-        sfn.Condition.stringEquals('$.finished', 'failed')), failed)
-      .when(sfn.Condition.booleanEquals('$.done', true), done)
-      .otherwise(wait);
-    start.next(isDone);
-    wait.next(tick);
-    tick.next(isDone);
+    const steps = timerLoop(this, invoke, ids, failed, STEPPER_LOOP);
+    const finalVerdict = timerLoop(this, invoke, ids, failed, FINAL_VERDICT_LOOP);
 
     const logGroup = canaryLogGroup(this, 'StepperStateMachineLogs');
     const machine = new sfn.StateMachine(this, 'StepperStateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(phaseChoice(this, finalVerdictStates(this, invoke, ids, failed), start)),
+      definitionBody: sfn.DefinitionBody.fromChainable(phaseChoice(this, finalVerdict, steps)),
       // The hook fails after 1 hour anyway; ending a little earlier lets CodeDeploy's
       // rollback and the guard take over.
       timeout: Duration.minutes(59),

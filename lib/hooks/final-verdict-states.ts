@@ -3,32 +3,44 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 
+/** State names and the stepper actions of one timer loop (the stepper's steps, or the final verdict). */
+export interface TimerLoopNames {
+  readonly abort: string;
+  readonly start: string;
+  readonly tick: string;
+  readonly wait: string;
+  readonly done: string;
+  readonly choice: string;
+  /** Prefix of the stepper actions: '' (start, tick, abort) or 'final-'. */
+  readonly actions: '' | 'final-';
+}
+
 /**
- * The final verdict's branch of the stepper state machine (lambda/stepper/final-verdict.ts):
- * FinalStart -> FinalDone? -> FinalWait $.waitSeconds -> FinalTick -> FinalDone? ...; errors
- * named TransientError are retried, anything else goes to FinalAbort, which reports Failed.
- * The execution input is `{ deploymentId, lifecycleEventHookExecutionId, phase: 'final' }`.
+ * A timer loop of the stepper state machine: Start -> Done? -> Wait $.waitSeconds -> Tick -> Done?
+ * ...; errors named TransientError are retried, anything else goes to Abort (retried hard: it is
+ * the safety net, it restores production and reports Failed), then `failed`. A tick that ended the
+ * hook as failed also ends at `failed`, visibly. All decisions are in the stepper function.
  */
-export function finalVerdictStates(
+export function timerLoop(
   scope: Construct,
   invoke: (id: string, payload: Record<string, unknown>) => tasks.LambdaInvoke,
   ids: Record<string, string>,
   failed: sfn.Fail,
+  n: TimerLoopNames,
 ): sfn.IChainable {
-  const abort = invoke('FinalAbort', { action: 'final-abort', ...ids, error: sfn.JsonPath.objectAt('$.error') });
-  // Abort reports Failed: retry it hard, it is the safety net.
+  const abort = invoke(n.abort, { action: `${n.actions}abort`, ...ids, error: sfn.JsonPath.objectAt('$.error') });
   abort.addRetry({ errors: ['States.ALL'], maxAttempts: 6, interval: Duration.seconds(5), backoffRate: 2 });
   abort.next(failed);
 
-  const start = invoke('FinalStart', { action: 'final-start', ...ids });
-  const tick = invoke('FinalTick', { action: 'final-tick', ...ids });
+  const start = invoke(n.start, { action: `${n.actions}start`, ...ids });
+  const tick = invoke(n.tick, { action: `${n.actions}tick`, ...ids });
   for (const task of [start, tick]) {
     task.addRetry({ errors: ['TransientError'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
     task.addCatch(abort, { errors: ['States.ALL'], resultPath: '$.error' });
   }
-  const wait = new sfn.Wait(scope, 'FinalWait', { time: sfn.WaitTime.secondsPath('$.waitSeconds') });
-  const done = new sfn.Succeed(scope, 'FinalVerdictDone');
-  const isDone = new sfn.Choice(scope, 'FinalDone?')
+  const wait = new sfn.Wait(scope, n.wait, { time: sfn.WaitTime.secondsPath('$.waitSeconds') });
+  const done = new sfn.Succeed(scope, n.done);
+  const isDone = new sfn.Choice(scope, n.choice)
     .when(sfn.Condition.and(sfn.Condition.booleanEquals('$.done', true), sfn.Condition.isPresent('$.finished'),
       sfn.Condition.stringEquals('$.finished', 'failed')), failed)
     .when(sfn.Condition.booleanEquals('$.done', true), done)
@@ -38,6 +50,17 @@ export function finalVerdictStates(
   tick.next(isDone);
   return start;
 }
+
+/** The stepper's in-hook steps (lambda/stepper/stepper.ts). */
+export const STEPPER_LOOP: TimerLoopNames = { abort: 'Abort', start: 'Start', tick: 'Tick', wait: 'Bake', done: 'StepsDone', choice: 'Done?', actions: '' };
+
+/**
+ * The final verdict at 100 % (lambda/stepper/final-verdict.ts), started by AfterAllowTraffic with
+ * `{ deploymentId, lifecycleEventHookExecutionId, phase: 'final' }`.
+ */
+export const FINAL_VERDICT_LOOP: TimerLoopNames = {
+  abort: 'FinalAbort', start: 'FinalStart', tick: 'FinalTick', wait: 'FinalWait', done: 'FinalVerdictDone', choice: 'FinalDone?', actions: 'final-',
+};
 
 /** The state machine's first state: the final verdict when the input says `phase: 'final'`, else the stepper. */
 export function phaseChoice(scope: Construct, finalVerdict: sfn.IChainable, stepper: sfn.IChainable): sfn.Choice {
