@@ -15,6 +15,20 @@ export const CONFIG_PARAMETER_PREFIX = '/cdk-ecs-canary';
 /** Metadata key on the configuration parameter's resource: the CanaryDeployment's construct path. */
 export const CONSTRUCT_PATH_METADATA = 'cdk-ecs-canary:path';
 
+/**
+ * CodeDeploy fails a lifecycle hook that has not reported within an hour (aws-facts.md). Every
+ * time budget of the in-hook work is this limit minus one of the margins below.
+ */
+export const CODEDEPLOY_HOOK_LIMIT_SECONDS = 3600;
+export const HOOK_MARGIN_SECONDS = {
+  /** Synth-time budget of a schedule's in-hook steps: room for task start, ticks and the report. */
+  schedule: 600,
+  /** The stepper fails the hook itself this long before the limit: room to restore and report. */
+  stepper: 300,
+  /** The state machine's own timeout: CodeDeploy's rollback and the guard take over after it. */
+  stateMachine: 60,
+} as const;
+
 /** Bumped when the document changes shape; the runtime refuses versions it does not know. */
 export const CONFIG_VERSION = 1;
 

@@ -11,6 +11,7 @@
  * Free of aws-cdk-lib and AWS SDK imports so the CDK side and the CLI can import it.
  */
 import type { MinuteSample, Verdict } from '../judge/types';
+import { CODEDEPLOY_HOOK_LIMIT_SECONDS, HOOK_MARGIN_SECONDS } from '../../lib/runtime-config';
 import type { AnalysisConfig } from '../../lib/runtime-config';
 
 /** Name of the error the stepper throws when a retry can help; the state machine retries it. */
@@ -23,7 +24,7 @@ export const STEPPER_ERROR_NAME = 'StepperError';
  * The stepper fails the hook when the hook has been running this long: CodeDeploy fails a hook
  * that has not reported after 1 hour, and the margin leaves room for the restore and the report.
  */
-export const HOOK_BUDGET_SECONDS = 55 * 60;
+export const HOOK_BUDGET_SECONDS = CODEDEPLOY_HOOK_LIMIT_SECONDS - HOOK_MARGIN_SECONDS.stepper;
 
 /** Sort keys of the stepper's single-item records (records.ts describes the table). */
 export const STATE_SK = 'state';

@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import { CODEDEPLOY_HOOK_LIMIT_SECONDS, HOOK_MARGIN_SECONDS } from '../runtime-config';
 
 /** One step of a canary schedule: this much production traffic on the new version, held this long. */
 export interface TrafficStep {
@@ -10,9 +11,9 @@ export interface TrafficStep {
 }
 
 /** CodeDeploy fails a lifecycle hook that does not report within this time (aws-facts.md). */
-export const HOOK_LIMIT = Duration.hours(1);
+export const HOOK_LIMIT = Duration.seconds(CODEDEPLOY_HOOK_LIMIT_SECONDS);
 /** Head room kept under the hook limit for task start, analysis ticks and reporting. */
-export const HOOK_MARGIN = Duration.minutes(10);
+export const HOOK_MARGIN = Duration.seconds(HOOK_MARGIN_SECONDS.schedule);
 /**
  * How long after each bake of an in-hook step the stepper takes the step's final verdict, traffic
  * staying at the step's percent: ALB metrics are per minute and reach CloudWatch about a minute

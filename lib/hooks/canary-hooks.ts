@@ -11,7 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
-import { CONFIG_PARAMETER_PREFIX, DEFAULT_METRICS_NAMESPACE, ENV } from '../runtime-config';
+import { CODEDEPLOY_HOOK_LIMIT_SECONDS, CONFIG_PARAMETER_PREFIX, DEFAULT_METRICS_NAMESPACE, ENV, HOOK_MARGIN_SECONDS } from '../runtime-config';
 import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { BundledFunction } from '../private/assets';
 import { decisionsTable, rollbackTopic } from '../private/records-resources';
@@ -366,7 +366,7 @@ export class CanaryHooks extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(phaseChoice(this, finalVerdict, steps)),
       // The hook fails after 1 hour anyway; ending a little earlier lets CodeDeploy's
       // rollback and the guard take over.
-      timeout: Duration.minutes(59),
+      timeout: Duration.seconds(CODEDEPLOY_HOOK_LIMIT_SECONDS - HOOK_MARGIN_SECONDS.stateMachine),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { finalVerdictWindow } from '../../../lambda/stepper/final-verdict';
 import { METRICS_SETTLE_SECONDS, stepEndsAt } from '../../../lambda/stepper/schedule';
 import { HOOK_BUDGET_SECONDS } from '../../../lambda/stepper/types';
+import { CODEDEPLOY_HOOK_LIMIT_SECONDS } from '../../../lib/runtime-config';
 import { CliError } from '../errors';
 import type { Output } from '../output';
 import { table } from '../output';
@@ -16,7 +17,7 @@ import { readAssembly, selectServices, SynthesizedService } from './assembly';
 import { readNativeAssembly, renderNativeTimeline } from '../native/plan';
 
 /** CodeDeploy fails a lifecycle hook that has not reported after an hour. */
-export const HOOK_LIMIT_MINUTES = 60;
+export const HOOK_LIMIT_MINUTES = CODEDEPLOY_HOOK_LIMIT_SECONDS / 60;
 
 export interface TimelineRow {
   /** 1-based; undefined for the 100 % row. */
