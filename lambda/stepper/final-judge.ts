@@ -3,9 +3,7 @@
  * stable baseline the stepper recorded before the first shift. Written as a decision record and
  * an outcome metric. Pure of timing: final-verdict.ts decides which minutes to judge and when.
  */
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CanaryRuntimeConfig, DEFAULT_METRICS_NAMESPACE, ENV } from '../../lib/runtime-config';
-import { judge } from '../judge';
+import { CanaryRuntimeConfig, ENV } from '../../lib/runtime-config';
 import type { MinuteSample, Verdict } from '../judge';
 import type { Clients } from '../shared/clients';
 import type { DeploymentContext } from '../shared/deployment-context';
@@ -16,10 +14,9 @@ import { decisionKey, getRecord, putRecord } from '../shared/records';
 import type { HookStatus } from '../shared/reporter';
 import { Colors, heaviestTargetGroup, readWeights, setWeights } from '../shared/traffic';
 import { STABLE_SK, StableRecordDoc } from '../guard/types';
+import { finalVerdictMetric, judgeFinalSamples } from './final-decision';
 
-/** Used only when the configuration document lacks finalVerdictWindowSeconds. */
-export const DEFAULT_FINAL_VERDICT_WINDOW_SECONDS = 300;
-export const FINAL_VERDICT_METRIC = 'FinalVerdict';
+export { decide, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS, FINAL_VERDICT_METRIC } from './final-decision';
 
 /** The part of the stepper's `state` record the final verdict reads. */
 export interface StepperStateView {
@@ -30,7 +27,8 @@ export interface StepperStateView {
 
 /** What the decision record of the final verdict holds. */
 export interface FinalDecisionDoc {
-  readonly phase: 'AfterAllowTraffic';
+  /** AfterAllowTraffic on CodeDeploy, POST_PRODUCTION_TRAFFIC_SHIFT on the ECS engine. */
+  readonly phase: 'AfterAllowTraffic' | 'POST_PRODUCTION_TRAFFIC_SHIFT';
   /** What the verdict asks for; with shadow mode the hook is still reported Succeeded. */
   readonly status: HookStatus;
   readonly verdict: Verdict;
@@ -73,11 +71,7 @@ export async function judgeFinal(ctx: DeploymentContext, clients: Clients, o: Fi
   const window = await fetchWindow(clients, config.productionListenerArn, colors, o.start, o.end);
 
   // At 100 % the blue window has (almost) no traffic; the recorded baseline is the real comparison.
-  const recorded = state?.baseline?.blue;
-  const baseline = Array.isArray(recorded) ? recorded : undefined;
-  const samples: WindowSamples = { green: window.green, blue: baseline ?? window.blue };
-  const verdict = judge({ green: samples.green, blue: samples.blue, thresholds: config.analysis });
-  const { status, reason } = decide(verdict, config.analysis.onInconclusive);
+  const { status, reason, verdict, samples, blueSource } = judgeFinalSamples(window, state?.baseline?.blue, config.analysis);
 
   const doc: FinalDecisionDoc = {
     phase: 'AfterAllowTraffic',
@@ -86,33 +80,12 @@ export async function judgeFinal(ctx: DeploymentContext, clients: Clients, o: Fi
     samples,
     thresholds: config.analysis,
     colors,
-    blueSource: baseline ? 'baseline' : 'window',
+    blueSource,
     window: { start: o.start.toISOString(), end: o.end.toISOString() },
     ...(config.analysis.shadow === true ? { shadow: true } : {}),
   };
   await recordOutcome(ctx, clients, o.table, o.namespace, doc, o.now);
   return { status, reason, doc };
-}
-
-/** Inconclusive at the end is settled by the configured policy; no policy means fail (never a silent pass). */
-export function decide(verdict: Verdict, onInconclusive: 'fail' | 'pass' | undefined): { status: HookStatus; reason: string } {
-  switch (verdict.outcome) {
-    case 'pass':
-      return { status: 'Succeeded', reason: `final verdict pass: ${verdict.reason}` };
-    case 'fail':
-      return { status: 'Failed', reason: `final verdict fail: ${verdict.reason}` };
-    case 'inconclusive': {
-      const policy = onInconclusive ?? 'fail';
-      return {
-        status: policy === 'pass' ? 'Succeeded' : 'Failed',
-        reason: `final verdict inconclusive (${verdict.reason}); onInconclusive is ${policy}`,
-      };
-    }
-    default: {
-      const unknown: never = verdict.outcome;
-      return { status: 'Failed', reason: `final verdict has unknown outcome ${String(unknown)}` };
-    }
-  }
 }
 
 /** The stepper's colors, if they are the configured pair (a changed config must not mislead us). */
@@ -149,16 +122,7 @@ async function recordOutcome(
   now: Date,
 ): Promise<void> {
   const writes: [string, Promise<unknown>][] = [
-    ['outcome metric', clients.cloudwatch.send(new PutMetricDataCommand({
-      Namespace: namespace ?? process.env[ENV.METRICS_NAMESPACE] ?? DEFAULT_METRICS_NAMESPACE,
-      MetricData: [{
-        MetricName: FINAL_VERDICT_METRIC,
-        Dimensions: [{ Name: 'DeploymentGroup', Value: `${ctx.applicationName}/${ctx.deploymentGroupName}` }],
-        Value: doc.status === 'Succeeded' ? 1 : 0,
-        Unit: 'None',
-        Timestamp: now,
-      }],
-    }))],
+    ['outcome metric', clients.cloudwatch.send(finalVerdictMetric(`${ctx.applicationName}/${ctx.deploymentGroupName}`, doc.status, now, namespace))],
   ];
   if (table) {
     writes.push(['decision record', putRecord(clients, table, {

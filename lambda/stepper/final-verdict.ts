@@ -22,8 +22,9 @@ import { ConfigurationError, errorMessage } from '../shared/errors';
 import { logger, setDeploymentId } from '../shared/logger';
 import { getRecord, putRecord } from '../shared/records';
 import { HookReporter, HookStatus } from '../shared/reporter';
-import { alignProductionOnGreen, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS, judgeFinal } from './final-judge';
-import { budgetExceeded, METRICS_SETTLE_SECONDS } from './schedule';
+import { finalVerdictWindow } from './final-decision';
+import { alignProductionOnGreen, judgeFinal } from './final-judge';
+import { budgetExceeded } from './schedule';
 import type { StepperDeps } from './stepper';
 import { describeError } from './stepper';
 import { HOOK_BUDGET_SECONDS, StepperErrorInfo, StepperFinish, StepperIds, StepperOutput } from './types';
@@ -85,17 +86,8 @@ export function parseFinalVerdictInput(event: unknown): FinalVerdictInput | unde
   return { action: e.action as FinalVerdictAction, deploymentId, lifecycleEventHookExecutionId, ...(error ? { error } : {}) };
 }
 
-/**
- * The judged window for a final verdict started at `startedAtMs`: from the first whole minute
- * strictly after it (the shift to 100 % happened before the hook started), `windowSeconds` long
- * (whole minutes, at least one), judged a settle minute after its end. Pure.
- */
-export function finalVerdictWindow(startedAtMs: number, windowSeconds: number): { start: number; end: number; judgeAt: number } {
-  const seconds = Number.isFinite(windowSeconds) && windowSeconds >= 60 ? Math.floor(windowSeconds / 60) * 60 : DEFAULT_FINAL_VERDICT_WINDOW_SECONDS;
-  const start = (Math.floor(startedAtMs / 60_000) + 1) * 60_000;
-  const end = start + seconds * 1000;
-  return { start, end, judgeAt: end + METRICS_SETTLE_SECONDS * 1000 };
-}
+// Shared with the ECS engine's final verdict (lambda/native); re-exported for existing importers.
+export { finalVerdictWindow } from './final-decision';
 
 export async function runFinalVerdict(input: FinalVerdictInput, deps: StepperDeps): Promise<StepperOutput> {
   setDeploymentId(input.deploymentId);
