@@ -9,7 +9,11 @@
  *   Any failure answers FAILED: ECS then rolls back to the last successful revision and puts
  *   production back on it (documented); we never write the listener rule ourselves.
  * - A call made while ECS rolls back answers SUCCEEDED at once: a rollback is never held or fought.
- * - POST_PRODUCTION_TRAFFIC_SHIFT: records the outcome.
+ * - POST_PRODUCTION_TRAFFIC_SHIFT (production 100 % on green): the final verdict. With
+ *   `finalVerdictWindowSeconds` configured it holds with IN_PROGRESS for that many whole minutes at
+ *   100 % plus the settle minute, then judges them against the stable baseline recorded at
+ *   POST_SCALE_UP (final-verdict.ts; the window and judgement shared with AfterAllowTraffic's):
+ *   FAILED rolls back unless `analysis.shadow`. Then it records the outcome.
  */
 import { DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand, ServiceDeploymentStatus } from '@aws-sdk/client-ecs';
 import { PublishCommand } from '@aws-sdk/client-sns';
@@ -23,6 +27,7 @@ import { decisionKey, getRecord, putRecord } from '../shared/records';
 import { decideTick, intervalSeconds, METRICS_SETTLE_SECONDS } from '../stepper/schedule';
 import { CONTROL_SK, ControlDoc, OUTCOME_SK, STATE_SK, StepperDecisionDoc } from '../stepper/types';
 import { colorsFromWeights, readRuleWeights } from './rule-weights';
+import { fetchBaseline, judgeNativeFinal, nativeFinalWindow } from './final-verdict';
 import { findDeployment, readConfig } from './deployment';
 
 export { findDeployment, readConfig };
@@ -129,9 +134,23 @@ class NativeRun {
     const weights = await readRuleWeights(this.deps.clients, this.config.productionRuleArn);
     const colors = colorsFromWeights(this.config.targetGroupArns, weights);
     const state = (await this.readState()) ?? this.fresh();
-    await this.writeState({ ...state, colors });
-    logger.info('colors recorded', { ...colors });
+    // Blue serves 100 % of production at POST_SCALE_UP (API DeploymentLifecycleHook): its minutes are the stable baseline.
+    const baseline = state.baseline ?? await this.tryBaseline(colors);
+    await this.writeState({ ...state, colors, ...(baseline ? { baseline } : {}) });
+    logger.info('colors recorded', { ...colors, baseline: baseline !== undefined });
     return SUCCEEDED;
+  }
+
+  /** The final verdict's stable baseline (only when a final verdict is configured); a lost baseline must not fail the release. */
+  private async tryBaseline(colors: NonNullable<NativeState['colors']>): Promise<NativeState['baseline']> {
+    const seconds = this.config.finalVerdictWindowSeconds;
+    if (seconds === undefined || seconds <= 0) return undefined;
+    try {
+      return await fetchBaseline(this.deps.clients, this.config, colors, this.deps.now(), seconds);
+    } catch (err) {
+      logger.warn('could not record the stable baseline: the final verdict compares with blue\'s window', { error: errorMessage(err) });
+      return undefined;
+    }
   }
 
   async hold(event: NativeExecutionDetails): Promise<NativeHookResponse> {
@@ -156,7 +175,9 @@ class NativeRun {
 
     if (state.stepIndex !== index || !state.stepStartedAt) {
       const colors = state.colors ?? colorsFromWeights(this.config.targetGroupArns, await readRuleWeights(this.deps.clients, this.config.productionRuleArn), percent);
-      await this.writeState({ ...state, colors, stepIndex: index, percent, stepStartedAt: now.toISOString(), extensions: 0 });
+      // No baseline from POST_SCALE_UP: blue's minutes up to the first hold (still the stable revision's).
+      const baseline = state.baseline ?? (state.passed.length === 0 ? await this.tryBaseline(colors) : undefined);
+      await this.writeState({ ...state, colors, ...(baseline ? { baseline } : {}), stepIndex: index, percent, stepStartedAt: now.toISOString(), extensions: 0 });
       logger.info('holding a schedule step', { stepIndex: index, percent });
       return { hookStatus: 'IN_PROGRESS', callBackDelay: Math.min(intervalSeconds(analysis), steps[index].bakeSeconds + METRICS_SETTLE_SECONDS) };
     }
@@ -212,9 +233,46 @@ class NativeRun {
 
   async complete(): Promise<NativeHookResponse> {
     const state = (await this.readState()) ?? this.fresh();
-    const reason = `all ${this.config.steps.length} schedule steps passed; production on the new revision`;
+    if (state.finished === 'failed') return { hookStatus: 'FAILED' };
+    // Decided already (a repeated call): answer the same, judge and publish nothing again.
+    if (state.finished === 'succeeded') return SUCCEEDED;
+    const passed = `all ${this.config.steps.length} schedule steps passed`;
+    const seconds = this.config.finalVerdictWindowSeconds;
+    if (seconds === undefined) return this.succeed(state, `${passed}; production on the new revision`);
+
+    const control = await this.readControl();
+    if (control?.action === 'abort') return this.fail(state, `aborted by ${control.by} at ${control.at}, during the final verdict`, undefined, 100);
+    const now = this.deps.now();
+    if (!state.final) {
+      const final = nativeFinalWindow(now, seconds);
+      await this.writeState({ ...state, final });
+      logger.info('final verdict waits for the minutes at 100 %', { ...final });
+      return { hookStatus: 'IN_PROGRESS', callBackDelay: this.finalDelay(final, now) };
+    }
+    if (now.getTime() < Date.parse(state.final.judgeAt)) return { hookStatus: 'IN_PROGRESS', callBackDelay: this.finalDelay(state.final, now) };
+
+    const seq = state.decisions + 1;
+    const judged = await judgeNativeFinal(this.deps.clients, this.deps.table, this.arn, this.config, state, seq, now);
+    const shadow = this.config.analysis.shadow === true;
+    logger.info('final verdict', { status: judged.status, reason: judged.reason, shadow });
+    const decided: NativeState = { ...state, decisions: seq };
+    if (judged.status === 'Failed' && !shadow) return this.fail(decided, judged.reason, undefined, 100);
+    if (judged.status === 'Failed') return this.succeed(decided, `${passed}; shadow mode: recorded, not acted on: ${judged.reason}`, judged.reason);
+    return this.succeed(decided, `${passed}; ${judged.reason}; production on the new revision`);
+  }
+
+  /**
+   * Until the window's last minute is published, at most one analysis interval at a time.
+   * [inference] The docs give no maximum for callBackDelay; we keep to the delays the holds use.
+   */
+  private finalDelay(final: NonNullable<NativeState['final']>, now: Date): number {
+    const remaining = Math.ceil((Date.parse(final.judgeAt) - now.getTime()) / 1000);
+    return Math.max(1, Math.min(remaining, intervalSeconds(this.config.analysis)));
+  }
+
+  private async succeed(state: NativeState, reason: string, shadowWouldHave?: string): Promise<NativeHookResponse> {
     await this.writeState({ ...state, finished: 'succeeded', reason });
-    await this.writeOutcome({ source: 'native-hook', result: 'succeeded', reason, at: this.deps.now().toISOString() });
+    await this.writeOutcome({ source: 'native-hook', result: 'succeeded', reason, ...(shadowWouldHave ? { shadowWouldHave } : {}), at: this.deps.now().toISOString() });
     return SUCCEEDED;
   }
 

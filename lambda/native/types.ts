@@ -3,7 +3,7 @@
  * deployments" and "Lifecycle hooks ... Lifecycle payloads") and the native hook's records.
  * Free of aws-cdk-lib and AWS SDK imports so the CLI can import it.
  */
-import type { Verdict } from '../judge/types';
+import type { MinuteSample, Verdict } from '../judge/types';
 
 /** The deployment fields of the payload. */
 export interface NativeExecutionDetails {
@@ -57,6 +57,10 @@ export interface NativeState {
   readonly passed: number[];
   readonly decisions: number;
   readonly lastVerdict?: { readonly outcome: Verdict['outcome']; readonly reason: string; readonly at: string; readonly stepIndex: number; readonly percent: number };
+  /** The stable version's minutes before production moved (POST_SCALE_UP): the final verdict's comparison. */
+  readonly baseline?: { readonly blue: MinuteSample[]; readonly from: string; readonly to: string };
+  /** The final verdict at POST_PRODUCTION_TRAFFIC_SHIFT: the judged minutes [windowStart, windowEnd) at 100 %, judged at judgeAt. */
+  readonly final?: { readonly startedAt: string; readonly windowStart: string; readonly windowEnd: string; readonly judgeAt: string };
   readonly finished?: 'succeeded' | 'failed';
   readonly reason?: string;
   readonly updatedAt: string;
@@ -67,6 +71,8 @@ export interface NativeOutcomeDoc {
   readonly source: 'native-hook';
   readonly result: 'failed' | 'succeeded';
   readonly reason: string;
+  /** Shadow mode: the final verdict would have rolled back; recorded, not acted on. */
+  readonly shadowWouldHave?: string;
   readonly stepIndex?: number;
   readonly percent?: number;
   readonly at: string;

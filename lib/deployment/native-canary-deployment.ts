@@ -13,7 +13,8 @@ import { NATIVE_HOOK_HOLD_BUDGET_MINUTES, NATIVE_MAX_SCHEDULE_MINUTES, NativePla
 import { CanaryDashboard } from '../observability/canary-dashboard';
 import { SmokeTest } from '../hooks/smoke-test';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { invalid } from '../private/validation';
+import { durationIn, invalid } from '../private/validation';
+import { finalVerdictHookDuration } from './final-verdict-window';
 import { AnalysisConfig } from '../runtime-config';
 import { AnalysisOptions, resolveAnalysis, RollbackAlarmOptions } from './canary-deployment';
 import { METRICS_SETTLE, TrafficSchedule } from './traffic-schedule';
@@ -59,6 +60,14 @@ export interface NativeCanaryDeploymentProps {
    */
   readonly bakeTime?: Duration;
   /**
+   * Whole minutes at 100 % judged at POST_PRODUCTION_TRAFFIC_SHIFT against the stable version's
+   * minutes recorded before production moved (and the length of that baseline). The hook holds
+   * for it from the first whole minute at 100 %, plus a minute for the last metrics; a failing
+   * verdict rolls back (recorded only with `analysis.shadow`). 1 to 60 minutes.
+   * @default Duration.minutes(5)
+   */
+  readonly finalVerdictWindow?: Duration;
+  /**
    * The role ECS uses to shift the listener rules and register targets.
    * @default a role scoped to this service's listener(s), rule(s) and target groups
    */
@@ -100,6 +109,8 @@ export class NativeCanaryDeployment extends Construct {
   public readonly configParameter: ssm.StringParameter;
   public readonly infrastructureRole: iam.IRole;
   public readonly bakeTime: Duration;
+  /** Minutes at 100 % the final verdict judges (POST_PRODUCTION_TRAFFIC_SHIFT). */
+  public readonly finalVerdictWindow: Duration;
   public readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: NativeCanaryDeploymentProps) {
@@ -116,7 +127,9 @@ export class NativeCanaryDeployment extends Construct {
     this.schedule = props.schedule ?? TrafficSchedule.default();
     this.analysis = resolveAnalysis(this, props.analysis ?? {});
     this.bakeTime = props.bakeTime ?? Duration.minutes(5);
-    this.plan = planOf(this, this.schedule, this.analysis, this.bakeTime);
+    this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.minutes(5);
+    validateFinalWindow(this, this.finalVerdictWindow);
+    this.plan = planOf(this, this.schedule, this.analysis, this.bakeTime, this.finalVerdictWindow);
     this.strategy = this.plan.strategy;
     this.stepPercent = this.plan.stepPercent;
 
@@ -200,6 +213,7 @@ export class NativeCanaryDeployment extends Construct {
       smokeTests: smoke.map((t) => t.config),
       containerPort: props.containerPort,
       testBaseUrl: props.testBaseUrl,
+      finalVerdictWindowSeconds: this.finalVerdictWindow.toSeconds(),
     };
     this.configParameter = new ssm.StringParameter(this, 'RuntimeConfig', {
       parameterName: nativeConfigParameterName(clusterName, serviceName),
@@ -214,7 +228,8 @@ export class NativeCanaryDeployment extends Construct {
       this.dashboard = new CanaryDashboard(this, 'Dashboard', {
         targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
         rollbackAlarm: this.rollbackAlarm,
-        deploymentGroup: serviceName,
+        // The DeploymentGroup dimension the native hook publishes FinalVerdict with (lambda/native/final-verdict.ts).
+        deploymentGroup: `${clusterName}/${serviceName}`,
       }).dashboard;
     }
   }
@@ -253,25 +268,37 @@ export class NativeCanaryDeployment extends Construct {
 }
 
 /** The schedule as a native plan; synth-time errors name the prop and the fix. */
-function planOf(scope: Construct, schedule: TrafficSchedule, analysis: AnalysisConfig, bakeTime: Duration): NativePlan {
+function planOf(scope: Construct, schedule: TrafficSchedule, analysis: AnalysisConfig, bakeTime: Duration, finalVerdictWindow: Duration): NativePlan {
   // The schedule's own checks, minus the one-hour CodeDeploy hook budget, which ECS does not have.
   const errors = schedule.validate(analysis.maxExtensions).filter((e) => !e.includes('BeforeAllowTraffic hook'));
   if (errors.length > 0) invalid(scope, 'schedule', errors.map((e) => e.replace(/^schedule:?\s*/, '')).join('\n'));
   const steps = schedule.stepsBeforeFull().map((s) => ({ percent: s.percent, bakeSeconds: s.bake.toSeconds() }));
   const { plan, error } = nativePlan(steps);
   if (!plan) invalid(scope, 'schedule', error!);
-  const holds = nominalNativeMinutes(plan!, METRICS_SETTLE.toSeconds()) * (1 + analysis.maxExtensions);
+  // The final verdict holds POST_PRODUCTION_TRAFFIC_SHIFT: up to a minute to the first whole minute at 100 %, the window, the settle minute.
+  const final = finalVerdictHookDuration(finalVerdictWindow).toMinutes();
+  const holds = nominalNativeMinutes(plan!, METRICS_SETTLE.toSeconds()) * (1 + analysis.maxExtensions) + final;
   if (!Token.isUnresolved(holds) && holds > NATIVE_HOOK_HOLD_BUDGET_MINUTES) {
-    invalid(scope, 'schedule', `the hook may hold the steps up to ${Math.round(holds)} min with ${analysis.maxExtensions} extension(s) per step, `
+    invalid(scope, 'schedule', `the hook may hold the steps and the final verdict up to ${Math.round(holds)} min with ${analysis.maxExtensions} extension(s) per step `
+      + `(the final verdict ${final} min), `
       + `but ECS rolls back a lifecycle hook after its timeout (24 h by default, which aws-cdk-lib 2.276 cannot change) and we keep an hour of margin `
       + `(${NATIVE_HOOK_HOLD_BUDGET_MINUTES} min). Shorten the bakes or lower analysis.maxExtensions.`);
   }
   const minutes = holds + bakeTime.toMinutes();
   if (!Token.isUnresolved(minutes) && minutes > NATIVE_MAX_SCHEDULE_MINUTES) {
-    invalid(scope, 'schedule', `can take up to ${Math.round(minutes)} min with ${analysis.maxExtensions} extension(s) per step and the bake time, `
+    invalid(scope, 'schedule', `can take up to ${Math.round(minutes)} min with ${analysis.maxExtensions} extension(s) per step, the final verdict (${final} min) and the bake time, `
       + `but CloudFormation gives up on a stack update after 36 h and refuses ECS deployments planned over ${NATIVE_MAX_SCHEDULE_MINUTES / 60} h. Shorten the bakes.`);
   }
   return plan!;
+}
+
+/** Whole minutes, 1 to 60 (the same range as the CodeDeploy engine's; no one-hour hook limit to fit here). */
+function validateFinalWindow(scope: Construct, window: Duration): void {
+  const seconds = durationIn(scope, 'finalVerdictWindow', window, 'seconds');
+  if (Token.isUnresolved(seconds)) invalid(scope, 'finalVerdictWindow', 'cannot come from a token: the schedule\'s limits are checked with it at synth time. Give a literal value.');
+  if (seconds < 60 || seconds % 60 !== 0 || seconds > 3600) {
+    invalid(scope, 'finalVerdictWindow', `must be whole minutes between 1 and 60 (got ${window.toHumanString()}).`);
+  }
 }
 
 /**

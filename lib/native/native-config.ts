@@ -50,4 +50,9 @@ export interface NativeRuntimeConfig {
   readonly containerPort?: number;
   /** Base URL the smoke tests reach the green version through; omitted: the green targets directly. */
   readonly testBaseUrl?: string;
+  /**
+   * Whole minutes at 100 % judged at POST_PRODUCTION_TRAFFIC_SHIFT against the stable baseline
+   * (also the length of the baseline). Omitted (configurations written before it existed): no final verdict.
+   */
+  readonly finalVerdictWindowSeconds?: number;
 }

@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { decisionsTable, rollbackTopic } from '../private/records-resources';
 import { bundledFunction, findOrCreate } from '../private/bundled-function';
-import { ENV } from '../runtime-config';
+import { DEFAULT_METRICS_NAMESPACE, ENV } from '../runtime-config';
 import { nativeConfigParameterName } from './native-config';
 
 const SINGLETON_ID = 'CdkEcsCanaryNativeHooks';
@@ -26,6 +26,8 @@ export class NativeHooks extends Construct {
   public readonly table: dynamodb.Table;
   public readonly topic: sns.Topic;
   public readonly function: lambda.Function;
+  /** Where the hook publishes the FinalVerdict outcome metric (the namespace CanaryDashboard reads). */
+  public readonly metricsNamespace = DEFAULT_METRICS_NAMESPACE;
   private readonly role: iam.Role;
   private readonly smoke = new Map<string, { fn: lambda.Function; role: iam.Role; sg?: ec2.SecurityGroup }>();
 
@@ -39,7 +41,11 @@ export class NativeHooks extends Construct {
       timeout: Duration.minutes(1),
       role: this.role,
       description: 'cdk-ecs-canary native-hook',
-      environment: { [ENV.DECISIONS_TABLE]: this.table.tableName, [ENV.NOTIFICATION_TOPIC_ARN]: this.topic.topicArn },
+      environment: {
+        [ENV.DECISIONS_TABLE]: this.table.tableName,
+        [ENV.NOTIFICATION_TOPIC_ARN]: this.topic.topicArn,
+        [ENV.METRICS_NAMESPACE]: this.metricsNamespace,
+      },
     });
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -51,9 +57,16 @@ export class NativeHooks extends Construct {
       actions: ['cloudwatch:GetMetricData', 'elasticloadbalancing:DescribeRules'],
       resources: ['*'],
     }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      // PutMetricData has no resource-level permission; the namespace condition narrows it (as CanaryHooks').
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': this.metricsNamespace } },
+    }));
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only cloudwatch:GetMetricData and elasticloadbalancing:DescribeRules, which have no resource-level permissions (Service Authorization Reference).',
+      reason: 'Only cloudwatch:GetMetricData and elasticloadbalancing:DescribeRules, which have no resource-level permissions, '
+        + 'and cloudwatch:PutMetricData narrowed by the cloudwatch:namespace condition (Service Authorization Reference).',
     });
   }
 

@@ -105,6 +105,40 @@ describe('NativeCanaryDeployment', () => {
     expect(value).toContain('\\"steps\\":[{\\"percent\\":5,\\"bakeSeconds\\":300},{\\"percent\\":25,\\"bakeSeconds\\":600},{\\"percent\\":50,\\"bakeSeconds\\":900}]');
   });
 
+  test('the hook may publish metrics only to the outcome namespace, which its environment names', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('CdkEcsCanaryNativeHooksHookRole'),
+      PolicyDocument: { Statement: Match.arrayWith([
+        { Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'CdkEcsCanary' } } },
+      ]) },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'cdk-ecs-canary native-hook',
+      Environment: { Variables: Match.objectLike({ CANARY_METRICS_NAMESPACE: 'CdkEcsCanary' }) },
+    });
+    // The smoke hook publishes nothing.
+    const smoke = template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('NativeHooksSmokeRole') } });
+    expect(JSON.stringify(smoke)).not.toContain('PutMetricData');
+  });
+
+  test('the runtime configuration carries the final verdict window (default 5 min)', () => {
+    const value = JSON.stringify(Object.values(template.findResources('AWS::SSM::Parameter'))[0].Properties.Value);
+    expect(value).toContain('\\"finalVerdictWindowSeconds\\":300');
+    const other = new NativeExampleStack(new App(), 'Native');
+    deploymentOn(other, 'Ten', { finalVerdictWindow: Duration.minutes(10) });
+    const values = Object.values(Template.fromStack(other).findResources('AWS::SSM::Parameter')).map((p) => JSON.stringify(p.Properties.Value));
+    expect(values.filter((v) => v.includes('\\"finalVerdictWindowSeconds\\":600'))).toHaveLength(1);
+  });
+
+  test('the dashboard\'s final verdict widget reads the dimension the hook publishes: <cluster>/<service>', () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0].Properties.DashboardBody);
+    const cluster = stack.getLogicalId(stack.service.cluster.node.defaultChild as never);
+    const service = stack.getLogicalId(stack.service.node.defaultChild as never);
+    expect(body).toMatch(new RegExp(`FinalVerdict.*DeploymentGroup.*${cluster}.*/.*${service}`));
+  });
+
   test('no release custom resource: CloudFormation updates the task definition of the service itself', () => {
     template.resourceCountIs('AWS::CloudFormation::CustomResource', 0);
     template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 0);
@@ -141,13 +175,32 @@ describe('schedules on the ECS engine', () => {
   });
 
   test('fails when the holds could outlast the ECS hook timeout (24 h, an hour of margin)', () => {
-    expect(() => synth(steps([5, 12 * 60], [50, 2 * 60]))).toThrow(/schedule.*hold the steps up to 1684 min.*ECS rolls back a lifecycle hook after its timeout.*1380 min/s);
+    expect(() => synth(steps([5, 12 * 60], [50, 2 * 60]))).toThrow(/schedule.*hold the steps and the final verdict up to 1691 min.*final verdict 7 min.*ECS rolls back a lifecycle hook after its timeout.*1380 min/s);
+  });
+
+  test('the final verdict counts in the hold budget: 1376 min of holds fit alone, not with a 5 min window (1 + 5 + 1 min)', () => {
+    const stack = new NativeExampleStack(new App(), 'Native');
+    const long = { schedule: steps([5, 1375]), analysis: { maxExtensions: 0 } };
+    expect(() => deploymentOn(stack, 'Short', { ...long, finalVerdictWindow: Duration.minutes(1) })).not.toThrow();
+    expect(() => deploymentOn(stack, 'Long', long)).toThrow(/schedule.*hold the steps and the final verdict up to 1383 min.*1380 min/s);
+  });
+
+  test('the final verdict counts in the 33 h of a stack update', () => {
+    const stack = new NativeExampleStack(new App(), 'Native');
+    const long = { schedule: steps([5, 600]), analysis: { maxExtensions: 0 }, bakeTime: Duration.minutes(1375) };
+    expect(() => deploymentOn(stack, 'Short', { ...long, finalVerdictWindow: Duration.minutes(1) })).not.toThrow();
+    expect(() => deploymentOn(stack, 'Long', long)).toThrow(/schedule.*can take up to 1983 min.*final verdict \(7 min\).*33 h/s);
+  });
+
+  test.each([Duration.seconds(90), Duration.minutes(0), Duration.minutes(61)])('fails when finalVerdictWindow is %s (whole minutes 1..60)', (w) => {
+    const stack = new NativeExampleStack(new App(), 'Native');
+    expect(() => deploymentOn(stack, 'Bad', { finalVerdictWindow: w })).toThrow(/finalVerdictWindow.*must be whole minutes between 1 and 60/s);
   });
 
   test('fails when holds and bake time could outlast CloudFormation (33 h)', () => {
     const stack = new NativeExampleStack(new App(), 'Native');
     expect(() => deploymentOn(stack, 'Long', { schedule: steps([5, 600]), analysis: { maxExtensions: 0 }, bakeTime: Duration.hours(24) }))
-      .toThrow(/schedule.*2041 min.*CloudFormation gives up on a stack update after 36 h.*33 h/s);
+      .toThrow(/schedule.*2048 min.*the final verdict \(7 min\).*CloudFormation gives up on a stack update after 36 h.*33 h/s);
   });
 
   test('fails when a bake is not whole minutes (the schedule\'s own checks still apply)', () => {
