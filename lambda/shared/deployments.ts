@@ -1,6 +1,9 @@
 import { DeploymentStatus, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import type { Clients } from './clients';
 
+/** A deployment in these states is over: CodeDeploy waits for none of its hooks any more. */
+export const TERMINAL_STATUSES: readonly string[] = [DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED, DeploymentStatus.STOPPED];
+
 /** Statuses of a deployment that still holds its group (CodeDeploy runs one at a time per group). */
 export const IN_FLIGHT_STATUSES: DeploymentStatus[] = [
   DeploymentStatus.CREATED,

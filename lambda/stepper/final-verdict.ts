@@ -16,9 +16,9 @@
  * report, so a retried tick re-reports the same decision instead of judging again. With
  * `analysis.shadow === true` a failing verdict is recorded but the hook reports Succeeded.
  */
-import { DeploymentStatus } from '@aws-sdk/client-codedeploy';
 import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-context';
 import { ConfigurationError, errorMessage } from '../shared/errors';
+import { TERMINAL_STATUSES } from '../shared/deployments';
 import { logger, setDeploymentId } from '../shared/logger';
 import { getRecord, putRecord } from '../shared/records';
 import { HookReporter, HookStatus } from '../shared/reporter';
@@ -65,8 +65,6 @@ export interface FinalVerdictState {
 
 const ACTIONS: readonly string[] = ['final-start', 'final-tick', 'final-abort'];
 
-/** CodeDeploy no longer waits for any hook of a deployment in these states. */
-const TERMINAL_STATUSES: readonly string[] = [DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED, DeploymentStatus.STOPPED];
 
 /** The payload as a final-verdict action, or undefined when it is another stepper action. */
 export function parseFinalVerdictInput(event: unknown): FinalVerdictInput | undefined {

@@ -11,11 +11,11 @@
  *   CodeDeploy refuses a second report (LifecycleEventAlreadyCompletedException), which is fine.
  * - Once `reported` is set, start/tick/abort do nothing but return done.
  */
-import { DeploymentStatus } from '@aws-sdk/client-codedeploy';
 import { judge } from '../judge';
 import type { Clients } from '../shared/clients';
 import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-context';
 import { ConfigurationError, errorMessage } from '../shared/errors';
+import { TERMINAL_STATUSES } from '../shared/deployments';
 import { logger, setDeploymentId } from '../shared/logger';
 import { fetchWindow } from '../shared/metrics';
 import { HookReporter } from '../shared/reporter';
@@ -43,8 +43,6 @@ export interface StepperDeps {
 /** Used when the configuration has no usable finalVerdictWindowSeconds. */
 const DEFAULT_BASELINE_SECONDS = 15 * 60;
 
-/** CodeDeploy no longer waits for any hook of a deployment in these states. */
-const TERMINAL_STATUSES: readonly string[] = [DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED, DeploymentStatus.STOPPED];
 
 export async function runStepper(input: StepperInput, deps: StepperDeps): Promise<StepperOutput> {
   setDeploymentId(input.deploymentId);

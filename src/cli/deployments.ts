@@ -7,12 +7,11 @@
  */
 import {
   DeploymentInfo,
-  DeploymentStatus,
   GetDeploymentCommand,
   GetDeploymentTargetCommand,
   ListDeploymentTargetsCommand,
 } from '@aws-sdk/client-codedeploy';
-import { IN_FLIGHT_STATUSES, listDeploymentIds } from '../../lambda/shared/deployments';
+import { IN_FLIGHT_STATUSES, listDeploymentIds, TERMINAL_STATUSES } from '../../lambda/shared/deployments';
 import type { CliClients } from './aws';
 import { CliError } from './errors';
 import { CanaryTarget, targetName } from './target';
@@ -20,7 +19,7 @@ import { CanaryTarget, targetName } from './target';
 /** A deployment that still holds the group (CodeDeploy runs one at a time per group). */
 export const IN_FLIGHT: readonly string[] = IN_FLIGHT_STATUSES;
 
-export const TERMINAL: readonly string[] = [DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED, DeploymentStatus.STOPPED];
+export const TERMINAL: readonly string[] = TERMINAL_STATUSES;
 
 export function isInFlight(d: DeploymentInfo | undefined): boolean {
   return !!d?.status && IN_FLIGHT.includes(d.status);
