@@ -29,6 +29,9 @@ export const HOOK_MARGIN_SECONDS = {
   stateMachine: 60,
 } as const;
 
+/** The final verdict's window at 100 % when none is given (release-policy default). */
+export const DEFAULT_FINAL_VERDICT_WINDOW_SECONDS = 300;
+
 /** Bumped when the document changes shape; the runtime refuses versions it does not know. */
 export const CONFIG_VERSION = 1;
 

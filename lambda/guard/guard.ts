@@ -18,7 +18,7 @@ import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-c
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { logger, setDeploymentId } from '../shared/logger';
 import { getRecord, putRecord } from '../shared/records';
-import { IN_FLIGHT_STATUSES, listDeploymentIds } from '../shared/deployments';
+import { IN_FLIGHT_STATUSES, isDeploymentId, listDeploymentIds } from '../shared/deployments';
 import { Colors, colorsFromBlue, percentOn, readPairForwards, resolveColors, setWeights } from '../shared/traffic';
 import { OUTCOME_SK, STATE_SK, StepperState } from '../stepper/types';
 import {
@@ -52,7 +52,7 @@ export function parseGuardEvent(event: unknown): { detail: DeploymentStateChange
   const e = event as { detail?: Partial<DeploymentStateChangeDetail>; time?: unknown } | undefined;
   const d = e?.detail;
   if (!d || typeof d !== 'object') return 'event has no detail';
-  if (typeof d.deploymentId !== 'string' || !/^d-[A-Z0-9]+$/.test(d.deploymentId)) return `event detail has no deployment id (${JSON.stringify(d.deploymentId)})`;
+  if (!isDeploymentId(d.deploymentId)) return `event detail has no deployment id (${JSON.stringify(d.deploymentId)})`;
   if (typeof d.state !== 'string' || !(d.state in OUTCOME_BY_STATE)) return `deployment state ${JSON.stringify(d.state)} is not one the guard handles`;
   return {
     detail: d as DeploymentStateChangeDetail,

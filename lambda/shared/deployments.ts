@@ -1,6 +1,11 @@
 import { DeploymentStatus, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import type { Clients } from './clients';
 
+/** CodeDeploy's deployment ids: `d-` and upper-case letters and digits. */
+export function isDeploymentId(value: unknown): value is string {
+  return typeof value === 'string' && /^d-[A-Z0-9]+$/.test(value);
+}
+
 /** A deployment in these states is over: CodeDeploy waits for none of its hooks any more. */
 export const TERMINAL_STATUSES: readonly string[] = [DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED, DeploymentStatus.STOPPED];
 

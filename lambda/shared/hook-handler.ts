@@ -3,6 +3,7 @@ import { DeploymentContext, loadDeploymentContext } from './deployment-context';
 import { DeadlineError, errorMessage } from './errors';
 import { logger, setDeploymentId } from './logger';
 import { HookReporter, HookStatus } from './reporter';
+import { isDeploymentId } from './deployments';
 
 /** The event CodeDeploy sends to an ECS lifecycle hook. */
 export interface HookEvent {
@@ -33,7 +34,7 @@ export const DEADLINE_MARGIN_MS = 15_000;
 export function parseHookEvent(event: unknown): HookEvent | undefined {
   const e = event as Partial<HookEvent> | undefined;
   if (!e || typeof e.DeploymentId !== 'string' || typeof e.LifecycleEventHookExecutionId !== 'string') return undefined;
-  if (!/^d-[A-Z0-9]+$/.test(e.DeploymentId) || e.LifecycleEventHookExecutionId.length === 0) return undefined;
+  if (!isDeploymentId(e.DeploymentId) || e.LifecycleEventHookExecutionId.length === 0) return undefined;
   return { DeploymentId: e.DeploymentId, LifecycleEventHookExecutionId: e.LifecycleEventHookExecutionId };
 }
 

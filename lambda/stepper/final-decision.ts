@@ -5,7 +5,7 @@
  * POST_PRODUCTION_TRAFFIC_SHIFT). No CodeDeploy or ECS import: both bundles load only what they call.
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { AnalysisConfig, DEFAULT_METRICS_NAMESPACE, ENV } from '../../lib/runtime-config';
+import { AnalysisConfig, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS, DEFAULT_METRICS_NAMESPACE, ENV } from '../../lib/runtime-config';
 import { judge } from '../judge';
 import type { MinuteSample, Verdict } from '../judge';
 import type { WindowSamples } from '../shared/metrics';
@@ -13,7 +13,7 @@ import type { HookStatus } from '../shared/reporter';
 import { METRICS_SETTLE_SECONDS } from './schedule';
 
 /** Used only when the configuration document lacks finalVerdictWindowSeconds. */
-export const DEFAULT_FINAL_VERDICT_WINDOW_SECONDS = 300;
+export { DEFAULT_FINAL_VERDICT_WINDOW_SECONDS };
 export const FINAL_VERDICT_METRIC = 'FinalVerdict';
 
 /**

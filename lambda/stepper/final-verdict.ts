@@ -18,7 +18,7 @@
  */
 import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-context';
 import { ConfigurationError, errorMessage } from '../shared/errors';
-import { TERMINAL_STATUSES } from '../shared/deployments';
+import { isDeploymentId, TERMINAL_STATUSES } from '../shared/deployments';
 import { logger, setDeploymentId } from '../shared/logger';
 import { getRecord, putRecord } from '../shared/records';
 import { HookReporter, HookStatus } from '../shared/reporter';
@@ -71,7 +71,7 @@ export function parseFinalVerdictInput(event: unknown): FinalVerdictInput | unde
   const e = event as Record<string, unknown> | undefined;
   if (!e || typeof e !== 'object' || typeof e.action !== 'string' || !ACTIONS.includes(e.action)) return undefined;
   const { deploymentId, lifecycleEventHookExecutionId } = e;
-  if (typeof deploymentId !== 'string' || !/^d-[A-Z0-9]+$/.test(deploymentId)) {
+  if (!isDeploymentId(deploymentId)) {
     throw new ConfigurationError(`final verdict: deploymentId ${JSON.stringify(deploymentId)} is not a CodeDeploy deployment id`);
   }
   if (typeof lifecycleEventHookExecutionId !== 'string' || lifecycleEventHookExecutionId.length === 0) {

@@ -11,6 +11,7 @@ import { parseFinalVerdictInput, runFinalVerdict } from './final-verdict';
 import { runStepper, StepperDeps } from './stepper';
 import { toStepperError } from './transient';
 import type { StepperErrorInfo, StepperInput, StepperOutput } from './types';
+import { isDeploymentId } from '../shared/deployments';
 
 const ACTIONS = new Set(['start', 'tick', 'abort']);
 
@@ -22,7 +23,7 @@ export function parseStepperInput(event: unknown): StepperInput {
   if (typeof action !== 'string' || !ACTIONS.has(action)) {
     throw new ConfigurationError(`stepper: unknown action ${JSON.stringify(action)} (start, tick or abort)`);
   }
-  if (typeof deploymentId !== 'string' || !/^d-[A-Z0-9]+$/.test(deploymentId)) {
+  if (!isDeploymentId(deploymentId)) {
     throw new ConfigurationError(`stepper: deploymentId ${JSON.stringify(deploymentId)} is not a CodeDeploy deployment id`);
   }
   if (typeof lifecycleEventHookExecutionId !== 'string' || lifecycleEventHookExecutionId.length === 0) {

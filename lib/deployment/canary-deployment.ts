@@ -15,7 +15,7 @@ import { SmokeTest } from '../hooks/smoke-test';
 import { findOrCreate } from '../private/bundled-function';
 import { durationIn, invalid, known, requireConcrete } from '../private/validation';
 import { checkInputs, treeProblems } from '../private/deployment-checks';
-import { AnalysisConfig, CONFIG_VERSION, CONSTRUCT_PATH_METADATA, RELEASE_POLICY_ANALYSIS, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
+import { AnalysisConfig, CONFIG_VERSION, CONSTRUCT_PATH_METADATA, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS, RELEASE_POLICY_ANALYSIS, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
 import { validateFinalVerdictWindow } from './final-verdict-window';
 import { TrafficSchedule } from './traffic-schedule';
 import { AppSpecPlacement, AppSpecPlacementProperties } from './app-spec';
@@ -288,7 +288,7 @@ export class CanaryDeployment extends Construct {
     this.analysis = resolveAnalysis(this, props.analysis ?? {});
     this.installTimeout = props.installTimeout ?? Duration.minutes(10);
     this.terminationWaitTime = props.terminationWaitTime ?? Duration.minutes(5);
-    this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.minutes(5);
+    this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.seconds(DEFAULT_FINAL_VERDICT_WINDOW_SECONDS);
     validateDeployment(this, props, this.schedule, this.analysis);
 
     const a = props.analysis ?? {};
@@ -360,7 +360,7 @@ export class CanaryDeployment extends Construct {
       // returns metric alarms only.
       alarmNames: this.rollbackAlarms.alarms.map((al) => al.alarmName),
       installTimeoutSeconds: (props.installTimeout ?? Duration.minutes(10)).toSeconds(),
-      finalVerdictWindowSeconds: (props.finalVerdictWindow ?? Duration.minutes(5)).toSeconds(),
+      finalVerdictWindowSeconds: (props.finalVerdictWindow ?? Duration.seconds(DEFAULT_FINAL_VERDICT_WINDOW_SECONDS)).toSeconds(),
       decisionsTableName: this.hooks.table.tableName,
       terminationWaitSeconds: this.terminationWaitTime.toSeconds(),
     };

@@ -15,7 +15,7 @@ import { SmokeTest } from '../hooks/smoke-test';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { durationIn, invalid } from '../private/validation';
 import { finalVerdictHookDuration } from './final-verdict-window';
-import { AnalysisConfig } from '../runtime-config';
+import { AnalysisConfig, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS } from '../runtime-config';
 import { AnalysisOptions, resolveAnalysis, RollbackAlarmOptions } from './canary-deployment';
 import { METRICS_SETTLE, TrafficSchedule } from './traffic-schedule';
 
@@ -127,7 +127,7 @@ export class NativeCanaryDeployment extends Construct {
     this.schedule = props.schedule ?? TrafficSchedule.default();
     this.analysis = resolveAnalysis(this, props.analysis ?? {});
     this.bakeTime = props.bakeTime ?? Duration.minutes(5);
-    this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.minutes(5);
+    this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.seconds(DEFAULT_FINAL_VERDICT_WINDOW_SECONDS);
     validateFinalWindow(this, this.finalVerdictWindow);
     this.plan = planOf(this, this.schedule, this.analysis, this.bakeTime, this.finalVerdictWindow);
     this.strategy = this.plan.strategy;

@@ -16,7 +16,7 @@ export const DEFAULT_FINAL_STEP: StepConfig = { percent: 50, bakeSeconds: 900 };
 export const DEFAULT_ANALYSIS: AnalysisConfig = RELEASE_POLICY_ANALYSIS;
 
 export const DEFAULT_TERMINATION_WAIT_SECONDS = 300;
-export const DEFAULT_FINAL_VERDICT_WINDOW_SECONDS = 300;
+export { DEFAULT_FINAL_VERDICT_WINDOW_SECONDS } from '../../../lib/runtime-config';
 
 /** The rollback alarms' timing (RollbackAlarmOptions defaults; not in the runtime configuration). */
 export const DEFAULT_ALARM_BREACH_MINUTES = 2;
