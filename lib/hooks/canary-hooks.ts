@@ -1,4 +1,4 @@
-import { ArnFormat, CfnElement, Duration, Fn, Lazy, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnElement, Duration, Lazy, Names, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -11,7 +11,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
-import { CODEDEPLOY_HOOK_LIMIT_SECONDS, CONFIG_PARAMETER_PREFIX, DEFAULT_METRICS_NAMESPACE, ENV, HOOK_MARGIN_SECONDS } from '../runtime-config';
+import { CODEDEPLOY_HOOK_LIMIT_SECONDS, DEFAULT_METRICS_NAMESPACE, ENV, HOOK_MARGIN_SECONDS } from '../runtime-config';
+import { clusterServicesOf, configParametersOf, deploymentGroupsOf, listenerRulesArn, OnceGrants } from '../private/grant-patterns';
 import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { BundledFunction } from '../private/assets';
 import { decisionsTable, rollbackTopic } from '../private/records-resources';
@@ -251,7 +252,7 @@ export class CanaryHooks extends Construct {
     const hooksThatReport = [this.beforeInstall, this.afterInstall, smoke, this.beforeAllowTraffic, this.afterAllowTraffic, this.stepper];
     const groups = deploymentGroupsOf(stack, target.applicationName);
     const parameters = configParametersOf(stack, target.applicationName);
-    const services = stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${target.clusterName}/*` });
+    const services = clusterServicesOf(stack, target.clusterName);
 
     const why = {
       groups: 'The deployment groups of this stack\'s CodeDeploy application only: one pattern for every canary service of the stack.',
@@ -321,24 +322,16 @@ export class CanaryHooks extends Construct {
     }));
   }
 
-  private readonly granted = new Set<string>();
+  /** Each grant once per role: the functions are shared, their grants must not grow with the services. */
+  private readonly grants = new OnceGrants();
 
-  /** Adds the statement unless the same function already has it; true when it was added. */
-  private grantOnce(fn: lambda.Function, actions: string[], resource: string): boolean {
-    const key = `${fn.node.addr}|${actions.join(',')}|${resource}`;
-    if (this.granted.has(key)) return false;
-    this.granted.add(key);
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [resource] }));
-    return true;
+  private grantOnce(fn: lambda.Function, actions: string[], resource: string): void {
+    this.grants.grant(fn.role!, actions, resource);
   }
 
   /** grantOnce for a resource pattern (a `*` in it), with cdk-nag's IAM5 finding acknowledged once per role. */
   private grantPattern(fn: lambda.Function, actions: string[], pattern: string, reason: string): void {
-    if (!this.grantOnce(fn, actions, pattern)) return;
-    const key = `${fn.node.addr}|ack|${pattern}`;
-    if (this.granted.has(key)) return;
-    this.granted.add(key);
-    Validations.of(fn.role!).acknowledge({ id: `AwsSolutions-IAM5[Resource::${nagResourceText(Stack.of(this), pattern)}]`, reason });
+    this.grants.grant(fn.role!, actions, pattern, reason);
   }
 
   private grantUnscoped(fn: lambda.Function, ...actions: string[]): void {
@@ -380,46 +373,4 @@ export class CanaryHooks extends Construct {
     });
     return machine;
   }
-}
-
-/**
- * `arn:...:listener/app/<lb>/<lb-id>/<listener-id>` -> `arn:...:listener-rule/app/<lb>/<lb-id>/<listener-id>/*`:
- * every rule of that listener (Service Authorization Reference, ELB v2 resource type listener-rule/app).
- */
-export function listenerRulesArn(listenerArn: string): string {
-  if (!Token.isUnresolved(listenerArn)) return `${listenerArn.replace(':listener/', ':listener-rule/')}/*`;
-  const [head, tail] = [Fn.select(0, Fn.split(':listener/', listenerArn)), Fn.select(1, Fn.split(':listener/', listenerArn))];
-  return Fn.join('', [head, ':listener-rule/', tail, '/*']);
-}
-
-/**
- * A resource as cdk-nag prints it in an IAM5 finding (its flattenCfnReference): Fn::Join flattened
- * with its delimiter, Ref as `<Id>`, Fn::GetAtt as `<Id.Attr>`, any other intrinsic as JSON.
- */
-export function nagResourceText(stack: Stack, value: string): string {
-  const visit = (node: unknown): string => {
-    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/}/g, '>');
-    const o = node as Record<string, unknown>;
-    if (Array.isArray(o?.['Fn::Join'])) {
-      const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
-      return items.map(visit).join(delimiter);
-    }
-    if (Array.isArray(o?.['Fn::GetAtt'])) {
-      const [id, attr] = o['Fn::GetAtt'] as unknown[];
-      return `<${visit(id)}.${visit(attr)}>`;
-    }
-    if (o?.Ref !== undefined) return `<${visit(o.Ref)}>`;
-    return JSON.stringify(node);
-  };
-  return visit(stack.resolve(value));
-}
-
-/** Every deployment group of a CodeDeploy application: the hooks' and the release's grant pattern. */
-export function deploymentGroupsOf(stack: Stack, applicationName: string): string {
-  return stack.formatArn({ service: 'codedeploy', resource: 'deploymentgroup', resourceName: `${applicationName}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-}
-
-/** Every runtime configuration parameter of a CodeDeploy application (configParameterName's layout). */
-export function configParametersOf(stack: Stack, applicationName: string): string {
-  return stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${CONFIG_PARAMETER_PREFIX.replace(/^\//, '')}/${applicationName}/*` });
 }

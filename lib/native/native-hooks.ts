@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { decisionsTable, rollbackTopic } from '../private/records-resources';
+import { clusterServicesOf } from '../private/grant-patterns';
 import { bundledFunction, findOrCreate } from '../private/bundled-function';
 import { DEFAULT_METRICS_NAMESPACE, ENV } from '../runtime-config';
 import { nativeConfigParameterName } from './native-config';
@@ -83,7 +84,7 @@ export class NativeHooks extends Construct {
     }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ecs:ListServiceDeployments'],
-      resources: [stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName}/*` })],
+      resources: [clusterServicesOf(stack, clusterName)],
     }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ecs:DescribeServiceDeployments'],
@@ -149,7 +150,7 @@ export class NativeHooks extends Construct {
     }));
     entry.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ecs:ListServiceDeployments'],
-      resources: [stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName}/*` })],
+      resources: [clusterServicesOf(stack, clusterName)],
     }));
     if (checkFunctions.length > 0) {
       entry.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: checkFunctions.map((f) => f.functionArn) }));

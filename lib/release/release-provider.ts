@@ -5,7 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { CanaryHooks, deploymentGroupsOf, nagResourceText } from '../hooks/canary-hooks';
+import { CanaryHooks } from '../hooks/canary-hooks';
+import { clusterServicesOf, deploymentGroupsOf, OnceGrants } from '../private/grant-patterns';
 import { bundledFunction, canaryLogGroup, findOrCreate, grantLogWrite } from '../private/bundled-function';
 import { ENV } from '../runtime-config';
 import { RELEASE_WAIT_BUDGET } from './release-estimate';
@@ -96,21 +97,14 @@ export class CanaryReleaseProvider extends Construct {
       'The deployment groups of the canary services\' CodeDeploy application only: one pattern for every service of the stack.');
     this.grantOnce(['codedeploy:GetDeploymentConfig'], target.deploymentConfigArn);
     this.grantOnce(['codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'], target.applicationArn);
-    this.grantOnce(['ecs:DescribeServices'], stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${target.clusterName}/*` }),
+    this.grantOnce(['ecs:DescribeServices'], clusterServicesOf(stack, target.clusterName),
       'The services of the canary service\'s cluster (read only): one pattern per cluster, not per service.');
   }
 
-  private readonly granted = new Set<string>();
+  private readonly grants = new OnceGrants();
 
   private grantOnce(actions: string[], resource: string, patternReason?: string): void {
-    const key = `${actions.join(',')}|${resource}`;
-    if (this.granted.has(key)) return;
-    this.granted.add(key);
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [resource] }));
-    if (patternReason) {
-      const text = nagResourceText(Stack.of(this), resource);
-      Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${text}]`, reason: patternReason });
-    }
+    this.grants.grant(this.role, actions, resource, patternReason);
   }
 
   private makeFunction(id: string, handler: string, timeout: Duration, hooks: CanaryHooks): lambda.Function {
