@@ -7,23 +7,13 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ASSETS_DIR, sdkActionsOfBundle } from '../iam/sdk-calls';
+import { ASSETS_DIR, sdkActionsOfBundle, SERVICE_PREFIX } from '../iam/sdk-calls';
 
 const names = fs.readdirSync(ASSETS_DIR).filter((n) => fs.existsSync(path.join(ASSETS_DIR, n, 'index.js')));
 const ROOT = path.join(__dirname, '..', '..');
 
-/** IAM prefix -> the SDK package behind it (the inverse of sdk-calls' table, for these clients). */
-const PACKAGE_OF_PREFIX: Record<string, string> = {
-  codedeploy: 'client-codedeploy',
-  ecs: 'client-ecs',
-  elasticloadbalancing: 'client-elastic-load-balancing-v2',
-  cloudwatch: 'client-cloudwatch',
-  ssm: 'client-ssm',
-  dynamodb: 'client-dynamodb',
-  states: 'client-sfn',
-  lambda: 'client-lambda',
-  sns: 'client-sns',
-};
+/** IAM prefix -> the SDK package behind it (sdk-calls' table, inverted). */
+const PACKAGE_OF_PREFIX: Record<string, string> = Object.fromEntries(Object.entries(SERVICE_PREFIX).map(([pkg, prefix]) => [prefix, pkg]));
 
 function clientPackagesLoadedBy(bundle: string): string[] {
   const script = `

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** IAM service prefix of each AWS SDK v3 client package our Lambda code uses. */
-const SERVICE_PREFIX: Record<string, string> = {
+export const SERVICE_PREFIX: Record<string, string> = {
   'client-codedeploy': 'codedeploy',
   'client-ecs': 'ecs',
   'client-elastic-load-balancing-v2': 'elasticloadbalancing',
