@@ -13,7 +13,7 @@ import {
   LambdaCheck,
   TrafficSchedule,
 } from '../../lib';
-import { ExistingService, Network, buildExistingService, buildNetwork, newStack } from '../helpers/fixtures';
+import { ExistingService, Network, buildExistingService, buildNetwork, newStack, deploymentPropsFor } from '../helpers/fixtures';
 import {
   flatten,
   functionRoleId,
@@ -24,16 +24,7 @@ import {
   resourcesOfType,
 } from '../helpers/template';
 
-const deploymentProps = (svc: ExistingService, extra: Partial<CanaryDeploymentProps> = {}): CanaryDeploymentProps => ({
-  service: svc.service,
-  containerName: svc.container.containerName,
-  containerPort: 8080,
-  listener: svc.listener,
-  testListener: svc.testListener,
-  blueTargetGroup: svc.blue,
-  greenTargetGroup: svc.green,
-  ...extra,
-});
+const deploymentProps = deploymentPropsFor;
 
 /**
  * One stack, one VPC and cluster, two existing services wired by hand, each with a

@@ -7,23 +7,14 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { CanaryDeployment, CanaryDeploymentProps, CanaryValidationError } from '../../lib';
-import { buildExistingService, buildNetwork, ExistingService, newStack } from '../helpers/fixtures';
+import { buildExistingService, buildNetwork, ExistingService, newStack, deploymentPropsFor } from '../helpers/fixtures';
 import { flatten, logicalId, parseJoinedJson, policyStatements, resourcesOfType } from '../helpers/template';
 
 /** With `useRollbackAlarm`, the user reads `rollbackAlarm` (creating the composite) before synth. */
 function build(extra: (stack: Stack) => Partial<CanaryDeploymentProps> = () => ({}), useRollbackAlarm = false) {
   const stack = newStack();
   const svc: ExistingService = buildExistingService(stack, 'Svc', { network: buildNetwork(stack) });
-  const canary = new CanaryDeployment(stack, 'Canary', {
-    service: svc.service,
-    containerName: svc.container.containerName,
-    containerPort: 8080,
-    listener: svc.listener,
-    testListener: svc.testListener,
-    blueTargetGroup: svc.blue,
-    greenTargetGroup: svc.green,
-    ...extra(stack),
-  });
+  const canary = new CanaryDeployment(stack, 'Canary', deploymentPropsFor(svc, extra(stack)));
   if (useRollbackAlarm) expect(canary.rollbackAlarm).toBeDefined();
   return { stack, canary, template: Template.fromStack(stack) };
 }

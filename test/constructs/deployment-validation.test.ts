@@ -10,18 +10,9 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import {
   CanaryDeployment, CanaryDeploymentProps, CanaryFargateService, CanaryValidationError, HttpCheck, TrafficSchedule,
 } from '../../lib';
-import { ExistingService, buildExistingService, buildNetwork, newStack } from '../helpers/fixtures';
+import { buildExistingService, buildNetwork, newStack, deploymentPropsFor } from '../helpers/fixtures';
 
-const propsFor = (svc: ExistingService, extra: Partial<CanaryDeploymentProps> = {}): CanaryDeploymentProps => ({
-  service: svc.service,
-  containerName: svc.container.containerName,
-  containerPort: 8080,
-  listener: svc.listener,
-  testListener: svc.testListener,
-  blueTargetGroup: svc.blue,
-  greenTargetGroup: svc.green,
-  ...extra,
-});
+const propsFor = deploymentPropsFor;
 
 function setup(stack: Stack = newStack()) {
   const svc = buildExistingService(stack, 'Svc', { network: buildNetwork(stack) });

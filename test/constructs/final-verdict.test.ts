@@ -6,22 +6,13 @@ import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CanaryDeployment, CanaryDeploymentProps, CanaryHooks, CanaryValidationError } from '../../lib';
 import { finalVerdictHookDuration, MAX_FINAL_VERDICT_WINDOW } from '../../lib/deployment/final-verdict-window';
-import { buildExistingService, buildNetwork, newStack } from '../helpers/fixtures';
+import { buildExistingService, buildNetwork, newStack, deploymentPropsFor } from '../helpers/fixtures';
 import { functionRoleId, logicalId, parseJoinedJson, policyStatements, resourcesOfType } from '../helpers/template';
 
 function build(extra: Partial<CanaryDeploymentProps> = {}) {
   const stack = newStack();
   const svc = buildExistingService(stack, 'Svc', { network: buildNetwork(stack) });
-  const canary = new CanaryDeployment(stack, 'Canary', {
-    service: svc.service,
-    containerName: svc.container.containerName,
-    containerPort: 8080,
-    listener: svc.listener,
-    testListener: svc.testListener,
-    blueTargetGroup: svc.blue,
-    greenTargetGroup: svc.green,
-    ...extra,
-  });
+  const canary = new CanaryDeployment(stack, 'Canary', deploymentPropsFor(svc, extra));
   return { stack, canary, template: Template.fromStack(stack) };
 }
 

@@ -1,21 +1,12 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { CanaryDeployment, CanaryDeploymentProps, CanaryValidationError } from '../../lib';
-import { buildExistingService, buildNetwork, ExistingService, newStack } from '../helpers/fixtures';
+import { buildExistingService, buildNetwork, ExistingService, newStack, deploymentPropsFor } from '../helpers/fixtures';
 import { parseJoinedJson, resourcesOfType } from '../helpers/template';
 
 function deploy(analysis: CanaryDeploymentProps['analysis']): { template: Template } {
   const stack = newStack();
   const svc: ExistingService = buildExistingService(stack, 'Svc', { network: buildNetwork(stack) });
-  new CanaryDeployment(stack, 'Canary', {
-    service: svc.service,
-    containerName: svc.container.containerName,
-    containerPort: 8080,
-    listener: svc.listener,
-    testListener: svc.testListener,
-    blueTargetGroup: svc.blue,
-    greenTargetGroup: svc.green,
-    analysis,
-  });
+  new CanaryDeployment(stack, 'Canary', deploymentPropsFor(svc, { analysis }));
   return { template: Template.fromStack(stack) };
 }
 

@@ -8,6 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
+import type { CanaryDeploymentProps } from '../../lib';
 
 /** An environment-agnostic stack in a fresh app (its own temporary output directory). */
 export function newStack(id = 'TestStack'): Stack {
@@ -89,4 +90,18 @@ export function buildExistingService(scope: Construct, id: string, opts: Existin
   });
   service.attachToApplicationTargetGroup(blue);
   return { loadBalancer, listener, testListener, blue, green, taskDefinition, container, service };
+}
+
+/** CanaryDeployment props for an existing service built by buildExistingService (container port 8080). */
+export function deploymentPropsFor(svc: ExistingService, extra: Partial<CanaryDeploymentProps> = {}): CanaryDeploymentProps {
+  return {
+    service: svc.service,
+    containerName: svc.container.containerName,
+    containerPort: 8080,
+    listener: svc.listener,
+    testListener: svc.testListener,
+    blueTargetGroup: svc.blue,
+    greenTargetGroup: svc.green,
+    ...extra,
+  };
 }
