@@ -4,7 +4,7 @@
  * anything else (or retries used up) -> Abort (retried 6 times) -> Fail.
  */
 import { makeHandler } from '../../../lambda/stepper/handler';
-import type { StepperInput, StepperOutput } from '../../../lambda/stepper/types';
+import type { StepperOutput } from '../../../lambda/stepper/types';
 import { DEPLOYMENT_ID, FakeAws, HOOK_ID, TABLE } from './fake-aws';
 
 export interface Execution {
@@ -24,17 +24,27 @@ export function stepperHandler(fake: FakeAws) {
 
 export const ids = { deploymentId: DEPLOYMENT_ID, lifecycleEventHookExecutionId: HOOK_ID };
 
-export async function runStateMachine(
-  fake: FakeAws,
-  opts: { beforeTick?: (elapsedSeconds: number, tick: number) => void; maxTicks?: number } = {},
-): Promise<Execution> {
+export interface LoopOptions {
+  readonly beforeTick?: (elapsedSeconds: number, tick: number) => void;
+  readonly maxTicks?: number;
+}
+
+export async function runStateMachine(fake: FakeAws, opts: LoopOptions = {}): Promise<Execution> {
+  return runTimerLoop(fake, '', { maxTicks: 200, ...opts });
+}
+
+/**
+ * One timer loop of the state machine (lib/hooks/final-verdict-states.ts `timerLoop`): the
+ * stepper's (actions start/tick/abort) or the final verdict's (final-start/final-tick/final-abort).
+ */
+export async function runTimerLoop(fake: FakeAws, actions: '' | 'final-', opts: LoopOptions = {}): Promise<Execution> {
   const handler = stepperHandler(fake);
   const outputs: StepperOutput[] = [];
   const errors: string[] = [];
   const tickTimes: number[] = [];
   const t0 = fake.nowMs;
 
-  const invoke = async (payload: StepperInput, retries: number, retryOn: (name: string) => boolean): Promise<StepperOutput> => {
+  const invoke = async (payload: Record<string, unknown>, retries: number, retryOn: (name: string) => boolean): Promise<StepperOutput> => {
     for (let attempt = 0; ; attempt++) {
       try {
         return await handler(payload);
@@ -46,8 +56,8 @@ export async function runStateMachine(
     }
   };
   const abort = async (err: Error): Promise<Execution> => {
-    const payload: StepperInput = {
-      action: 'abort',
+    const payload = {
+      action: `${actions}abort`,
       ...ids,
       error: { Error: err.name, Cause: JSON.stringify({ errorType: err.name, errorMessage: err.message, trace: [] }) },
     };
@@ -62,20 +72,20 @@ export async function runStateMachine(
 
   let out: StepperOutput;
   try {
-    out = await invoke({ action: 'start', ...ids }, 3, transient);
+    out = await invoke({ action: `${actions}start`, ...ids }, 3, transient);
   } catch (err) {
     return abort(err as Error);
   }
   outputs.push(out);
   let ticks = 0;
   while (!out.done) {
-    if (++ticks > (opts.maxTicks ?? 200)) throw new Error('the stepper never finished');
+    if (++ticks > (opts.maxTicks ?? 100)) throw new Error(`the ${actions}tick loop never finished`);
     expect(Number.isInteger(out.waitSeconds) && out.waitSeconds >= 1).toBe(true);
     fake.advance(out.waitSeconds);
     opts.beforeTick?.((fake.nowMs - t0) / 1000, ticks);
     tickTimes.push((fake.nowMs - t0) / 1000);
     try {
-      out = await invoke({ action: 'tick', ...ids }, 3, transient);
+      out = await invoke({ action: `${actions}tick`, ...ids }, 3, transient);
     } catch (err) {
       return abort(err as Error);
     }
