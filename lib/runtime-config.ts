@@ -9,28 +9,18 @@
  * This file must stay free of aws-cdk-lib imports: it is bundled into the Lambda code.
  */
 
+import { DEFAULT_THRESHOLDS } from './policy/release-policy';
+
 /** SSM parameter name prefix for per-deployment-group configuration. */
 export const CONFIG_PARAMETER_PREFIX = '/cdk-ecs-canary';
 
 /** Metadata key on the configuration parameter's resource: the CanaryDeployment's construct path. */
 export const CONSTRUCT_PATH_METADATA = 'cdk-ecs-canary:path';
 
-/**
- * CodeDeploy fails a lifecycle hook that has not reported within an hour (aws-facts.md). Every
- * time budget of the in-hook work is this limit minus one of the margins below.
- */
-export const CODEDEPLOY_HOOK_LIMIT_SECONDS = 3600;
-export const HOOK_MARGIN_SECONDS = {
-  /** Synth-time budget of a schedule's in-hook steps: room for task start, ticks and the report. */
-  schedule: 600,
-  /** The stepper fails the hook itself this long before the limit: room to restore and report. */
-  stepper: 300,
-  /** The state machine's own timeout: CodeDeploy's rollback and the guard take over after it. */
-  stateMachine: 60,
-} as const;
-
-/** The final verdict's window at 100 % when none is given (release-policy default). */
-export const DEFAULT_FINAL_VERDICT_WINDOW_SECONDS = 300;
+// The release policy's numbers live in one module; re-exported here for the runtime contract's readers.
+export {
+  CODEDEPLOY_HOOK_LIMIT_SECONDS, DEFAULT_CONFIDENCE_PERCENT, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS, HOOK_MARGIN_SECONDS,
+} from './policy/release-policy';
 
 /** Bumped when the document changes shape; the runtime refuses versions it does not know. */
 export const CONFIG_VERSION = 1;
@@ -88,24 +78,8 @@ export interface AnalysisConfig {
   readonly confidencePercent?: number;
 }
 
-/** The judge's default confidence: a check fails only on p < 0.01 (release-policy.md, "judged with evidence"). */
-export const DEFAULT_CONFIDENCE_PERCENT = 99;
-
 /** The release policy's judge thresholds (release-policy.md): what CanaryDeployment renders by default. */
-export const RELEASE_POLICY_ANALYSIS: AnalysisConfig = {
-  intervalSeconds: 60,
-  minRequests: 100,
-  maxErrorRatePercent: 1,
-  maxP95Ms: 1000,
-  maxP99Ms: 2000,
-  maxUnhealthyHosts: 0,
-  unhealthyMinutes: 2,
-  errorRateRatio: 2,
-  errorRateFloorPercent: 0.1,
-  latencyRatio: 1.5,
-  onInconclusive: 'fail',
-  maxExtensions: 1,
-};
+export const RELEASE_POLICY_ANALYSIS: AnalysisConfig = { ...DEFAULT_THRESHOLDS, onInconclusive: 'fail' };
 
 /** An HTTP smoke test run by the AfterAllowTestTraffic hook against the test path. */
 export interface HttpCheckConfig {

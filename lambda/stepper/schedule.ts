@@ -4,10 +4,11 @@
  */
 import type { Verdict } from '../judge/types';
 import { AnalysisConfig, DEFAULT_CONFIDENCE_PERCENT, StepConfig } from '../../lib/runtime-config';
+import { DEFAULT_THRESHOLDS, METRICS_SETTLE_SECONDS, worstCaseStepSeconds } from '../../lib/policy/release-policy';
 import { HOOK_BUDGET_SECONDS, TickDecision } from './types';
 
 /** Used when the configuration's interval is not a positive number. */
-const DEFAULT_INTERVAL_SECONDS = 60;
+const DEFAULT_INTERVAL_SECONDS = DEFAULT_THRESHOLDS.intervalSeconds;
 
 export function intervalSeconds(analysis: Pick<AnalysisConfig, 'intervalSeconds'>): number {
   const s = analysis.intervalSeconds;
@@ -24,11 +25,11 @@ export function budgetExceeded(hookStartedAtMs: number, nowMs: number, budgetSec
  * taken right at the end of a bake would never see the bake's last minute. The step's final
  * verdict is therefore taken this long after the bake (traffic stays at the step's percent).
  */
-export const METRICS_SETTLE_SECONDS = 60;
+export { METRICS_SETTLE_SECONDS };
 
 /** When a step's final verdict is due: end of its bake, counting extensions (each adds one bake), plus the settle time. */
 export function stepEndsAt(stepStartedAtMs: number, bakeSeconds: number, extensions: number): number {
-  return stepStartedAtMs + (bakeSeconds + METRICS_SETTLE_SECONDS) * (1 + extensions) * 1000;
+  return stepStartedAtMs + worstCaseStepSeconds(bakeSeconds, extensions) * 1000;
 }
 
 /**

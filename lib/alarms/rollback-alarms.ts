@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct, IConstruct } from 'constructs';
 import { invalid } from '../private/validation';
-import { RELEASE_POLICY_ANALYSIS } from '../runtime-config';
+import { DEFAULT_ALARM_TIMING, DEFAULT_THRESHOLDS, ERROR_RATE_CONFIDENCE_Z } from '../policy/release-policy';
 
 /** Thresholds of the rollback alarms. Defaults follow release-policy.md. */
 export interface RollbackThresholds {
@@ -84,7 +84,7 @@ export interface TargetGroupAlarms {
 export const MAX_DEPLOYMENT_GROUP_ALARMS = 10;
 
 /** z of a one-sided 99 % confidence bound: the error-rate alarm fires only on evidence (issue 9). */
-export const ERROR_RATE_CONFIDENCE_Z = 2.326;
+export { ERROR_RATE_CONFIDENCE_Z };
 
 /**
  * CloudWatch metric alarms that roll a canary deployment back. The deployment group watches the
@@ -267,14 +267,14 @@ interface ResolvedThresholds {
 
 export function resolveThresholds(p: RollbackThresholds): ResolvedThresholds {
   return {
-    maxErrorRatePercent: p.maxErrorRatePercent ?? 1,
-    maxP95: p.maxP95 ?? Duration.seconds(1),
-    maxP99: p.maxP99 ?? Duration.seconds(2),
-    maxUnhealthyHosts: p.maxUnhealthyHosts ?? 0,
-    unhealthyMinutes: p.unhealthyMinutes ?? 2,
-    breachMinutes: p.breachMinutes ?? 2,
-    evaluationMinutes: p.evaluationMinutes ?? 3,
-    minRequests: p.minRequests ?? RELEASE_POLICY_ANALYSIS.minRequests,
+    maxErrorRatePercent: p.maxErrorRatePercent ?? DEFAULT_THRESHOLDS.maxErrorRatePercent,
+    maxP95: p.maxP95 ?? Duration.millis(DEFAULT_THRESHOLDS.maxP95Ms),
+    maxP99: p.maxP99 ?? Duration.millis(DEFAULT_THRESHOLDS.maxP99Ms),
+    maxUnhealthyHosts: p.maxUnhealthyHosts ?? DEFAULT_THRESHOLDS.maxUnhealthyHosts,
+    unhealthyMinutes: p.unhealthyMinutes ?? DEFAULT_THRESHOLDS.unhealthyMinutes,
+    breachMinutes: p.breachMinutes ?? DEFAULT_ALARM_TIMING.breachMinutes,
+    evaluationMinutes: p.evaluationMinutes ?? DEFAULT_ALARM_TIMING.evaluationMinutes,
+    minRequests: p.minRequests ?? DEFAULT_THRESHOLDS.minRequests,
   };
 }
 

@@ -20,6 +20,7 @@ import { validateFinalVerdictWindow } from './final-verdict-window';
 import { TrafficSchedule } from './traffic-schedule';
 import { AppSpecPlacement, AppSpecPlacementProperties } from './app-spec';
 import { appSpecPlacement } from '../private/app-spec-placement';
+import { alarmThresholdsOf } from '../private/alarm-thresholds';
 
 /** What to do when a step stays inconclusive (too little traffic) after every extension. */
 export enum InconclusivePolicy {
@@ -291,17 +292,9 @@ export class CanaryDeployment extends Construct {
     this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.seconds(DEFAULT_FINAL_VERDICT_WINDOW_SECONDS);
     validateDeployment(this, props, this.schedule, this.analysis);
 
-    const a = props.analysis ?? {};
     this.rollbackAlarms = new RollbackAlarms(this, 'RollbackAlarms', {
       targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
-      maxErrorRatePercent: this.analysis.maxErrorRatePercent,
-      maxP95: a.maxP95,
-      maxP99: a.maxP99,
-      maxUnhealthyHosts: this.analysis.maxUnhealthyHosts,
-      unhealthyMinutes: this.analysis.unhealthyMinutes,
-      breachMinutes: props.alarms?.breachMinutes,
-      evaluationMinutes: props.alarms?.evaluationMinutes,
-      minRequests: this.analysis.minRequests,
+      ...alarmThresholdsOf(this.analysis, props.alarms),
       additionalAlarms: props.alarms?.additionalAlarms,
       description: `${Names.uniqueId(this)}`,
     });

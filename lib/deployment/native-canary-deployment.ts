@@ -14,6 +14,7 @@ import { CanaryDashboard } from '../observability/canary-dashboard';
 import { SmokeTest } from '../hooks/smoke-test';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { durationIn, invalid } from '../private/validation';
+import { alarmThresholdsOf } from '../private/alarm-thresholds';
 import { finalVerdictHookDuration } from './final-verdict-window';
 import { AnalysisConfig, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS } from '../runtime-config';
 import { AnalysisOptions, resolveAnalysis, RollbackAlarmOptions } from './canary-deployment';
@@ -135,13 +136,7 @@ export class NativeCanaryDeployment extends Construct {
 
     this.rollbackAlarms = new RollbackAlarms(this, 'RollbackAlarms', {
       targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
-      maxErrorRatePercent: this.analysis.maxErrorRatePercent,
-      maxP95: props.analysis?.maxP95,
-      maxP99: props.analysis?.maxP99,
-      maxUnhealthyHosts: this.analysis.maxUnhealthyHosts,
-      unhealthyMinutes: this.analysis.unhealthyMinutes,
-      breachMinutes: props.alarms?.breachMinutes,
-      evaluationMinutes: props.alarms?.evaluationMinutes,
+      ...alarmThresholdsOf(this.analysis, props.alarms),
       additionalAlarms: props.alarms?.additionalAlarms,
     });
     this.rollbackAlarm = this.rollbackAlarms.alarm;

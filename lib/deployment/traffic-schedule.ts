@@ -1,6 +1,8 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
-import { CODEDEPLOY_HOOK_LIMIT_SECONDS, HOOK_MARGIN_SECONDS } from '../runtime-config';
+import {
+  CODEDEPLOY_HOOK_LIMIT_SECONDS, DEFAULT_SCHEDULE_STEPS, HOOK_MARGIN_SECONDS, METRICS_SETTLE_SECONDS, worstCaseStepSeconds,
+} from '../policy/release-policy';
 
 /** One step of a canary schedule: this much production traffic on the new version, held this long. */
 export interface TrafficStep {
@@ -18,9 +20,9 @@ export const HOOK_MARGIN = Duration.seconds(HOOK_MARGIN_SECONDS.schedule);
  * How long after each bake of an in-hook step the stepper takes the step's final verdict, traffic
  * staying at the step's percent: ALB metrics are per minute and reach CloudWatch about a minute
  * after the minute ends, so a verdict right at the end of the bake would not see its last minute.
- * The stepper's METRICS_SETTLE_SECONDS (lambda/stepper/schedule.ts); a test keeps them equal.
+ * The policy's METRICS_SETTLE_SECONDS, the stepper's too.
  */
-export const METRICS_SETTLE = Duration.minutes(1);
+export const METRICS_SETTLE = Duration.seconds(METRICS_SETTLE_SECONDS);
 
 /**
  * How production traffic moves from the stable version to the new one.
@@ -31,11 +33,8 @@ export const METRICS_SETTLE = Duration.minutes(1);
  */
 export abstract class TrafficSchedule {
   /** The release-policy default: 5 % for 5 min, 25 % for 10 min, 50 % for 15 min, then 100 %. */
-  public static readonly DEFAULT_STEPS: readonly TrafficStep[] = [
-    { percent: 5, bake: Duration.minutes(5) },
-    { percent: 25, bake: Duration.minutes(10) },
-    { percent: 50, bake: Duration.minutes(15) },
-  ];
+  public static readonly DEFAULT_STEPS: readonly TrafficStep[] = DEFAULT_SCHEDULE_STEPS
+    .map((s) => ({ percent: s.percent, bake: Duration.seconds(s.bakeSeconds) }));
 
   /** Stepped canary: each step holds `percent` for `bake`, then 100 %. */
   public static steps(steps: TrafficStep[] = [...TrafficSchedule.DEFAULT_STEPS]): TrafficSchedule {
@@ -84,9 +83,8 @@ export abstract class TrafficSchedule {
    * adds one bake and its settle minute.
    */
   public worstCaseInHookDuration(maxExtensions: number): Duration {
-    const settle = METRICS_SETTLE.toMinutes();
-    const minutes = this.inHookSteps.reduce((sum, s) => sum + (s.bake.toMinutes() + settle) * (1 + maxExtensions), 0);
-    return Duration.minutes(minutes);
+    const seconds = this.inHookSteps.reduce((sum, s) => sum + worstCaseStepSeconds(s.bake.toSeconds(), maxExtensions), 0);
+    return Duration.seconds(seconds);
   }
 
   /**

@@ -7,16 +7,13 @@
  * deployment and stops it (with a rollback) when one is in ALARM.
  */
 import type { AnalysisConfig } from '../../../lib/runtime-config';
-import { DEFAULT_ALARM_BREACH_MINUTES, DEFAULT_ALARM_EVALUATION_MINUTES } from './defaults';
+import { DEFAULT_ALARM_TIMING as POLICY_ALARM_TIMING, ERROR_RATE_CONFIDENCE_Z } from '../../../lib/policy/release-policy';
 import type { SimulatedAws } from './simulated-aws';
 
 type Side = 'blue' | 'green';
 
-/**
- * z of the error-rate alarm's one-sided 99 % lower bound: ERROR_RATE_CONFIDENCE_Z of
- * lib/alarms/rollback-alarms.ts (not imported: that module loads aws-cdk-lib; the test checks both agree).
- */
-export const ALARM_CONFIDENCE_Z = 2.326;
+/** z of the error-rate alarm's one-sided 99 % lower bound (the policy's, as RollbackAlarms renders it). */
+export const ALARM_CONFIDENCE_Z = ERROR_RATE_CONFIDENCE_Z;
 
 /** One minute of a target group's datapoints as the alarms' metric math sees them (undefined: no datapoint). */
 export interface AlarmInputs {
@@ -64,7 +61,7 @@ export interface AlarmTiming {
   readonly evaluationMinutes: number;
 }
 
-export const DEFAULT_ALARM_TIMING: AlarmTiming = { breachMinutes: DEFAULT_ALARM_BREACH_MINUTES, evaluationMinutes: DEFAULT_ALARM_EVALUATION_MINUTES };
+export const DEFAULT_ALARM_TIMING: AlarmTiming = POLICY_ALARM_TIMING;
 
 /** The rehearsal's header line describing the alarms. */
 export function describeAlarms(t: AnalysisConfig, timing: AlarmTiming = DEFAULT_ALARM_TIMING): string {

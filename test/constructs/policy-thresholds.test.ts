@@ -1,0 +1,99 @@
+/**
+ * The rollback alarms take the judge's thresholds: one change to the release policy's defaults
+ * (lib/policy/release-policy.ts) or to a deployment's analysis moves the runtime configuration the
+ * judge reads and the alarms CodeDeploy (or ECS) watches together.
+ */
+import { App, Duration } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { NativeExampleStack } from '../../bin/native-example-stack';
+import { CanaryDeployment, NativeCanaryDeployment } from '../../lib';
+import { buildExistingService, buildNetwork, deploymentPropsFor, newStack } from '../helpers/fixtures';
+import { parseJoinedJson, resourcesOfType } from '../helpers/template';
+
+// A policy whose defaults differ from the shipped ones in every threshold the alarms share with the judge.
+jest.mock('../../lib/policy/release-policy', () => {
+  const actual = jest.requireActual('../../lib/policy/release-policy');
+  return {
+    ...actual,
+    DEFAULT_THRESHOLDS: { ...actual.DEFAULT_THRESHOLDS, maxErrorRatePercent: 3, maxP95Ms: 800, maxP99Ms: 1700, minRequests: 40, unhealthyMinutes: 3 },
+    DEFAULT_ALARM_TIMING: { breachMinutes: 1, evaluationMinutes: 2 },
+  };
+});
+
+/** Threshold, periods and gate of the alarm whose logical id contains `kind`, per target group. */
+function alarmsOf(template: Template, kind: string): Array<{ threshold: number; periods: number; toAlarm: number; expression: string }> {
+  return Object.entries(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))
+    .filter(([id]) => id.includes(kind))
+    .map(([, r]) => {
+      const p = r.Properties!;
+      const expr = (p.Metrics as any[]).find((q) => q.ReturnData !== false && q.Expression).Expression as string;
+      return { threshold: p.Threshold, periods: p.EvaluationPeriods, toAlarm: p.DatapointsToAlarm, expression: expr };
+    });
+}
+
+function analysisOf(template: Template): Record<string, unknown> {
+  const params = Object.values(resourcesOfType(template, 'AWS::SSM::Parameter'));
+  expect(params).toHaveLength(1);
+  return parseJoinedJson(params[0].Properties!.Value).analysis;
+}
+
+describe('CanaryDeployment: the alarms use the judge thresholds', () => {
+  function synth(extra: Parameters<typeof deploymentPropsFor>[1] = {}): Template {
+    const stack = newStack();
+    const svc = buildExistingService(stack, 'Svc', { network: buildNetwork(stack) });
+    new CanaryDeployment(stack, 'Canary', deploymentPropsFor(svc, extra));
+    return Template.fromStack(stack);
+  }
+
+  test('a changed policy default moves the judge and the alarms together', () => {
+    const template = synth();
+    expect(analysisOf(template)).toMatchObject({ maxErrorRatePercent: 3, maxP95Ms: 800, maxP99Ms: 1700, minRequests: 40, unhealthyMinutes: 3 });
+    for (const a of alarmsOf(template, 'ErrorRate')) {
+      expect(a).toMatchObject({ threshold: 3, periods: 2, toAlarm: 1 });
+      expect(a.expression).toContain('>= 40,');
+    }
+    expect(alarmsOf(template, 'P95Latency').map((a) => a.threshold)).toEqual([0.8, 0.8]);
+    expect(alarmsOf(template, 'P99Latency').map((a) => a.threshold)).toEqual([1.7, 1.7]);
+    expect(alarmsOf(template, 'UnhealthyHosts').map((a) => a.periods)).toEqual([3, 3]);
+  });
+
+  test("a deployment's own analysis moves both, and alarm timing stays its own option", () => {
+    const template = synth({
+      analysis: { maxP95: Duration.millis(600), maxP99: Duration.millis(900), maxErrorRatePercent: 0.5, minRequests: 250 },
+      alarms: { breachMinutes: 3, evaluationMinutes: 4 },
+    });
+    expect(analysisOf(template)).toMatchObject({ maxErrorRatePercent: 0.5, maxP95Ms: 600, maxP99Ms: 900, minRequests: 250 });
+    expect(alarmsOf(template, 'ErrorRate').map((a) => [a.threshold, a.periods, a.toAlarm])).toEqual([[0.5, 4, 3], [0.5, 4, 3]]);
+    expect(alarmsOf(template, 'P95Latency').map((a) => a.threshold)).toEqual([0.6, 0.6]);
+    expect(alarmsOf(template, 'P99Latency').every((a) => a.threshold === 0.9 && a.expression.includes('>= 250,'))).toBe(true);
+  });
+});
+
+describe('NativeCanaryDeployment: the alarms use the judge thresholds', () => {
+  test('minRequests and latency limits of the analysis gate and set its alarms', () => {
+    const stack = new NativeExampleStack(new App(), 'Native');
+    const svc = new ecs.FargateService(stack, 'Svc2', {
+      cluster: stack.service.cluster,
+      taskDefinition: stack.service.taskDefinition,
+      deploymentController: { type: ecs.DeploymentControllerType.ECS },
+    });
+    new NativeCanaryDeployment(stack, 'Canary2', {
+      service: svc,
+      containerName: 'app',
+      containerPort: 80,
+      listener: stack.listener,
+      productionRule: stack.productionRule,
+      blueTargetGroup: stack.targetGroups[0],
+      greenTargetGroup: stack.targetGroups[1],
+      analysis: { minRequests: 250, maxP95: Duration.millis(600) },
+    });
+    const template = Template.fromStack(stack);
+    const mine = (kind: string) => Object.entries(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))
+      .filter(([id]) => id.startsWith('Canary2') && id.includes(kind)).map(([, r]) => r.Properties!);
+    const errorRates = mine('ErrorRate');
+    expect(errorRates).toHaveLength(2);
+    for (const a of errorRates) expect(JSON.stringify(a.Metrics)).toContain('>= 250,');
+    expect(mine('P95Latency').map((a) => a.Threshold)).toEqual([0.6, 0.6]);
+  });
+});
