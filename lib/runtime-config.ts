@@ -140,6 +140,11 @@ export interface CanaryRuntimeConfig {
   readonly decisionsTableName?: string;
   /** Seconds CodeDeploy keeps the old tasks after 100 % (for the CLI's plan and status). */
   readonly terminationWaitSeconds?: number;
+  /**
+   * The rollback alarms' timing (their thresholds are the analysis'), for the CLI's rehearsal.
+   * Omitted in documents written before it existed: the policy's default timing.
+   */
+  readonly alarmTiming?: { readonly breachMinutes: number; readonly evaluationMinutes: number };
 }
 
 /** Names of the environment variables the constructs give the shared functions. */

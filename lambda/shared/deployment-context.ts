@@ -1,6 +1,7 @@
 import { DeploymentInfo, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { CONFIG_VERSION, CanaryRuntimeConfig, configParameterName } from '../../lib/runtime-config';
+import { isWholeMinutes } from '../../lib/policy/release-policy';
 import type { Clients } from './clients';
 import { ConfigurationError } from './errors';
 
@@ -51,6 +52,10 @@ export function parseConfig(raw: string | undefined, source: string): CanaryRunt
   if (missing.length > 0) throw new ConfigurationError(`configuration ${source} lacks ${missing.join(', ')}`);
   if (!Array.isArray(c.targetGroupArns) || c.targetGroupArns.length !== 2) {
     throw new ConfigurationError(`configuration ${source} must name exactly two target groups`);
+  }
+  // Required, never defaulted here: the construct always renders it (finalVerdictWindow's default).
+  if (!isWholeMinutes(c.finalVerdictWindowSeconds)) {
+    throw new ConfigurationError(`configuration ${source} needs finalVerdictWindowSeconds as whole minutes of at least 60 s (got ${JSON.stringify(c.finalVerdictWindowSeconds)})`);
   }
   return c as CanaryRuntimeConfig;
 }

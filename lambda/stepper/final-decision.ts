@@ -5,24 +5,28 @@
  * POST_PRODUCTION_TRAFFIC_SHIFT). No CodeDeploy or ECS import: both bundles load only what they call.
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { AnalysisConfig, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS, DEFAULT_METRICS_NAMESPACE, ENV } from '../../lib/runtime-config';
+import { AnalysisConfig, DEFAULT_METRICS_NAMESPACE, ENV } from '../../lib/runtime-config';
 import { judge } from '../judge';
 import type { MinuteSample, Verdict } from '../judge';
 import type { WindowSamples } from '../shared/metrics';
+import { isWholeMinutes } from '../../lib/policy/release-policy';
+import { ConfigurationError } from '../shared/errors';
 import type { HookStatus } from '../shared/reporter';
 import { METRICS_SETTLE_SECONDS } from './schedule';
 
-/** Used only when the configuration document lacks finalVerdictWindowSeconds. */
-export { DEFAULT_FINAL_VERDICT_WINDOW_SECONDS };
 export const FINAL_VERDICT_METRIC = 'FinalVerdict';
 
 /**
  * The judged window for a final verdict started at `startedAtMs`: from the first whole minute
  * strictly after it (the shift to 100 % happened before the hook started), `windowSeconds` long
- * (whole minutes, at least one), judged a settle minute after its end. Pure.
+ * (whole minutes, at least one), judged a settle minute after its end. Pure. Any other window is a
+ * configuration error: a silent default would judge minutes nobody chose.
  */
 export function finalVerdictWindow(startedAtMs: number, windowSeconds: number): { start: number; end: number; judgeAt: number } {
-  const seconds = Number.isFinite(windowSeconds) && windowSeconds >= 60 ? Math.floor(windowSeconds / 60) * 60 : DEFAULT_FINAL_VERDICT_WINDOW_SECONDS;
+  if (!isWholeMinutes(windowSeconds)) {
+    throw new ConfigurationError(`finalVerdictWindowSeconds must be whole minutes of at least 60 s (got ${JSON.stringify(windowSeconds)})`);
+  }
+  const seconds = windowSeconds;
   const start = (Math.floor(startedAtMs / 60_000) + 1) * 60_000;
   const end = start + seconds * 1000;
   return { start, end, judgeAt: end + METRICS_SETTLE_SECONDS * 1000 };

@@ -16,7 +16,7 @@ import { Colors, heaviestTargetGroup, readWeights, setWeights } from '../shared/
 import { STABLE_SK, StableRecordDoc } from '../guard/types';
 import { finalVerdictMetric, judgeFinalSamples } from './final-decision';
 
-export { decide, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS, FINAL_VERDICT_METRIC } from './final-decision';
+export { decide, FINAL_VERDICT_METRIC } from './final-decision';
 
 /** The part of the stepper's `state` record the final verdict reads. */
 export interface StepperStateView {

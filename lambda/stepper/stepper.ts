@@ -40,8 +40,6 @@ export interface StepperDeps {
   readonly now: () => Date;
 }
 
-/** Used when the configuration has no usable finalVerdictWindowSeconds. */
-const DEFAULT_BASELINE_SECONDS = 15 * 60;
 
 
 export async function runStepper(input: StepperInput, deps: StepperDeps): Promise<StepperOutput> {
@@ -380,7 +378,8 @@ class StepperRun {
 
   /** The stable version's recent metrics, for AfterAllowTraffic's comparison after the shift. */
   private async fetchBaseline(ctx: DeploymentContext, colors: StepperState['colors']): Promise<StepperState['baseline']> {
-    const seconds = ctx.config.finalVerdictWindowSeconds > 0 ? ctx.config.finalVerdictWindowSeconds : DEFAULT_BASELINE_SECONDS;
+    // Required by parseConfig: the baseline spans the window the final verdict will judge.
+    const seconds = ctx.config.finalVerdictWindowSeconds;
     const to = this.deps.now();
     const from = new Date(to.getTime() - seconds * 1000);
     const { blue } = await fetchWindow(this.clients, ctx.config.productionListenerArn, colors, from, to);

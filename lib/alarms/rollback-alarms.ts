@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct, IConstruct } from 'constructs';
 import { invalid } from '../private/validation';
-import { DEFAULT_ALARM_TIMING, DEFAULT_THRESHOLDS, ERROR_RATE_CONFIDENCE_Z } from '../policy/release-policy';
+import { alarmTimingOf, DEFAULT_THRESHOLDS, ERROR_RATE_CONFIDENCE_Z } from '../policy/release-policy';
 
 /** Thresholds of the rollback alarms. Defaults follow release-policy.md. */
 export interface RollbackThresholds {
@@ -272,8 +272,7 @@ export function resolveThresholds(p: RollbackThresholds): ResolvedThresholds {
     maxP99: p.maxP99 ?? Duration.millis(DEFAULT_THRESHOLDS.maxP99Ms),
     maxUnhealthyHosts: p.maxUnhealthyHosts ?? DEFAULT_THRESHOLDS.maxUnhealthyHosts,
     unhealthyMinutes: p.unhealthyMinutes ?? DEFAULT_THRESHOLDS.unhealthyMinutes,
-    breachMinutes: p.breachMinutes ?? DEFAULT_ALARM_TIMING.breachMinutes,
-    evaluationMinutes: p.evaluationMinutes ?? DEFAULT_ALARM_TIMING.evaluationMinutes,
+    ...alarmTimingOf(p),
     minRequests: p.minRequests ?? DEFAULT_THRESHOLDS.minRequests,
   };
 }

@@ -21,6 +21,7 @@ import { TrafficSchedule } from './traffic-schedule';
 import { AppSpecPlacement, AppSpecPlacementProperties } from './app-spec';
 import { appSpecPlacement } from '../private/app-spec-placement';
 import { alarmThresholdsOf } from '../private/alarm-thresholds';
+import { alarmTimingOf, DEFAULT_INSTALL_TIMEOUT_SECONDS, DEFAULT_TERMINATION_WAIT_SECONDS } from '../policy/release-policy';
 
 /** What to do when a step stays inconclusive (too little traffic) after every extension. */
 export enum InconclusivePolicy {
@@ -287,8 +288,8 @@ export class CanaryDeployment extends Construct {
     this.containerName = props.containerName;
     this.containerPort = props.containerPort;
     this.analysis = resolveAnalysis(this, props.analysis ?? {});
-    this.installTimeout = props.installTimeout ?? Duration.minutes(10);
-    this.terminationWaitTime = props.terminationWaitTime ?? Duration.minutes(5);
+    this.installTimeout = props.installTimeout ?? Duration.seconds(DEFAULT_INSTALL_TIMEOUT_SECONDS);
+    this.terminationWaitTime = props.terminationWaitTime ?? Duration.seconds(DEFAULT_TERMINATION_WAIT_SECONDS);
     this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.seconds(DEFAULT_FINAL_VERDICT_WINDOW_SECONDS);
     validateDeployment(this, props, this.schedule, this.analysis);
 
@@ -315,7 +316,7 @@ export class CanaryDeployment extends Construct {
         greenTargetGroup: props.greenTargetGroup,
         listener: props.listener,
         testListener: props.testListener,
-        terminationWaitTime: props.terminationWaitTime ?? Duration.minutes(5),
+        terminationWaitTime: this.terminationWaitTime,
       },
       // The metric alarms themselves (at most 10): CodeDeploy documents metric alarms only
       // [inference, aws-facts.md]; the composite stays for the dashboard and notifications.
@@ -352,10 +353,11 @@ export class CanaryDeployment extends Construct {
       // The metric alarms: the composite is "any of them", and DescribeAlarms without AlarmTypes
       // returns metric alarms only.
       alarmNames: this.rollbackAlarms.alarms.map((al) => al.alarmName),
-      installTimeoutSeconds: (props.installTimeout ?? Duration.minutes(10)).toSeconds(),
-      finalVerdictWindowSeconds: (props.finalVerdictWindow ?? Duration.seconds(DEFAULT_FINAL_VERDICT_WINDOW_SECONDS)).toSeconds(),
+      installTimeoutSeconds: this.installTimeout.toSeconds(),
+      finalVerdictWindowSeconds: this.finalVerdictWindow.toSeconds(),
       decisionsTableName: this.hooks.table.tableName,
       terminationWaitSeconds: this.terminationWaitTime.toSeconds(),
+      alarmTiming: alarmTimingOf(props.alarms),
     };
     this.configParameter = new ssm.StringParameter(this, 'RuntimeConfig', {
       parameterName: configParameterName(applicationName, deploymentGroupName),

@@ -61,6 +61,20 @@ export const DEFAULT_ALARM_TIMING = {
   evaluationMinutes: 3,
 } as const;
 
+/** The alarm timing a deployment gives, each part optional (RollbackAlarmOptions). */
+export interface AlarmTimingOptions {
+  readonly breachMinutes?: number;
+  readonly evaluationMinutes?: number;
+}
+
+/** The alarm timing with the policy's defaults filled in. */
+export function alarmTimingOf(options: AlarmTimingOptions = {}): { breachMinutes: number; evaluationMinutes: number } {
+  return {
+    breachMinutes: options.breachMinutes ?? DEFAULT_ALARM_TIMING.breachMinutes,
+    evaluationMinutes: options.evaluationMinutes ?? DEFAULT_ALARM_TIMING.evaluationMinutes,
+  };
+}
+
 /**
  * ALB metrics are per minute and reach CloudWatch about a minute after the minute ends: every
  * verdict on a window is taken this long after the window's end (aws-facts.md).
@@ -73,6 +87,11 @@ export const DEFAULT_INSTALL_TIMEOUT_SECONDS = 600;
 export const DEFAULT_TERMINATION_WAIT_SECONDS = 300;
 /** The final verdict's window at 100 % when none is given. */
 export const DEFAULT_FINAL_VERDICT_WINDOW_SECONDS = 300;
+
+/** Whole minutes of at least one, in seconds: the unit of bakes and the final verdict window (ALB metrics are per minute). */
+export function isWholeMinutes(seconds: unknown): seconds is number {
+  return typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= 60 && seconds % 60 === 0;
+}
 
 /**
  * CodeDeploy fails a lifecycle hook that has not reported within an hour (aws-facts.md). Every

@@ -1,12 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { RollbackThresholds } from '../alarms/rollback-alarms';
+import type { AlarmTimingOptions } from '../policy/release-policy';
 import type { AnalysisConfig } from '../runtime-config';
-
-/** The alarm timing a deployment gives (RollbackAlarmOptions' breach and evaluation minutes). */
-export interface AlarmTimingOptions {
-  readonly breachMinutes?: number;
-  readonly evaluationMinutes?: number;
-}
 
 /**
  * The rollback alarms' thresholds of a deployment: the judge's own (its resolved analysis config),

@@ -187,5 +187,7 @@ export function deployTimeNumbers(config: CanaryRuntimeConfig): string[] {
   }
   check('finalVerdictWindowSeconds', config.finalVerdictWindowSeconds);
   check('terminationWaitSeconds', config.terminationWaitSeconds);
+  check('alarmTiming.breachMinutes', config.alarmTiming?.breachMinutes);
+  check('alarmTiming.evaluationMinutes', config.alarmTiming?.evaluationMinutes);
   return out;
 }

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { finalVerdictWindow } from '../../../lambda/stepper/final-verdict';
 import { METRICS_SETTLE_SECONDS, stepEndsAt } from '../../../lambda/stepper/schedule';
 import { HOOK_BUDGET_SECONDS } from '../../../lambda/stepper/types';
-import { CODEDEPLOY_HOOK_LIMIT_SECONDS } from '../../../lib/runtime-config';
+import { CODEDEPLOY_HOOK_LIMIT_SECONDS, isWholeMinutes } from '../../../lib/policy/release-policy';
 import { CliError } from '../errors';
 import type { Output } from '../output';
 import { table } from '../output';
@@ -134,7 +134,9 @@ export function timeline(service: SynthesizedService): Timeline {
   const wait = terminationWaitMinutes !== undefined ? `old tasks kept ${shown(terminationWaitMinutes, ' min')} (termination wait)` : 'old tasks kept for the termination wait';
   // AfterAllowTraffic waits at 100 % for its window (from the next whole minute) and the settle
   // minute before the termination wait starts: at most this long (the stepper's own arithmetic).
-  const finalVerdictMinutes = minutes(finalVerdictWindow(0, num(service.config.finalVerdictWindowSeconds)).judgeAt / 1000);
+  const window = service.config.finalVerdictWindowSeconds;
+  // A window set at deploy time (or missing) has no length to show: NaN prints "set at deploy time".
+  const finalVerdictMinutes = isWholeMinutes(window) ? minutes(finalVerdictWindow(0, window).judgeAt / 1000) : NaN;
   rows.push({
     percent: 100,
     startMinutes: t,

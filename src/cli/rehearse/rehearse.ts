@@ -11,13 +11,14 @@ import { getRecord } from '../../../lambda/shared/records';
 import { METRICS_SETTLE_SECONDS } from '../../../lambda/stepper/schedule';
 import { runStepper } from '../../../lambda/stepper/stepper';
 import { STATE_SK, StepperInput, StepperOutput, StepperState } from '../../../lambda/stepper/types';
+import { isWholeMinutes } from '../../../lib/policy/release-policy';
 import type { CanaryRuntimeConfig } from '../../../lib/runtime-config';
 import type { CliClients } from '../aws';
 import { CliError } from '../errors';
 import { clock, duration, Output, table } from '../output';
 import { deployTimeNumbers, readAssembly, selectServices } from '../plan/assembly';
 import { findTarget, targetName, TargetSelector } from '../target';
-import { alarmInAlarm, describeAlarms } from './alarms';
+import { alarmInAlarm, DEFAULT_ALARM_TIMING, describeAlarms } from './alarms';
 import {
   DEFAULT_ANALYSIS,
   DEFAULT_FINAL_STEP,
@@ -38,7 +39,7 @@ const MAX_INVOCATIONS = 1000;
 /** The schedule and thresholds a rehearsal uses, and where they came from. */
 export interface RehearsalSource {
   readonly label: string;
-  readonly config: Pick<CanaryRuntimeConfig, 'steps' | 'finalStep' | 'analysis' | 'terminationWaitSeconds' | 'finalVerdictWindowSeconds' | 'serviceName'>;
+  readonly config: Pick<CanaryRuntimeConfig, 'steps' | 'finalStep' | 'analysis' | 'terminationWaitSeconds' | 'finalVerdictWindowSeconds' | 'serviceName' | 'alarmTiming'>;
 }
 
 export const DEFAULT_SOURCE: RehearsalSource = {
@@ -94,7 +95,7 @@ function simConfig(source: RehearsalSource): CanaryRuntimeConfig {
     smokeTests: [],
     alarmNames: [],
     installTimeoutSeconds: 600,
-    finalVerdictWindowSeconds: c.finalVerdictWindowSeconds > 0 ? c.finalVerdictWindowSeconds : DEFAULT_FINAL_VERDICT_WINDOW_SECONDS,
+    finalVerdictWindowSeconds: c.finalVerdictWindowSeconds,
     decisionsTableName: SIM.table,
     terminationWaitSeconds: c.terminationWaitSeconds,
   };
@@ -139,6 +140,8 @@ export interface RehearsalOptions {
 
 export async function runRehearsal(source: RehearsalSource, scenario: Scenario, out: Output, options: RehearsalOptions = {}): Promise<RehearsalResult> {
   const config = simConfig(source);
+  // The app's own alarm timing (documents written before it was recorded: the policy's).
+  const alarmTiming = source.config.alarmTiming ?? DEFAULT_ALARM_TIMING;
   const sim = new SimulatedAws(config, scenario, undefined, undefined, options.rng);
   const t0 = sim.t0;
   const at = (ms: number) => clock((ms - t0) / 1000);
@@ -153,7 +156,7 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
     : `traffic    ${scenario.requestsPerMinute} req/min split by the listener weights; stable: ${stable.errorRate * 100} % 5xx, p95 ${stable.p95Ms} ms; ALB metrics visible ${sim.metricLagSeconds} s after their minute`);
   out.line(options.alarms === false
     ? 'alarms     none: the stepper and the judge alone (--no-alarms)'
-    : `alarms     ${describeAlarms(config.analysis)}`);
+    : `alarms     ${describeAlarms(config.analysis, alarmTiming)}`);
   out.line('           simulated AWS and clock; the stepper and the judge are the real code; times count from the first shift');
   out.line();
 
@@ -197,7 +200,7 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
     while (options.alarms !== false && !alarm && nextAlarmCheck < untilMs) {
       sim.nowMs = nextAlarmCheck;
       nextAlarmCheck += 60_000;
-      alarm = alarmInAlarm(sim, config.analysis);
+      alarm = alarmInAlarm(sim, config.analysis, alarmTiming);
       if (alarm) {
         alarmAtPercent = sim.greenPercent;
         sim.deploymentStatus = 'Stopped';
@@ -381,6 +384,15 @@ export interface RehearseDeps {
 
 /** Where the schedule and thresholds come from: a synthesized app, a deployed service, or the defaults. */
 export async function rehearsalSource(options: RehearseOptions, deps: RehearseDeps): Promise<RehearsalSource> {
+  const source = await findSource(options, deps);
+  // Required in every configuration: the stepper refuses one without it, so say so before playing.
+  if (!isWholeMinutes(source.config.finalVerdictWindowSeconds)) {
+    throw new CliError(`${source.label}: the configuration has no finalVerdictWindowSeconds in whole minutes (got ${JSON.stringify(source.config.finalVerdictWindowSeconds)}); synthesize or deploy it with this version of cdk-ecs-canary`);
+  }
+  return source;
+}
+
+async function findSource(options: RehearseOptions, deps: RehearseDeps): Promise<RehearsalSource> {
   if (options.app) {
     const dir = path.resolve(deps.cwd ?? process.cwd(), options.app);
     const services = selectServices(readAssembly(dir), options.service);

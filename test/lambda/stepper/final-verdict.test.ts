@@ -4,6 +4,7 @@
  */
 import { GetMetricDataCommand, GetMetricDataCommandInput, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
+import { ConfigurationError } from '../../../lambda/shared/errors';
 import type { FinalDecisionDoc } from '../../../lambda/stepper/final-judge';
 import { FINAL_VERDICT_SK, FinalVerdictState, finalVerdictWindow, parseFinalVerdictInput } from '../../../lambda/stepper/final-verdict';
 import {
@@ -63,9 +64,9 @@ describe('finalVerdictWindow', () => {
     expect(finalVerdictWindow(started, 300)).toEqual({ start, end: start + 5 * MIN, judgeAt: start + 6 * MIN });
   });
 
-  test('a missing or broken window length falls back to 5 min', () => {
-    expect(finalVerdictWindow(T0, 0).end - finalVerdictWindow(T0, 0).start).toBe(5 * MIN);
-    expect(finalVerdictWindow(T0, Number.NaN).end - finalVerdictWindow(T0, Number.NaN).start).toBe(5 * MIN);
+  test.each([0, Number.NaN, 90, -60, undefined])('a missing or broken window length (%p) is a configuration error, never a silent default', (seconds) => {
+    expect(() => finalVerdictWindow(T0, seconds as number)).toThrow(ConfigurationError);
+    expect(() => finalVerdictWindow(T0, seconds as number)).toThrow(/finalVerdictWindowSeconds must be whole minutes/);
   });
 });
 

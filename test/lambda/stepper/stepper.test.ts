@@ -479,3 +479,21 @@ describe('exactly once and idempotent', () => {
     expect(fake.weightChanges()).toEqual([]);
   });
 });
+
+describe('finalVerdictWindowSeconds (required, never defaulted)', () => {
+  test('the stable baseline spans the configured window', async () => {
+    fake.config = testConfig({ finalVerdictWindowSeconds: 600 });
+    await runStateMachine(fake);
+    const baseline = fake.record<StepperState>('state')!.baseline!;
+    expect(Date.parse(baseline.to) - Date.parse(baseline.from)).toBe(600_000);
+    expect(baseline.blue).toHaveLength(10);
+  });
+
+  test('a configuration without it fails the hook once, before any traffic moves', async () => {
+    fake.config = testConfig({ finalVerdictWindowSeconds: undefined as unknown as number });
+    await runStateMachine(fake);
+    expect(fake.reports).toEqual(['Failed']);
+    expect(fake.weightChanges()).toEqual([]);
+    expect(mocks.codedeploy).toHaveReceivedCommandTimes(PutLifecycleEventHookExecutionStatusCommand, 1);
+  });
+});
