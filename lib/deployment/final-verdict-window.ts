@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { invalid } from '../private/validation';
+import { finalVerdictWorstCaseSeconds } from '../policy/release-policy';
 import { HOOK_LIMIT, HOOK_MARGIN, METRICS_SETTLE } from './traffic-schedule';
 
 /**
@@ -9,11 +10,11 @@ import { HOOK_LIMIT, HOOK_MARGIN, METRICS_SETTLE } from './traffic-schedule';
  * (lambda/stepper/final-verdict.ts). That must fit the hook's hour with the usual margin.
  */
 export function finalVerdictHookDuration(window: Duration): Duration {
-  return Duration.minutes(1 + window.toMinutes() + METRICS_SETTLE.toMinutes());
+  return Duration.seconds(finalVerdictWorstCaseSeconds(window.toSeconds()));
 }
 
 /** The longest final verdict window that fits: 60 - 10 (margin) - 1 (first whole minute) - 1 (settle) = 48 min. */
-export const MAX_FINAL_VERDICT_WINDOW = Duration.minutes(HOOK_LIMIT.toMinutes() - HOOK_MARGIN.toMinutes() - 1 - METRICS_SETTLE.toMinutes());
+export const MAX_FINAL_VERDICT_WINDOW = Duration.seconds(HOOK_LIMIT.toSeconds() - HOOK_MARGIN.toSeconds() - finalVerdictWorstCaseSeconds(0));
 
 export function validateFinalVerdictWindow(scope: IConstruct, window: Duration | undefined): void {
   const seconds = window?.toSeconds();

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { NATIVE_CONFIG_VERSION, NativeRuntimeConfig, nativeConfigParameterName } from '../native/native-config';
 import { NativeHooks } from '../native/native-hooks';
-import { NATIVE_HOOK_HOLD_BUDGET_MINUTES, NATIVE_MAX_SCHEDULE_MINUTES, NativePlan, nativePlan, nominalNativeMinutes } from '../native/native-plan';
+import { NATIVE_HOOK_HOLD_BUDGET_MINUTES, NATIVE_MAX_SCHEDULE_MINUTES, NativePlan, nativePlan, worstCaseNativeMinutes } from '../native/native-plan';
 import { CanaryDashboard } from '../observability/canary-dashboard';
 import { SmokeTest } from '../hooks/smoke-test';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -18,7 +18,7 @@ import { alarmThresholdsOf } from '../private/alarm-thresholds';
 import { finalVerdictHookDuration } from './final-verdict-window';
 import { AnalysisConfig, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS } from '../runtime-config';
 import { AnalysisOptions, resolveAnalysis, RollbackAlarmOptions } from './canary-deployment';
-import { METRICS_SETTLE, TrafficSchedule } from './traffic-schedule';
+import { TrafficSchedule } from './traffic-schedule';
 
 export interface NativeCanaryDeploymentProps {
   /**
@@ -272,7 +272,7 @@ function planOf(scope: Construct, schedule: TrafficSchedule, analysis: AnalysisC
   if (!plan) invalid(scope, 'schedule', error!);
   // The final verdict holds POST_PRODUCTION_TRAFFIC_SHIFT: up to a minute to the first whole minute at 100 %, the window, the settle minute.
   const final = finalVerdictHookDuration(finalVerdictWindow).toMinutes();
-  const holds = nominalNativeMinutes(plan!, METRICS_SETTLE.toSeconds()) * (1 + analysis.maxExtensions) + final;
+  const holds = worstCaseNativeMinutes(plan!, analysis.maxExtensions) + final;
   if (!Token.isUnresolved(holds) && holds > NATIVE_HOOK_HOLD_BUDGET_MINUTES) {
     invalid(scope, 'schedule', `the hook may hold the steps and the final verdict up to ${Math.round(holds)} min with ${analysis.maxExtensions} extension(s) per step `
       + `(the final verdict ${final} min), `

@@ -12,6 +12,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
 import { CODEDEPLOY_HOOK_LIMIT_SECONDS, DEFAULT_METRICS_NAMESPACE, ENV, HOOK_MARGIN_SECONDS } from '../runtime-config';
+import { LAMBDA_TIMEOUT_SECONDS } from '../policy/release-policy';
 import { clusterServicesOf, configParametersOf, deploymentGroupsOf, listenerRulesArn, OnceGrants } from '../private/grant-patterns';
 import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { BundledFunction } from '../private/assets';
@@ -111,13 +112,13 @@ export class CanaryHooks extends Construct {
 
     this.table = decisionsTable(this);
 
-    this.beforeInstall = this.makeFunction('BeforeInstall', 'before-install', Duration.minutes(2));
+    this.beforeInstall = this.makeFunction('BeforeInstall', 'before-install', Duration.seconds(LAMBDA_TIMEOUT_SECONDS.beforeInstall));
     // AfterInstall waits for the replacement task set; Lambda's 15 min maximum bounds the wait.
-    this.afterInstall = this.makeFunction('AfterInstall', 'after-install', Duration.minutes(15));
-    this.beforeAllowTraffic = this.makeFunction('BeforeAllowTraffic', 'before-allow-traffic', Duration.minutes(1));
-    this.afterAllowTraffic = this.makeFunction('AfterAllowTraffic', 'after-allow-traffic', Duration.minutes(2));
-    this.stepper = this.makeFunction('Stepper', 'stepper', Duration.minutes(1));
-    this.guard = this.makeFunction('Guard', 'guard', Duration.minutes(1));
+    this.afterInstall = this.makeFunction('AfterInstall', 'after-install', Duration.seconds(LAMBDA_TIMEOUT_SECONDS.afterInstall));
+    this.beforeAllowTraffic = this.makeFunction('BeforeAllowTraffic', 'before-allow-traffic', Duration.seconds(LAMBDA_TIMEOUT_SECONDS.beforeAllowTraffic));
+    this.afterAllowTraffic = this.makeFunction('AfterAllowTraffic', 'after-allow-traffic', Duration.seconds(LAMBDA_TIMEOUT_SECONDS.afterAllowTraffic));
+    this.stepper = this.makeFunction('Stepper', 'stepper', Duration.seconds(LAMBDA_TIMEOUT_SECONDS.stepper));
+    this.guard = this.makeFunction('Guard', 'guard', Duration.seconds(LAMBDA_TIMEOUT_SECONDS.guard));
 
     this.topic = rollbackTopic(this, 'cdk-ecs-canary rollbacks');
     this.topic.grantPublish(this.guard);
@@ -208,7 +209,7 @@ export class CanaryHooks extends Construct {
         allowAllOutbound: true,
       })
       : undefined;
-    const fn = this.makeFunction(id, 'after-allow-test-traffic', Duration.minutes(5), vpc && sg ? {
+    const fn = this.makeFunction(id, 'after-allow-test-traffic', Duration.seconds(LAMBDA_TIMEOUT_SECONDS.afterAllowTestTraffic), vpc && sg ? {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [sg],

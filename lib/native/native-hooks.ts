@@ -8,6 +8,7 @@ import { Construct, IConstruct } from 'constructs';
 import { decisionsTable, rollbackTopic } from '../private/records-resources';
 import { clusterServicesOf } from '../private/grant-patterns';
 import { bundledFunction, findOrCreate } from '../private/bundled-function';
+import { LAMBDA_TIMEOUT_SECONDS } from '../policy/release-policy';
 import { DEFAULT_METRICS_NAMESPACE, ENV } from '../runtime-config';
 import { nativeConfigParameterName } from './native-config';
 
@@ -39,7 +40,7 @@ export class NativeHooks extends Construct {
     this.role = new iam.Role(this, 'HookRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     this.function = bundledFunction(this, 'Hook', {
       asset: 'native-hook',
-      timeout: Duration.minutes(1),
+      timeout: Duration.seconds(LAMBDA_TIMEOUT_SECONDS.nativeHook),
       role: this.role,
       description: 'cdk-ecs-canary native-hook',
       environment: {
@@ -119,7 +120,7 @@ export class NativeHooks extends Construct {
     const sg = vpc ? new ec2.SecurityGroup(this, `${id}SecurityGroup`, { vpc, description: 'cdk-ecs-canary smoke tests (ECS engine): calls the new version directly', allowAllOutbound: true }) : undefined;
     const fn = bundledFunction(this, id, {
       asset: 'native-smoke',
-      timeout: Duration.minutes(5),
+      timeout: Duration.seconds(LAMBDA_TIMEOUT_SECONDS.nativeSmoke),
       role,
       description: 'cdk-ecs-canary native-smoke',
       environment: { [ENV.DECISIONS_TABLE]: this.table.tableName },

@@ -9,6 +9,7 @@
  * on the in-between steps and holds (IN_PROGRESS, judging every interval) on the schedule's own.
  * A single-step schedule becomes CANARY (any percent from 0.1), an empty one BLUE_GREEN.
  */
+import { worstCaseStepSeconds } from '../policy/release-policy';
 
 /** One schedule step in the runtime form (percent of production on green, bake in seconds). */
 export interface NativeStep {
@@ -76,19 +77,24 @@ export function nativePlan(steps: readonly NativeStep[]): { plan?: NativePlan; e
   return { plan: { strategy: 'LINEAR', stepPercent: step, holds: steps, shifts } };
 }
 
+/** Longest time the hook holds the steps: each hold's bake and settle minute, once more per extension. */
+export function worstCaseNativeMinutes(plan: NativePlan, maxExtensions: number): number {
+  return plan.holds.reduce((sum, h) => sum + worstCaseStepSeconds(h.bakeSeconds, maxExtensions) / 60, 0);
+}
+
 /** Minutes from the first shift to 100 % when every hold passes at once (each hold: bake + settle minute). */
-export function nominalNativeMinutes(plan: NativePlan, settleSeconds: number): number {
-  return plan.holds.reduce((sum, h) => sum + (h.bakeSeconds + settleSeconds) / 60, 0);
+export function nominalNativeMinutes(plan: NativePlan): number {
+  return worstCaseNativeMinutes(plan, 0);
 }
 
 /** One line per shift for `canary plan`: what ECS does and what our hook does at each. */
-export function describeNativePlan(plan: NativePlan, settleSeconds: number): string[] {
+export function describeNativePlan(plan: NativePlan): string[] {
   const lines = [`ECS strategy ${plan.strategy}${plan.stepPercent !== undefined ? ` (${plan.strategy === 'LINEAR' ? 'step' : 'canary'} ${plan.stepPercent} %)` : ''}`];
   let at = 0;
   for (const p of plan.shifts) {
     const hold = plan.holds.find((h) => h.percent === p);
     if (hold) {
-      const minutes = (hold.bakeSeconds + settleSeconds) / 60;
+      const minutes = worstCaseStepSeconds(hold.bakeSeconds, 0) / 60;
       lines.push(`t+${at} min: ${p} % - hook holds ${minutes} min and judges every interval`);
       at += minutes;
     } else {

@@ -88,6 +88,14 @@ export const DEFAULT_TERMINATION_WAIT_SECONDS = 300;
 /** The final verdict's window at 100 % when none is given. */
 export const DEFAULT_FINAL_VERDICT_WINDOW_SECONDS = 300;
 
+/**
+ * Longest time (seconds) the final verdict holds AfterAllowTraffic: up to a minute to the first
+ * whole minute at 100 %, the window, then the settle minute for the window's last metrics.
+ */
+export function finalVerdictWorstCaseSeconds(windowSeconds: number): number {
+  return 60 + windowSeconds + METRICS_SETTLE_SECONDS;
+}
+
 /** Whole minutes of at least one, in seconds: the unit of bakes and the final verdict window (ALB metrics are per minute). */
 export function isWholeMinutes(seconds: unknown): seconds is number {
   return typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= 60 && seconds % 60 === 0;
@@ -118,6 +126,9 @@ export const LAMBDA_TIMEOUT_SECONDS = {
   afterAllowTraffic: 120,
   stepper: 60,
   guard: 60,
+  /** The ECS engine's lifecycle hook and its smoke tests. */
+  nativeHook: 60,
+  nativeSmoke: 300,
 } as const;
 
 /**

@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { CanaryDeployment } from '../deployment/canary-deployment';
 import { finalVerdictHookDuration } from '../deployment/final-verdict-window';
+import { LAMBDA_TIMEOUT_SECONDS } from '../policy/release-policy';
 
 /** CloudFormation waits at most this long for a custom resource (ServiceTimeout maximum). */
 export const CUSTOM_RESOURCE_LIMIT = Duration.hours(1);
@@ -9,10 +10,10 @@ export const RELEASE_WAIT_MARGIN = Duration.minutes(5);
 /** The longest release a stack update waits for (ReleaseMode.wait()). */
 export const RELEASE_WAIT_BUDGET = Duration.minutes(CUSTOM_RESOURCE_LIMIT.toMinutes() - RELEASE_WAIT_MARGIN.toMinutes());
 /** The smoke-test hook (AfterAllowTestTraffic) runs at most this long (its Lambda timeout). */
-export const SMOKE_TEST_ALLOWANCE = Duration.minutes(5);
+export const SMOKE_TEST_ALLOWANCE = Duration.seconds(LAMBDA_TIMEOUT_SECONDS.afterAllowTestTraffic);
 
 /** The AfterAllowTraffic hook itself (it starts the final verdict) runs at most this long (its Lambda timeout). */
-export const FINAL_VERDICT_ALLOWANCE = Duration.minutes(2);
+export const FINAL_VERDICT_ALLOWANCE = Duration.seconds(LAMBDA_TIMEOUT_SECONDS.afterAllowTraffic);
 
 /** One term of the estimate. */
 export interface ReleaseEstimatePart {

@@ -8,7 +8,7 @@ describe('nativePlan', () => {
     expect(plan).toMatchObject({ strategy: 'LINEAR', stepPercent: 5 });
     expect(plan!.shifts).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95]);
     expect(plan!.holds.map((h) => h.percent)).toEqual([5, 25, 50]);
-    expect(nominalNativeMinutes(plan!, 60)).toBe(33);
+    expect(nominalNativeMinutes(plan!)).toBe(33);
   });
 
   test('10 → 50 steps by 10; a single step is CANARY; no step is BLUE_GREEN', () => {
@@ -24,7 +24,7 @@ describe('nativePlan', () => {
   });
 
   test('describes the timeline: holds with their minutes, in-between steps passed through', () => {
-    const lines = describeNativePlan(nativePlan([s(10, 5), s(30, 10)]).plan!, 60);
+    const lines = describeNativePlan(nativePlan([s(10, 5), s(30, 10)]).plan!);
     expect(lines).toEqual([
       'ECS strategy LINEAR (step 10 %)',
       't+0 min: 10 % - hook holds 6 min and judges every interval',

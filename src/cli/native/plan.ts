@@ -4,7 +4,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { METRICS_SETTLE_SECONDS } from '../../../lambda/stepper/schedule';
 import { NATIVE_CONFIG_VERSION, NativeRuntimeConfig } from '../../../lib/native/native-config';
 import { describeNativePlan, nativePlan, nominalNativeMinutes } from '../../../lib/native/native-plan';
 import { CliError } from '../errors';
@@ -67,8 +66,8 @@ export function renderNativeTimeline(s: SynthesizedNativeService, out: Output): 
     out.line(`  warning: ${error}`);
     return;
   }
-  for (const line of describeNativePlan(plan, METRICS_SETTLE_SECONDS)) out.line(`  ${line}`);
-  const nominal = nominalNativeMinutes(plan, METRICS_SETTLE_SECONDS);
+  for (const line of describeNativePlan(plan)) out.line(`  ${line}`);
+  const nominal = nominalNativeMinutes(plan);
   const worst = nominal * (1 + Math.max(0, c.analysis.maxExtensions));
   out.line(`  100 % at ${nominal} min (worst case ${worst} min with ${c.analysis.maxExtensions} extension(s) per inconclusive hold), old tasks kept ${c.bakeTimeMinutes} min (ECS bake time)`);
   out.line('  no one-hour limit: an ECS lifecycle hook may hold up to its timeout (24 h by default); synth allows holds of up to 23 h');
