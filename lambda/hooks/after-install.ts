@@ -7,9 +7,10 @@ import { DescribeServicesCommand, TaskSet } from '@aws-sdk/client-ecs';
 import type { CanaryRuntimeConfig } from '../../lib/runtime-config';
 import { Clients, createClients } from '../shared/clients';
 import type { DeploymentContext } from '../shared/deployment-context';
-import { CanaryError, ConfigurationError, errorMessage } from '../shared/errors';
+import { ConfigurationError, errorMessage } from '../shared/errors';
 import { HookOutcome, InvocationContext, runHook } from '../shared/hook-handler';
 import { logger } from '../shared/logger';
+import { isTransient } from '../shared/transient';
 import { describeTargets, isHealthy, summarizeStates, targetGroupName } from './target-health';
 
 export const DEFAULT_POLL_INTERVAL_MS = 10_000;
@@ -110,17 +111,8 @@ function greenTargetGroup(config: CanaryRuntimeConfig, replacement: TaskSet, tas
   return green;
 }
 
-const THROTTLING = /throttl|toomanyrequests|requestlimitexceeded|slowdown/i;
-const NETWORK = /timeout|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|socket hang up/i;
-
-/** An AWS SDK error that a later try may not see again: throttling, server fault, network trouble. */
-export function isTransient(err: unknown): boolean {
-  if (err instanceof CanaryError) return err.retryable;
-  const e = err as { name?: string; code?: string; $fault?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
-  if (!e) return false;
-  if (e.$retryable || e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  return THROTTLING.test(e.name ?? '') || NETWORK.test(e.name ?? '') || NETWORK.test(e.code ?? '');
-}
+/** An AWS SDK error that a later try may not see again (the shared classification). */
+export { isTransient };
 
 const clients = createClients();
 

@@ -1,52 +1,17 @@
 /**
- * Errors of the release custom resource. Names are set from string literals: the bundle is
- * minified, so class names would not survive into the CloudFormation event's reason.
+ * Errors of the release custom resource. Their names reach the CloudFormation event's reason:
+ * CanaryError takes the class name, which the bundle keeps (keepNames in scripts/bundle-lambdas.mjs).
  */
 import { CanaryError } from '../shared/errors';
 
 /** Another deployment of the group is in progress and the release was told not to wait. */
-export class ReleaseConflictError extends CanaryError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReleaseConflictError';
-  }
-}
+export class ReleaseConflictError extends CanaryError {}
 
 /** The deployment this release started (or joined) failed or was stopped. */
-export class ReleaseFailedError extends CanaryError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReleaseFailedError';
-  }
-}
+export class ReleaseFailedError extends CanaryError {}
 
 /** The custom resource's properties are not what the construct renders. */
-export class ReleasePropertiesError extends CanaryError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReleasePropertiesError';
-  }
-}
+export class ReleasePropertiesError extends CanaryError {}
 
-const TRANSIENT_NAMES = new Set([
-  'ThrottlingException', 'Throttling', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded',
-  'RequestThrottled', 'RequestThrottledException', 'ProvisionedThroughputExceededException', 'SlowDown',
-  'InternalServerError', 'InternalServerException', 'InternalFailure', 'InternalError', 'ServiceUnavailable',
-  'ServiceUnavailableException', 'ServerException',
-  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError', 'ECONNRESET', 'ECONNREFUSED',
-  'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN',
-]);
-
-/**
- * Throttling, 5xx and network errors that are still there after the SDK's own retries. A later
- * poll can succeed; access denied, validation errors and bugs would fail the same way again.
- */
-export function isTransient(err: unknown): boolean {
-  if (err instanceof CanaryError) return err.retryable;
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { name?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (e.$retryable) return true;
-  if ((e.name && TRANSIENT_NAMES.has(e.name)) || (e.code && TRANSIENT_NAMES.has(e.code))) return true;
-  const status = e.$metadata?.httpStatusCode;
-  return status !== undefined && (status >= 500 || status === 429);
-}
+/** Throttling, 5xx and network errors still there after the SDK's own retries: a later poll can succeed. */
+export { isTransient } from '../shared/transient';
