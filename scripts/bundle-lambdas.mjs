@@ -2,23 +2,13 @@
 // so a consumer's `cdk synth` needs neither esbuild nor Docker. The AWS SDK v3 is left out: the
 // Node.js 22+ Lambda runtimes provide it, which keeps each bundle small.
 import * as esbuild from 'esbuild';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const ENTRIES = {
-  'before-install': 'lambda/hooks/before-install.ts',
-  'after-install': 'lambda/hooks/after-install.ts',
-  'after-allow-test-traffic': 'lambda/hooks/after-allow-test-traffic.ts',
-  'before-allow-traffic': 'lambda/hooks/before-allow-traffic.ts',
-  'after-allow-traffic': 'lambda/hooks/after-allow-traffic.ts',
-  stepper: 'lambda/stepper/handler.ts',
-  guard: 'lambda/guard/handler.ts',
-  release: 'lambda/release/handler.ts',
-  'native-hook': 'lambda/native/handler.ts',
-  'native-smoke': 'lambda/native/smoke-handler.ts',
-};
+// The one list of bundled functions (name -> entry point); lib/private/assets.ts types names from it.
+export const ENTRIES = JSON.parse(readFileSync(join(root, 'lib', 'private', 'bundled-functions.json'), 'utf8'));
 
 const outRoot = join(root, 'assets');
 const metaRoot = join(root, 'assets', '.meta');

@@ -1,18 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import BUNDLED_FUNCTIONS from './bundled-functions.json';
 
-/** The functions bundled by `npm run build:lambda` (scripts/bundle-lambdas.mjs) into assets/<name>/index.js. */
-export type BundledFunction =
-  | 'before-install'
-  | 'after-install'
-  | 'after-allow-test-traffic'
-  | 'before-allow-traffic'
-  | 'after-allow-traffic'
-  | 'stepper'
-  | 'guard'
-  | 'release'
-  | 'native-hook'
-  | 'native-smoke';
+/**
+ * The functions bundled by `npm run build:lambda` (scripts/bundle-lambdas.mjs) into
+ * assets/<name>/index.js: the names of bundled-functions.json, the list the script bundles.
+ */
+export type BundledFunction = keyof typeof BUNDLED_FUNCTIONS;
 
 /**
  * Directory of a pre-bundled function. Works from the TypeScript sources (lib/) and from the
