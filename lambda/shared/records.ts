@@ -70,7 +70,7 @@ export async function listRecords(clients: Clients, table: string, deploymentId:
   return out;
 }
 
-function fromItem<T>(item: Record<string, AttributeValue>): StoredRecord<T> {
+export function fromItem<T>(item: Record<string, AttributeValue>): StoredRecord<T> {
   return {
     deploymentId: item.deploymentId?.S ?? '',
     sk: item.sk?.S ?? '',
