@@ -18,6 +18,7 @@ import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-c
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { logger, setDeploymentId } from '../shared/logger';
 import { getRecord, putRecord } from '../shared/records';
+import { recordedReason } from '../shared/rollback-reason';
 import { IN_FLIGHT_STATUSES, isDeploymentId, listDeploymentIds } from '../shared/deployments';
 import { Colors, colorsFromBlue, percentOn, readPairForwards, resolveColors, setWeights } from '../shared/traffic';
 import { OUTCOME_SK, STATE_SK, StepperState } from '../stepper/types';
@@ -126,9 +127,10 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
   return { deploymentId, outcome, traffic, trafficSkipped, metricPublished, notified };
 }
 
-/** The stepper's reason when it failed the release, else CodeDeploy's, else the bare state. */
+/** The canary's recorded reason when it failed the release, else CodeDeploy's, else the bare state. */
 export function failureReason(outcomeDoc: Record<string, unknown>, codeDeployMessage: string | undefined, state: string): string {
-  if (typeof outcomeDoc.reason === 'string' && outcomeDoc.reason) return outcomeDoc.reason;
+  const ours = recordedReason(outcomeDoc);
+  if (ours) return ours;
   if (codeDeployMessage) return codeDeployMessage;
   return state === 'STOP' ? 'the deployment was stopped' : 'the deployment failed';
 }

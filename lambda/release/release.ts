@@ -11,6 +11,7 @@ import { ReleaseAttributes, ReleaseResourceProperties, NO_DEPLOYMENT } from '../
 import { errorMessage } from '../shared/errors';
 import { logger, setDeploymentId } from '../shared/logger';
 import { getRecord } from '../shared/records';
+import { recordedReason } from '../shared/rollback-reason';
 import {
   DeploymentSummary,
   createDeployment,
@@ -273,8 +274,7 @@ async function rollbackReason(deploymentId: string, deps: ReleaseDeps): Promise<
   if (!deps.table) return undefined;
   try {
     const rec = await getRecord<{ reason?: unknown }>(deps.clients, deps.table, deploymentId, OUTCOME_SK);
-    const reason = rec?.doc?.reason;
-    return typeof reason === 'string' && reason.length > 0 ? reason : undefined;
+    return recordedReason(rec?.doc);
   } catch (err) {
     // The failure itself is the news; a missing reason must not hide it.
     logger.warn('release: could not read the outcome record', { error: errorMessage(err) });

@@ -8,6 +8,7 @@ import type { TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2
 import type { CheckResult, Verdict } from '../../lambda/judge/types';
 import { errorMessage } from '../../lambda/shared/errors';
 import { percentOn, readWeights, resolveColors } from '../../lambda/shared/traffic';
+import { recordedReason } from '../../lambda/shared/rollback-reason';
 import { METRICS_SETTLE_SECONDS, stepEndsAt } from '../../lambda/stepper/schedule';
 import type { ControlDoc, StepperState } from '../../lambda/stepper/types';
 import { taskDefinitionOf } from './appspec';
@@ -274,8 +275,8 @@ export function verdictView(doc: Record<string, unknown>): VerdictView | undefin
 function rollbackReason(d: DeploymentInfo, outcome: Record<string, unknown> | undefined, state: StepperState | undefined): string | undefined {
   if (d.status !== 'Failed' && d.status !== 'Stopped') return undefined;
   const reasons: string[] = [];
-  if (typeof outcome?.reason === 'string') reasons.push(outcome.reason);
-  else if (state?.finished === 'failed' && state.reason) reasons.push(state.reason);
+  const ours = recordedReason(outcome, state);
+  if (ours) reasons.push(ours);
   const cd = [d.errorInformation?.code, d.errorInformation?.message].filter(Boolean).join(': ');
   if (cd) reasons.push(`CodeDeploy: ${cd}`);
   return reasons.length > 0 ? reasons.join(' | ') : undefined;
