@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct, IConstruct } from 'constructs';
 import { invalid } from '../private/validation';
+import { attemptsExpression, errorRateLowerBoundExpression } from '../policy/error-rate';
 import { alarmTimingOf, DEFAULT_THRESHOLDS, ERROR_RATE_CONFIDENCE_Z } from '../policy/release-policy';
 
 /** Thresholds of the rollback alarms. Defaults follow release-policy.md. */
@@ -139,13 +140,10 @@ export class RollbackAlarms extends Construct {
       // issue 10): counted as errors and as attempts, as the judge counts them (lambda/shared/metrics.ts).
       const connerrors = metrics.targetConnectionErrorCount(sum);
       const tlserrors = metrics.targetTLSNegotiationErrorCount(sum);
-      const attempts = 'FILL(requests, 0) + FILL(connerrors, 0) + FILL(tlserrors, 0)';
-      const failed = 'FILL(errors, 0) + FILL(connerrors, 0) + FILL(tlserrors, 0)';
       const rate = new cloudwatch.MathExpression({
-        // One-sided 99 % lower confidence bound of the error rate in percent (normal approximation
-        // to the Poisson count, e - z·√e): above the limit only when the data show it, so one error
-        // in a small minute does not roll back; 0 below the request gate.
-        expression: `IF((${attempts}) >= ${gate}, 100 * ((${failed}) - ${ERROR_RATE_CONFIDENCE_Z} * (${failed}) ^ 0.5) / (${attempts}), 0)`,
+        // One-sided 99 % lower confidence bound of the error rate in percent: above the limit only
+        // when the data show it, so one error in a small minute does not roll back; 0 below the gate.
+        expression: errorRateLowerBoundExpression(gate),
         usingMetrics: { errors, requests, connerrors, tlserrors },
         period,
         label: `5xx rate incl. connection errors, 99 % lower bound (%), 0 below ${gate} requests`,
@@ -178,7 +176,7 @@ export class RollbackAlarms extends Construct {
       // Gated on the target group serving traffic: no listener sends green any request before
       // AllowTestTraffic, after AfterInstall has waited for its targets to be healthy.
       const unhealthyHosts = new cloudwatch.MathExpression({
-        expression: `IF((${attempts}) >= 1, FILL(unhealthy, 0), 0)`,
+        expression: `IF((${attemptsExpression()}) >= 1, FILL(unhealthy, 0), 0)`,
         usingMetrics: { requests, connerrors, tlserrors, unhealthy: metrics.unhealthyHostCount({ period, statistic: 'Maximum' }) },
         period,
         label: 'UnHealthyHostCount (max), 0 while the target group serves no request',

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
+import { errorRateExpression } from '../policy/error-rate';
 import { DEFAULT_METRICS_NAMESPACE } from '../runtime-config';
 
 export interface CanaryDashboardProps {
@@ -39,8 +40,7 @@ export class CanaryDashboard extends Construct {
     const errorRate = (tg: elbv2.IApplicationTargetGroup, i: number) => new cloudwatch.MathExpression({
       // Ids must be unique within one graph. Connection and TLS errors to the targets count as errors
       // and as attempts, as in the judge and the rollback alarm (lambda/shared/metrics.ts).
-      expression: `100 * (FILL(errors${i + 1}, 0) + FILL(connerrors${i + 1}, 0) + FILL(tlserrors${i + 1}, 0))`
-        + ` / (FILL(requests${i + 1}, 0) + FILL(connerrors${i + 1}, 0) + FILL(tlserrors${i + 1}, 0))`,
+      expression: errorRateExpression(String(i + 1)),
       usingMetrics: {
         [`errors${i + 1}`]: tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period, statistic: 'Sum' }),
         [`requests${i + 1}`]: tg.metrics.requestCount({ period, statistic: 'Sum' }),

@@ -7,6 +7,7 @@
  * deployment and stops it (with a rollback) when one is in ALARM.
  */
 import type { AnalysisConfig } from '../../../lib/runtime-config';
+import { attempts, errorRateLowerBound } from '../../../lib/policy/error-rate';
 import { DEFAULT_ALARM_TIMING as POLICY_ALARM_TIMING, ERROR_RATE_CONFIDENCE_Z } from '../../../lib/policy/release-policy';
 import type { SimulatedAws } from './simulated-aws';
 
@@ -33,15 +34,9 @@ export interface AlarmInputs {
 
 const fill = (x: number | undefined) => x ?? 0;
 
-/**
- * `IF(attempts >= gate, 100 * (failed - z * failed ^ 0.5) / attempts, 0)`: the 99 % lower bound
- * of the error rate in percent, attempts = requests + connection + TLS errors, failed = 5xx +
- * connection + TLS errors.
- */
+/** The error-rate alarm's expression, evaluated (lib/policy/error-rate.ts holds both forms). */
 export function errorRateValue(v: AlarmInputs, minRequests: number): number {
-  const attempts = fill(v.requests) + fill(v.connerrors) + fill(v.tlserrors);
-  const failed = fill(v.errors) + fill(v.connerrors) + fill(v.tlserrors);
-  return attempts >= minRequests ? (100 * (failed - ALARM_CONFIDENCE_Z * failed ** 0.5)) / attempts : 0;
+  return errorRateLowerBound(v, minRequests);
 }
 
 /** `IF(FILL(requests, 0) >= gate, latency, 0)`: undefined (no datapoint) when gated open without a latency datapoint. */
@@ -51,8 +46,7 @@ export function latencyValue(v: AlarmInputs, minRequests: number): number | unde
 
 /** `IF(attempts >= 1, FILL(unhealthy, 0), 0)`: unhealthy hosts count only while the target group serves a request. */
 export function unhealthyValue(v: AlarmInputs): number {
-  const attempts = fill(v.requests) + fill(v.connerrors) + fill(v.tlserrors);
-  return attempts >= 1 ? fill(v.unhealthy) : 0;
+  return attempts(v) >= 1 ? fill(v.unhealthy) : 0;
 }
 
 /** The alarms' timing: RollbackThresholds' defaults (breachMinutes, evaluationMinutes are not in the runtime configuration). */
