@@ -1,13 +1,11 @@
 /**
  * The rollback alarms take the judge's thresholds: one change to the release policy's defaults
  * (lib/policy/release-policy.ts) or to a deployment's analysis moves the runtime configuration the
- * judge reads and the alarms CodeDeploy (or ECS) watches together.
+ * judge reads and the alarms CodeDeploy watches together (the ECS engine's: test/native).
  */
-import { App, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { NativeExampleStack } from '../../bin/native-example-stack';
-import { CanaryDeployment, NativeCanaryDeployment } from '../../lib';
+import { CanaryDeployment } from '../../lib';
 import { buildExistingService, buildNetwork, deploymentPropsFor, newStack } from '../helpers/fixtures';
 import { parseJoinedJson, resourcesOfType } from '../helpers/template';
 
@@ -66,33 +64,5 @@ describe('CanaryDeployment: the alarms use the judge thresholds', () => {
     expect(alarmsOf(template, 'ErrorRate').map((a) => [a.threshold, a.periods, a.toAlarm])).toEqual([[0.5, 4, 3], [0.5, 4, 3]]);
     expect(alarmsOf(template, 'P95Latency').map((a) => a.threshold)).toEqual([0.6, 0.6]);
     expect(alarmsOf(template, 'P99Latency').every((a) => a.threshold === 0.9 && a.expression.includes('>= 250,'))).toBe(true);
-  });
-});
-
-describe('NativeCanaryDeployment: the alarms use the judge thresholds', () => {
-  test('minRequests and latency limits of the analysis gate and set its alarms', () => {
-    const stack = new NativeExampleStack(new App(), 'Native');
-    const svc = new ecs.FargateService(stack, 'Svc2', {
-      cluster: stack.service.cluster,
-      taskDefinition: stack.service.taskDefinition,
-      deploymentController: { type: ecs.DeploymentControllerType.ECS },
-    });
-    new NativeCanaryDeployment(stack, 'Canary2', {
-      service: svc,
-      containerName: 'app',
-      containerPort: 80,
-      listener: stack.listener,
-      productionRule: stack.productionRule,
-      blueTargetGroup: stack.targetGroups[0],
-      greenTargetGroup: stack.targetGroups[1],
-      analysis: { minRequests: 250, maxP95: Duration.millis(600) },
-    });
-    const template = Template.fromStack(stack);
-    const mine = (kind: string) => Object.entries(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))
-      .filter(([id]) => id.startsWith('Canary2') && id.includes(kind)).map(([, r]) => r.Properties!);
-    const errorRates = mine('ErrorRate');
-    expect(errorRates).toHaveLength(2);
-    for (const a of errorRates) expect(JSON.stringify(a.Metrics)).toContain('>= 250,');
-    expect(mine('P95Latency').map((a) => a.Threshold)).toEqual([0.6, 0.6]);
   });
 });

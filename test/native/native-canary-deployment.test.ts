@@ -239,3 +239,14 @@ function deploymentOn(stack: NativeExampleStack, id: string, props: Partial<Nati
     ...props,
   });
 }
+
+test('the rollback alarms take the analysis thresholds: minRequests gates them, the latency limits set them', () => {
+  const stack = new NativeExampleStack(new App(), 'Thresholds');
+  deploymentOn(stack, 'Tuned', { analysis: { minRequests: 250, maxP95: Duration.millis(600) } });
+  const alarms = Object.entries(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))
+    .filter(([id]) => id.startsWith('Tuned'));
+  const of = (kind: string) => alarms.filter(([id]) => id.includes(kind)).map(([, r]) => r.Properties);
+  expect(of('ErrorRate')).toHaveLength(2);
+  for (const a of of('ErrorRate')) expect(JSON.stringify(a.Metrics)).toContain('>= 250,');
+  expect(of('P95Latency').map((a) => a.Threshold)).toEqual([0.6, 0.6]);
+});
