@@ -160,7 +160,7 @@ export const ENV = {
 } as const;
 
 /** Days decision records are kept (release-policy.md: 90 days). */
-export const DECISION_RETENTION_DAYS = 90;
+export { DECISION_RETENTION_DAYS } from './policy/release-policy';
 
 /** Default CloudWatch namespace of the outcome metrics. */
 export const DEFAULT_METRICS_NAMESPACE = 'CdkEcsCanary';

@@ -11,11 +11,12 @@ import { ConfigurationError, errorMessage } from '../shared/errors';
 import { HookOutcome, InvocationContext, runHook } from '../shared/hook-handler';
 import { logger } from '../shared/logger';
 import { isTransient } from '../shared/transient';
+import { DEFAULT_INSTALL_TIMEOUT_SECONDS } from '../../lib/policy/release-policy';
 import { describeTargets, isHealthy, summarizeStates, targetGroupName } from './target-health';
 
 export const DEFAULT_POLL_INTERVAL_MS = 10_000;
-/** Used only when the configuration document lacks installTimeoutSeconds. */
-export const DEFAULT_INSTALL_TIMEOUT_SECONDS = 600;
+/** Used only when the configuration document lacks installTimeoutSeconds: the constructs' own default. */
+export { DEFAULT_INSTALL_TIMEOUT_SECONDS };
 
 export interface AfterInstallOptions {
   /** Time between two looks. @default 10 s */

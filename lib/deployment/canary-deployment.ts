@@ -21,7 +21,9 @@ import { TrafficSchedule } from './traffic-schedule';
 import { AppSpecPlacement, AppSpecPlacementProperties } from './app-spec';
 import { appSpecPlacement } from '../private/app-spec-placement';
 import { alarmThresholdsOf } from '../private/alarm-thresholds';
-import { alarmTimingOf, DEFAULT_INSTALL_TIMEOUT_SECONDS, DEFAULT_TERMINATION_WAIT_SECONDS } from '../policy/release-policy';
+import {
+  alarmTimingOf, DEFAULT_INSTALL_TIMEOUT_SECONDS, DEFAULT_TERMINATION_WAIT_SECONDS, isFinalVerdictWindowInRange,
+} from '../policy/release-policy';
 
 /** What to do when a step stays inconclusive (too little traffic) after every extension. */
 export enum InconclusivePolicy {
@@ -553,7 +555,7 @@ function validateDeployment(scope: IConstruct, props: CanaryDeploymentProps, sch
     invalid(scope, 'terminationWaitTime', `must be between 0 and 2880 minutes (got ${term}).`);
   }
   const fv = props.finalVerdictWindow && durationIn(scope, 'finalVerdictWindow', props.finalVerdictWindow, 'seconds');
-  if (fv !== undefined && !Token.isUnresolved(fv) && (fv < 60 || fv % 60 !== 0 || fv > 3600)) {
+  if (fv !== undefined && !Token.isUnresolved(fv) && !isFinalVerdictWindowInRange(fv)) {
     invalid(scope, 'finalVerdictWindow', `must be whole minutes between 1 and 60 (got ${props.finalVerdictWindow!.toHumanString()}).`);
   }
   validateFinalVerdictWindow(scope, props.finalVerdictWindow);

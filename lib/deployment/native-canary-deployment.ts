@@ -15,6 +15,7 @@ import { SmokeTest } from '../hooks/smoke-test';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { durationIn, invalid } from '../private/validation';
 import { alarmThresholdsOf } from '../private/alarm-thresholds';
+import { isFinalVerdictWindowInRange } from '../policy/release-policy';
 import { finalVerdictHookDuration } from './final-verdict-window';
 import { AnalysisConfig, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS } from '../runtime-config';
 import { AnalysisOptions, resolveAnalysis, RollbackAlarmOptions } from './canary-deployment';
@@ -291,7 +292,7 @@ function planOf(scope: Construct, schedule: TrafficSchedule, analysis: AnalysisC
 function validateFinalWindow(scope: Construct, window: Duration): void {
   const seconds = durationIn(scope, 'finalVerdictWindow', window, 'seconds');
   if (Token.isUnresolved(seconds)) invalid(scope, 'finalVerdictWindow', 'cannot come from a token: the schedule\'s limits are checked with it at synth time. Give a literal value.');
-  if (seconds < 60 || seconds % 60 !== 0 || seconds > 3600) {
+  if (!isFinalVerdictWindowInRange(seconds)) {
     invalid(scope, 'finalVerdictWindow', `must be whole minutes between 1 and 60 (got ${window.toHumanString()}).`);
   }
 }

@@ -101,6 +101,26 @@ export function isWholeMinutes(seconds: unknown): seconds is number {
   return typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= 60 && seconds % 60 === 0;
 }
 
+/** The final verdict window's range, both engines: whole minutes from 1 to 60. */
+export const MAX_FINAL_VERDICT_WINDOW_SECONDS = 3600;
+export function isFinalVerdictWindowInRange(seconds: number): boolean {
+  return isWholeMinutes(seconds) && seconds <= MAX_FINAL_VERDICT_WINDOW_SECONDS;
+}
+
+/** Release-policy promise: a bad version is detected and production is back on stable within 5 minutes. */
+export const RECOVERY_PROMISE_SECONDS = 300;
+
+/** Decision records are kept this long (release-policy.md: 90 days). */
+export const DECISION_RETENTION_DAYS = 90;
+
+/** What a rehearsal series is held to (release-policy.md, issue 9): false rollbacks at most 1 %, bad versions caught in 95 %. */
+export const SERIES_TARGETS = {
+  /** A good version is rolled back in at most this share of runs. */
+  maxFalseRollbacks: 0.01,
+  /** A bad version is caught in at least this share of runs. */
+  minDetection: 0.95,
+} as const;
+
 /**
  * CodeDeploy fails a lifecycle hook that has not reported within an hour (aws-facts.md). Every
  * time budget of the in-hook work is this limit minus one of the margins below.

@@ -11,7 +11,7 @@ import { getRecord } from '../../../lambda/shared/records';
 import { METRICS_SETTLE_SECONDS } from '../../../lambda/stepper/schedule';
 import { runStepper } from '../../../lambda/stepper/stepper';
 import { STATE_SK, StepperInput, StepperOutput, StepperState } from '../../../lambda/stepper/types';
-import { isWholeMinutes } from '../../../lib/policy/release-policy';
+import { isWholeMinutes, RECOVERY_PROMISE_SECONDS } from '../../../lib/policy/release-policy';
 import type { CanaryRuntimeConfig } from '../../../lib/runtime-config';
 import type { CliClients } from '../aws';
 import { CliError } from '../errors';
@@ -33,7 +33,7 @@ import { runSeries } from './series';
 import { SIM, SimEvent, SimulatedAws } from './simulated-aws';
 
 /** Release-policy promise: a bad version is off production within 5 minutes. */
-export const RECOVERY_PROMISE_SECONDS = 5 * 60;
+export { RECOVERY_PROMISE_SECONDS };
 const MAX_INVOCATIONS = 1000;
 
 /** The schedule and thresholds a rehearsal uses, and where they came from. */
