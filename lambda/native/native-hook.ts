@@ -24,7 +24,8 @@ import { ConfigurationError, errorMessage } from '../shared/errors';
 import { logger, setDeploymentId } from '../shared/logger';
 import { fetchWindow } from '../shared/metrics';
 import { decisionKey, getRecord, putRecord } from '../shared/records';
-import { decideTick, intervalSeconds, METRICS_SETTLE_SECONDS } from '../stepper/schedule';
+import { worstCaseStepSeconds } from '../../lib/policy/release-policy';
+import { decideTick, intervalSeconds } from '../stepper/schedule';
 import { CONTROL_SK, ControlDoc, OUTCOME_SK, STATE_SK, StepperDecisionDoc } from '../stepper/types';
 import { colorsFromWeights, readRuleWeights } from './rule-weights';
 import { fetchBaseline, judgeNativeFinal, nativeFinalWindow } from './final-verdict';
@@ -179,7 +180,7 @@ class NativeRun {
       const baseline = state.baseline ?? (state.passed.length === 0 ? await this.tryBaseline(colors) : undefined);
       await this.writeState({ ...state, colors, ...(baseline ? { baseline } : {}), stepIndex: index, percent, stepStartedAt: now.toISOString(), extensions: 0 });
       logger.info('holding a schedule step', { stepIndex: index, percent });
-      return { hookStatus: 'IN_PROGRESS', callBackDelay: Math.min(intervalSeconds(analysis), steps[index].bakeSeconds + METRICS_SETTLE_SECONDS) };
+      return { hookStatus: 'IN_PROGRESS', callBackDelay: Math.min(intervalSeconds(analysis), worstCaseStepSeconds(steps[index].bakeSeconds, 0)) };
     }
 
     const colors = state.colors!;
