@@ -40,8 +40,6 @@ export interface StepperDeps {
   readonly now: () => Date;
 }
 
-
-
 export async function runStepper(input: StepperInput, deps: StepperDeps): Promise<StepperOutput> {
   setDeploymentId(input.deploymentId);
   logger.appendKeys({ stepperAction: input.action });
