@@ -294,6 +294,8 @@ export class CanaryDeployment extends Construct {
     const a = props.analysis ?? {};
     this.rollbackAlarms = new RollbackAlarms(this, 'RollbackAlarms', {
       targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
+      // A listener this app creates knows its load balancer: shorter metric dimensions (issue 12).
+      loadBalancer: (props.listener as Partial<elbv2.ApplicationListener>).loadBalancer,
       maxErrorRatePercent: this.analysis.maxErrorRatePercent,
       maxP95: a.maxP95,
       maxP99: a.maxP99,
@@ -399,6 +401,7 @@ export class CanaryDeployment extends Construct {
       serviceArn: props.service.serviceArn,
       clusterName: props.service.cluster.clusterName,
       productionListenerArn: props.listener.listenerArn,
+      productionLoadBalancer: (props.listener as Partial<elbv2.ApplicationListener>).loadBalancer,
       additionalAlarms: props.alarms?.additionalAlarms ?? [],
       vpc,
       serviceConnections: props.serviceSecurityGroups

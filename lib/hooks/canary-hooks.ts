@@ -2,6 +2,7 @@ import { ArnFormat, CfnElement, Duration, Lazy, Names, Stack, Validations } from
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,7 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
 import { CODEDEPLOY_HOOK_LIMIT_SECONDS, DEFAULT_METRICS_NAMESPACE, ENV, HOOK_MARGIN_SECONDS } from '../runtime-config';
-import { clusterServicesOf, configParametersOf, deploymentGroupsOf, listenerRulesArn, OnceGrants } from '../private/grant-patterns';
+import { clusterServicesOf, configParametersOf, deploymentGroupsOf, listenerRulesArn, listenersOf, OnceGrants } from '../private/grant-patterns';
 import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { BundledFunction } from '../private/assets';
 import { decisionsTable, rollbackTopic } from '../private/records-resources';
@@ -35,6 +36,12 @@ export interface HookTarget {
   readonly clusterName: string;
   /** The production listener the stepper and the guard weight. */
   readonly productionListenerArn: string;
+  /**
+   * The production listener's load balancer. One this stack creates gives the stepper and the guard
+   * one grant on its listeners and rules (a pattern), however many services' listeners it has.
+   * @default grants on the production listener and its rules only
+   */
+  readonly productionLoadBalancer?: elbv2.IApplicationLoadBalancer;
   /**
    * The user's own alarms the preflight reads besides the rollback alarms (which the functions
    * read by the stack's alarm-name prefix, RollbackAlarms.namePrefix).
@@ -260,6 +267,7 @@ export class CanaryHooks extends Construct {
       services: 'The services of the canary service\'s cluster (read only): one pattern per cluster, not per service.',
       rules: 'elasticloadbalancing:ModifyRule on the rules of the production listener only: the service\'s rule ids are not known at synth time (shared load balancers route it by a listener rule).',
       alarms: 'cloudwatch:DescribeAlarms (read only) on this stack\'s canary alarms, which share one name prefix.',
+      lbListeners: 'The listeners (and their rules) of a load balancer this stack creates for its canary services: one pattern per load balancer, not per service.',
     };
     for (const fn of all) {
       this.grantPattern(fn, ['codedeploy:GetDeployment'], groups, why.groups);
@@ -272,7 +280,14 @@ export class CanaryHooks extends Construct {
     for (const fn of [this.beforeInstall, this.afterInstall, smoke, this.stepper, this.guard]) {
       this.grantPattern(fn, ['ecs:DescribeServices'], services, why.services);
     }
+    const lb = ownLoadBalancer(stack, target.productionLoadBalancer);
     for (const fn of [this.stepper, this.guard]) {
+      if (lb) {
+        // A load balancer of this stack: its listeners and their rules, one pattern each for every
+        // service on it (CanaryFargateServices sharing one ALB each add two listeners).
+        this.grantPattern(fn, ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'], listenersOf(stack, lb.loadBalancerFullName), why.lbListeners);
+        continue;
+      }
       this.grantOnce(fn, ['elasticloadbalancing:ModifyListener'], target.productionListenerArn);
       // Rules of the production listener only (the service's own rule is among them).
       this.grantPattern(fn, ['elasticloadbalancing:ModifyRule'], listenerRulesArn(target.productionListenerArn), why.rules);
@@ -373,4 +388,9 @@ export class CanaryHooks extends Construct {
     });
     return machine;
   }
+}
+
+/** `lb` when this stack creates it (its LoadBalancerFullName is known to CloudFormation), else undefined. */
+function ownLoadBalancer(stack: Stack, lb?: elbv2.IApplicationLoadBalancer): elbv2.ApplicationLoadBalancer | undefined {
+  return lb instanceof elbv2.ApplicationLoadBalancer && Stack.of(lb) === stack ? lb : undefined;
 }

@@ -512,22 +512,19 @@ describe('IAM', () => {
     expect(alarms.resources.map(flatten)).toEqual([arn('cloudwatch', 'alarm:TestStack-canary-*')]);
   });
 
-  test('ModifyRule: only the stepper and the guard, only on the rules of each production listener', () => {
-    const { roles, resources } = rolesWith('elasticloadbalancing:ModifyRule');
-    expect(roles).toEqual([roleOf('stepper'), roleOf('guard')].sort());
-    const rules = [...new Set(resources.map(flatten))];
-    expect(rules).toHaveLength(2);
-    for (const r of rules) expect(r).toMatch(/:listener-rule\/.*\/\*$/);
-    expect(rules.some((r) => r.includes(ids.listenerA))).toBe(true);
-    expect(rules.some((r) => r.includes(ids.listenerB))).toBe(true);
-  });
+  // Each service here has its own load balancer, created in the stack: one pattern per load
+  // balancer covers its listeners and their rules (a service sharing it adds nothing).
+  const lbListenersPattern = (svc: 'a' | 'b') =>
+    `arn:<<Ref:AWS::Partition>>:elasticloadbalancing:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:listener*/<<GetAtt:${logicalId(t[svc].loadBalancer)}.LoadBalancerFullName>>/*`;
 
-  test('ModifyListener: only the stepper and the guard, only on the production listeners', () => {
-    const { roles, resources } = rolesWith('elasticloadbalancing:ModifyListener');
-    expect(roles).toEqual([roleOf('stepper'), roleOf('guard')].sort());
-    expect([...new Set(resources.map((r) => JSON.stringify(r)))].sort()).toEqual(
-      [JSON.stringify({ Ref: ids.listenerA }), JSON.stringify({ Ref: ids.listenerB })].sort(),
-    );
+  test('ModifyRule and ModifyListener: only the stepper and the guard, in one statement per role and load balancer, on its listeners and rules only', () => {
+    for (const action of ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:ModifyListener']) {
+      const { roles, resources } = rolesWith(action);
+      expect(roles).toEqual([roleOf('stepper'), roleOf('guard')].sort());
+      expect(resources.map(flatten).sort()).toEqual([lbListenersPattern('a'), lbListenersPattern('a'), lbListenersPattern('b'), lbListenersPattern('b')].sort());
+    }
+    const both = policyStatements(t.template).filter((st) => st.actions.includes('elasticloadbalancing:ModifyRule'));
+    for (const st of both) expect([...st.actions].sort()).toEqual(['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule']);
   });
 
   test('no statement allows every action or every action of a service', () => {
