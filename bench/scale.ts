@@ -87,7 +87,7 @@ if (require.main === module) {
   const n = Number(process.env.SCALE_N ?? 30);
   process.env.CDK_VALIDATION = 'false';
   report(`CanaryDeployment on imported services, one shared ALB listener (N=${n})`, importedServices, n);
-  // 27 resources each (8 of them alarms): 20 do not fit CloudFormation's 500 with the VPC and the hooks.
+  // 26 resources each (8 of them alarms): 20 do not fit CloudFormation's 500 with the VPC and the hooks.
   try {
     report('CanaryFargateService on one cluster and one shared ALB (N=20)', (k) => fargateServices(k), 20);
   } catch (err) {

@@ -408,6 +408,7 @@ export class CanaryDeployment extends Construct {
         ? new ec2.Connections({ securityGroups: props.serviceSecurityGroups })
         : connectionsOf(props.service),
       containerPort: props.containerPort,
+      smokeReachesTasks: props.testBaseUrl === undefined && smoke.some((s) => s.config.kind === 'http'),
       checkFunctions: smoke.flatMap((s) => s.functions),
     });
   }

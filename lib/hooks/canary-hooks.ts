@@ -51,6 +51,12 @@ export interface HookTarget {
   readonly vpc?: ec2.IVpc;
   /** Security groups of the service: opened to the smoke-test function on the container port. */
   readonly serviceConnections?: ec2.Connections;
+  /**
+   * Whether the smoke-test function calls the service's tasks directly (HTTP checks without a test
+   * base URL); only then is the service's security group opened to it.
+   * @default true
+   */
+  readonly smokeReachesTasks?: boolean;
   readonly containerPort: number;
   /** Users' own check functions the smoke-test hook invokes. */
   readonly checkFunctions: lambda.IFunction[];
@@ -299,7 +305,8 @@ export class CanaryHooks extends Construct {
     for (const check of target.checkFunctions) check.grantInvoke(smoke);
 
     const sg = this.smokeFunctions.get(target.vpc ? Names.nodeUniqueId(target.vpc.node) : 'NoVpc')?.sg;
-    if (sg && target.serviceConnections) {
+    // No ingress rule for a service whose smoke tests never call its tasks: one resource less each.
+    if (sg && target.serviceConnections && target.smokeReachesTasks !== false) {
       target.serviceConnections.allowFrom(sg, ec2.Port.tcp(target.containerPort), 'cdk-ecs-canary smoke tests reach the new version directly');
     }
   }
