@@ -1,7 +1,8 @@
 /**
  * Scale of one stack with many canary services: resources and template bytes per extra service,
  * and the largest IAM role's inline policies, at N and N+1 services, for imported services on one
- * shared ALB (CanaryDeployment) and for CanaryFargateService on one cluster. Counts, not timings.
+ * shared ALB (CanaryDeployment) and for CanaryFargateService on one cluster, sharing one ALB and
+ * each with its own. Counts, not timings.
  * Run: npm run bench:scale   (N=30 by default: SCALE_N=...)
  */
 import { App, Stack } from 'aws-cdk-lib';
