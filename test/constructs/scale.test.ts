@@ -91,8 +91,8 @@ describe('CanaryFargateServices on one cluster', () => {
     const own = (n: number) => synth(fargateServices(n, { ownLoadBalancers: true }));
     const [a, b] = [own(1), own(2)];
     const growth = b.roles.get('Scale/CdkEcsCanaryHooks/GuardRole/Resource')! - a.roles.get('Scale/CdkEcsCanaryHooks/GuardRole/Resource')!;
-    // Measured 448 characters per service with a ModifyListener and a ModifyRule statement.
-    expect(growth).toBeLessThan(300);
+    // 448 characters per service with a ModifyListener and a ModifyRule statement; 295 with one.
+    expect(growth).toBeLessThan(400);
   });
 });
 
