@@ -261,7 +261,13 @@ export class CanaryFargateService extends Construct {
     // reached while the rule exists, so a reset of it moves no traffic; our stepper, guard and
     // AfterAllowTraffic shift every forward to the pair, so production does not depend on whether
     // CodeDeploy shifts rules too (an inference).
-    this.listener = this.loadBalancer.addListener('ProductionListener', {
+    // Listeners live under the load balancer (their ids since 0.1). Several services on one given
+    // load balancer would collide there: later ones keep their listeners under their own scope.
+    const addListener = (listenerId: string, listenerProps: elbv2.BaseApplicationListenerProps): elbv2.ApplicationListener =>
+      this.loadBalancer.node.tryFindChild(listenerId)
+        ? new elbv2.ApplicationListener(this, listenerId, { loadBalancer: this.loadBalancer, ...listenerProps })
+        : this.loadBalancer.addListener(listenerId, listenerProps);
+    this.listener = addListener('ProductionListener', {
       port: listenerPort,
       protocol: props.certificate ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
       certificates: props.certificate ? [props.certificate] : undefined,
@@ -269,7 +275,7 @@ export class CanaryFargateService extends Construct {
       defaultAction: native ? elbv2.ListenerAction.fixedResponse(404) : elbv2.ListenerAction.forward([blue]),
       open: true,
     });
-    this.testListener = this.loadBalancer.addListener('TestListener', {
+    this.testListener = addListener('TestListener', {
       port: testListenerPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
       defaultAction: native ? elbv2.ListenerAction.fixedResponse(404) : elbv2.ListenerAction.forward([green]),

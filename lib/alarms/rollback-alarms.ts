@@ -66,6 +66,13 @@ export interface RollbackAlarmsProps extends RollbackThresholds {
    */
   readonly additionalAlarms?: cloudwatch.IAlarm[];
   /**
+   * The load balancer the target groups are attached to. When it is one this app creates, the
+   * metrics name it by its LoadBalancerFullName attribute, a few bytes instead of the ~1 KB
+   * expression that parses it out of a listener ARN in every metric (issue 12: template size).
+   * @default the load balancer of the target group's first listener, parsed from the listener ARN
+   */
+  readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
+  /**
    * Description prefix of the alarms, e.g. the service name.
    * @default the construct path
    */
@@ -131,23 +138,23 @@ export class RollbackAlarms extends Construct {
     this.targetGroupAlarms = props.targetGroups.map((tg, i) => {
       const name = `TargetGroup${i + 1}`;
       const scopeTg = new Construct(this, name);
-      const metrics = tg.metrics;
       const period = Duration.minutes(1);
-      const sum = { period, statistic: 'Sum' };
-      const requests = metrics.requestCount(sum);
-      const errors = metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, sum);
+      const metric = targetGroupMetric(tg, props.loadBalancer, period);
+      const requests = metric('RequestCount', 'Sum');
+      const errors = metric('HTTPCode_Target_5XX_Count', 'Sum');
       // Errors the load balancer answers itself when the target refuses or fails TLS (item 2 of
       // issue 10): counted as errors and as attempts, as the judge counts them (lambda/shared/metrics.ts).
-      const connerrors = metrics.targetConnectionErrorCount(sum);
-      const tlserrors = metrics.targetTLSNegotiationErrorCount(sum);
+      const connerrors = metric('TargetConnectionErrorCount', 'Sum');
+      const tlserrors = metric('TargetTLSNegotiationErrorCount', 'Sum');
       const rate = new cloudwatch.MathExpression({
         // One-sided 99 % lower confidence bound of the error rate in percent: above the limit only
         // when the data show it, so one error in a small minute does not roll back; 0 below the gate.
         expression: errorRateLowerBoundExpression(gate),
         usingMetrics: { errors, requests, connerrors, tlserrors },
         period,
-        label: `5xx rate incl. connection errors, 99 % lower bound (%), 0 below ${gate} requests`,
       });
+      // No expression labels and terse descriptions: 8 alarms per service, and 30 services share
+      // one template's 1 MB (issue 12); the expression is the alarm's definition.
       const common = {
         evaluationPeriods: t.evaluationMinutes,
         datapointsToAlarm: t.breachMinutes,
@@ -158,18 +165,17 @@ export class RollbackAlarms extends Construct {
         ...common,
         alarmName: alarmName(scopeTg, 'ErrorRate'),
         threshold: t.maxErrorRatePercent,
-        alarmDescription: `${prefix}: 5xx rate (target and connection errors) of target group ${i + 1} above ${t.maxErrorRatePercent} % at 99 % confidence, in minutes with at least ${gate} requests`,
+        alarmDescription: `${prefix}: TG${i + 1} 5xx+connection error rate > ${t.maxErrorRatePercent} % at 99 % confidence, minutes with >= ${gate} requests`,
       });
       const latency = (stat: 'p95' | 'p99', limit: Duration, alarmId: string) => new cloudwatch.MathExpression({
         expression: `IF(FILL(requests, 0) >= ${gate}, latency, 0)`,
-        usingMetrics: { requests, latency: metrics.targetResponseTime({ period, statistic: stat }) },
+        usingMetrics: { requests, latency: metric('TargetResponseTime', stat) },
         period,
-        label: `${stat} TargetResponseTime (s), 0 below ${gate} requests`,
       }).createAlarm(scopeTg, alarmId, {
         ...common,
         alarmName: alarmName(scopeTg, alarmId),
         threshold: limit.toMilliseconds() / 1000,
-        alarmDescription: `${prefix}: ${stat} latency of target group ${i + 1} above ${limit.toHumanString()} in minutes with at least ${gate} requests`,
+        alarmDescription: `${prefix}: TG${i + 1} ${stat} latency > ${limit.toHumanString()}, minutes with >= ${gate} requests`,
       });
       const p95 = latency('p95', t.maxP95, 'P95Latency');
       const p99 = latency('p99', t.maxP99, 'P99Latency');
@@ -177,9 +183,8 @@ export class RollbackAlarms extends Construct {
       // AllowTestTraffic, after AfterInstall has waited for its targets to be healthy.
       const unhealthyHosts = new cloudwatch.MathExpression({
         expression: `IF((${attemptsExpression()}) >= 1, FILL(unhealthy, 0), 0)`,
-        usingMetrics: { requests, connerrors, tlserrors, unhealthy: metrics.unhealthyHostCount({ period, statistic: 'Maximum' }) },
+        usingMetrics: { requests, connerrors, tlserrors, unhealthy: metric('UnHealthyHostCount', 'Maximum') },
         period,
-        label: 'UnHealthyHostCount (max), 0 while the target group serves no request',
       }).createAlarm(scopeTg, 'UnhealthyHosts', {
         alarmName: alarmName(scopeTg, 'UnhealthyHosts'),
         evaluationPeriods: t.unhealthyMinutes,
@@ -187,7 +192,7 @@ export class RollbackAlarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         threshold: t.maxUnhealthyHosts,
-        alarmDescription: `${prefix}: more than ${t.maxUnhealthyHosts} unhealthy host(s) in target group ${i + 1} for ${t.unhealthyMinutes} min while it serves traffic`,
+        alarmDescription: `${prefix}: TG${i + 1} > ${t.maxUnhealthyHosts} unhealthy host(s) for ${t.unhealthyMinutes} min while serving traffic`,
       });
       warnIfRecoveryExceedsWindow(scopeTg, tg, t.unhealthyMinutes);
       this.members.push(errorRate, p95, p99, unhealthyHosts);
@@ -305,4 +310,22 @@ function validateThresholds(scope: Construct, t: ResolvedThresholds): void {
  */
 function alarmName(scope: IConstruct, what: string): string {
   return `${RollbackAlarms.namePrefix(scope)}${Names.uniqueResourceName(scope, { maxLength: 100 })}-${what}`;
+}
+
+/**
+ * An AWS/ApplicationELB metric of `tg`. With a load balancer this app creates, its LoadBalancer
+ * dimension is the load balancer's LoadBalancerFullName attribute: the same value the target
+ * group's own metrics parse out of its first listener's ARN, in a fraction of the template bytes.
+ */
+function targetGroupMetric(tg: elbv2.IApplicationTargetGroup, lb: elbv2.IApplicationLoadBalancer | undefined, period: Duration) {
+  const own = lb instanceof elbv2.ApplicationLoadBalancer && tg instanceof elbv2.ApplicationTargetGroup ? { lb, tg } : undefined;
+  return (metricName: string, statistic: string): cloudwatch.Metric => own === undefined
+    ? tg.metrics.custom(metricName, { period, statistic })
+    : new cloudwatch.Metric({
+      namespace: 'AWS/ApplicationELB',
+      metricName,
+      dimensionsMap: { LoadBalancer: own.lb.loadBalancerFullName, TargetGroup: own.tg.targetGroupFullName },
+      period,
+      statistic,
+    });
 }

@@ -297,6 +297,8 @@ export class CanaryDeployment extends Construct {
 
     this.rollbackAlarms = new RollbackAlarms(this, 'RollbackAlarms', {
       targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
+      // A listener this app creates knows its load balancer: shorter metric dimensions (issue 12).
+      loadBalancer: (props.listener as Partial<elbv2.ApplicationListener>).loadBalancer,
       ...alarmThresholdsOf(this.analysis, props.alarms),
       additionalAlarms: props.alarms?.additionalAlarms,
       description: `${Names.uniqueId(this)}`,
@@ -396,12 +398,14 @@ export class CanaryDeployment extends Construct {
       serviceArn: props.service.serviceArn,
       clusterName: props.service.cluster.clusterName,
       productionListenerArn: props.listener.listenerArn,
+      productionLoadBalancer: (props.listener as Partial<elbv2.ApplicationListener>).loadBalancer,
       additionalAlarms: props.alarms?.additionalAlarms ?? [],
       vpc,
       serviceConnections: props.serviceSecurityGroups
         ? new ec2.Connections({ securityGroups: props.serviceSecurityGroups })
         : connectionsOf(props.service),
       containerPort: props.containerPort,
+      smokeReachesTasks: props.testBaseUrl === undefined && smoke.some((s) => s.config.kind === 'http'),
       checkFunctions: smoke.flatMap((s) => s.functions),
     });
   }

@@ -2,6 +2,7 @@ import { ArnFormat, CfnElement, Duration, Lazy, Names, Stack, Validations } from
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,7 +14,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
 import { CODEDEPLOY_HOOK_LIMIT_SECONDS, DEFAULT_METRICS_NAMESPACE, ENV, HOOK_MARGIN_SECONDS } from '../runtime-config';
 import { LAMBDA_TIMEOUT_SECONDS } from '../policy/release-policy';
-import { clusterServicesOf, configParametersOf, deploymentGroupsOf, listenerRulesArn, OnceGrants } from '../private/grant-patterns';
+import { clusterServicesOf, configParametersOf, deploymentGroupsOf, listenerRulesArn, listenersOf, OnceGrants } from '../private/grant-patterns';
 import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { BundledFunction } from '../private/assets';
 import { decisionsTable, rollbackTopic } from '../private/records-resources';
@@ -37,6 +38,12 @@ export interface HookTarget {
   /** The production listener the stepper and the guard weight. */
   readonly productionListenerArn: string;
   /**
+   * The production listener's load balancer. One this stack creates gives the stepper and the guard
+   * one grant on its listeners and rules (a pattern), however many services' listeners it has.
+   * @default grants on the production listener and its rules only
+   */
+  readonly productionLoadBalancer?: elbv2.IApplicationLoadBalancer;
+  /**
    * The user's own alarms the preflight reads besides the rollback alarms (which the functions
    * read by the stack's alarm-name prefix, RollbackAlarms.namePrefix).
    */
@@ -45,6 +52,12 @@ export interface HookTarget {
   readonly vpc?: ec2.IVpc;
   /** Security groups of the service: opened to the smoke-test function on the container port. */
   readonly serviceConnections?: ec2.Connections;
+  /**
+   * Whether the smoke-test function calls the service's tasks directly (HTTP checks without a test
+   * base URL); only then is the service's security group opened to it.
+   * @default true
+   */
+  readonly smokeReachesTasks?: boolean;
   readonly containerPort: number;
   /** Users' own check functions the smoke-test hook invokes. */
   readonly checkFunctions: lambda.IFunction[];
@@ -261,6 +274,7 @@ export class CanaryHooks extends Construct {
       services: 'The services of the canary service\'s cluster (read only): one pattern per cluster, not per service.',
       rules: 'elasticloadbalancing:ModifyRule on the rules of the production listener only: the service\'s rule ids are not known at synth time (shared load balancers route it by a listener rule).',
       alarms: 'cloudwatch:DescribeAlarms (read only) on this stack\'s canary alarms, which share one name prefix.',
+      lbListeners: 'The listeners (and their rules) of a load balancer this stack creates for its canary services: one pattern per load balancer, not per service.',
     };
     for (const fn of all) {
       this.grantPattern(fn, ['codedeploy:GetDeployment'], groups, why.groups);
@@ -273,7 +287,14 @@ export class CanaryHooks extends Construct {
     for (const fn of [this.beforeInstall, this.afterInstall, smoke, this.stepper, this.guard]) {
       this.grantPattern(fn, ['ecs:DescribeServices'], services, why.services);
     }
+    const lb = ownLoadBalancer(stack, target.productionLoadBalancer);
     for (const fn of [this.stepper, this.guard]) {
+      if (lb) {
+        // A load balancer of this stack: its listeners and their rules, one pattern each for every
+        // service on it (CanaryFargateServices sharing one ALB each add two listeners).
+        this.grantPattern(fn, ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'], listenersOf(stack, lb.loadBalancerFullName), why.lbListeners);
+        continue;
+      }
       this.grantOnce(fn, ['elasticloadbalancing:ModifyListener'], target.productionListenerArn);
       // Rules of the production listener only (the service's own rule is among them).
       this.grantPattern(fn, ['elasticloadbalancing:ModifyRule'], listenerRulesArn(target.productionListenerArn), why.rules);
@@ -285,7 +306,8 @@ export class CanaryHooks extends Construct {
     for (const check of target.checkFunctions) check.grantInvoke(smoke);
 
     const sg = this.smokeFunctions.get(target.vpc ? Names.nodeUniqueId(target.vpc.node) : 'NoVpc')?.sg;
-    if (sg && target.serviceConnections) {
+    // No ingress rule for a service whose smoke tests never call its tasks: one resource less each.
+    if (sg && target.serviceConnections && target.smokeReachesTasks !== false) {
       target.serviceConnections.allowFrom(sg, ec2.Port.tcp(target.containerPort), 'cdk-ecs-canary smoke tests reach the new version directly');
     }
   }
@@ -374,4 +396,9 @@ export class CanaryHooks extends Construct {
     });
     return machine;
   }
+}
+
+/** `lb` when this stack creates it (its LoadBalancerFullName is known to CloudFormation), else undefined. */
+function ownLoadBalancer(stack: Stack, lb?: elbv2.IApplicationLoadBalancer): elbv2.ApplicationLoadBalancer | undefined {
+  return lb instanceof elbv2.ApplicationLoadBalancer && Stack.of(lb) === stack ? lb : undefined;
 }

@@ -42,6 +42,17 @@ export function listenerRulesArn(listenerArn: string): string {
 }
 
 /**
+ * Every listener and every listener rule of one Application Load Balancer, from its
+ * LoadBalancerFullName `app/<lb>/<lb-id>`: `arn:...:listener` + `*` + `/app/<lb>/<lb-id>/` + `*` matches both
+ * `listener/app/<lb>/<lb-id>/<listener-id>` and `listener-rule/app/<lb>/<lb-id>/<listener-id>/<rule-id>`
+ * (Service Authorization Reference, ELB v2 resource types listener/app and listener-rule/app), so
+ * ModifyListener and ModifyRule share one statement.
+ */
+export function listenersOf(stack: Stack, loadBalancerFullName: string): string {
+  return stack.formatArn({ service: 'elasticloadbalancing', resource: 'listener*', resourceName: `${loadBalancerFullName}/*` });
+}
+
+/**
  * A resource as cdk-nag prints it in an IAM5 finding (its flattenCfnReference): Fn::Join flattened
  * with its delimiter, Ref as `<Id>`, Fn::GetAtt as `<Id.Attr>`, any other intrinsic as JSON.
  */

@@ -8,6 +8,7 @@ import { RELEASE_RESOURCE_TYPE, ReleaseResourceProperties, appSpecParameterName 
 import { CUSTOM_RESOURCE_LIMIT, ReleaseEstimate } from './release-estimate';
 import { ReleaseMode } from './release-mode';
 import { CanaryReleaseProvider } from './release-provider';
+import { dependencyRoots } from '../private/dependency-roots';
 
 /** What a release does when another deployment of the group is in progress. */
 export enum ReleaseConflictPolicy {
@@ -126,7 +127,9 @@ export class CanaryRelease extends Construct {
     });
     // The deployment must not start before what it uses is in place and allowed: the deployment
     // group, config and runtime configuration, the hooks' functions and grants, and our own grants.
-    this.resource.node.addDependency(d, CanaryHooks.of(this), provider);
+    // Named through the few resources that wait for the rest (DependsOn is transitive): the
+    // deployment group the properties reference waits for its alarms, each function for its role.
+    this.resource.node.addDependency(...dependencyRoots([d, CanaryHooks.of(this), provider], [...d.rollbackAlarms.alarms]));
     this.deploymentId = this.resource.getAttString('DeploymentId');
 
     const output = new CfnOutput(this, 'DeploymentId', {

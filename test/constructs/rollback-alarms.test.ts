@@ -360,3 +360,35 @@ describe('RollbackAlarms validation', () => {
     expect(fails({ breachMinutes: 4, evaluationMinutes: 3 })).toContain('breachMinutes (4) must not exceed evaluationMinutes (3).');
   });
 });
+
+describe('the LoadBalancer dimension (issue 12: template bytes)', () => {
+  const render = (withLoadBalancer: boolean) => {
+    const { stack, tgs } = fixture();
+    const alb = stack.node.findChild('Alb') as elbv2.ApplicationLoadBalancer;
+    new RollbackAlarms(stack, 'Rollback', { targetGroups: tgs, loadBalancer: withLoadBalancer ? alb : undefined });
+    return { albId: logicalId(alb), alarms: Object.values(resourcesOfType(Template.fromStack(stack), 'AWS::CloudWatch::Alarm')) };
+  };
+  const queries = (alarms: ReturnType<typeof render>['alarms']) => alarms.flatMap((a) => a.Properties!.Metrics as any[]);
+
+  test('with the load balancer given (one of this app): its LoadBalancerFullName attribute in every metric', () => {
+    const { albId, alarms } = render(true);
+    const stats = queries(alarms).filter((q) => q.MetricStat);
+    expect(stats.length).toBe(24);
+    for (const q of stats) expect(q.MetricStat.Metric.Dimensions[0]).toEqual({ Name: 'LoadBalancer', Value: { 'Fn::GetAtt': [albId, 'LoadBalancerFullName'] } });
+  });
+
+  test('without it: parsed from the first listener\'s ARN as before; expressions, metrics and timing are the same either way', () => {
+    const parsed = render(false);
+    const named = render(true);
+    for (const q of queries(parsed.alarms).filter((x) => x.MetricStat)) expect(JSON.stringify(q.MetricStat.Metric.Dimensions[0].Value)).toContain('Fn::Split');
+    const shape = (alarms: typeof parsed.alarms) => alarms.map((a) => ({
+      ...a.Properties,
+      Metrics: (a.Properties!.Metrics as any[]).map((q) => (q.MetricStat
+        ? { ...q, MetricStat: { ...q.MetricStat, Metric: { ...q.MetricStat.Metric, Dimensions: q.MetricStat.Metric.Dimensions.slice(1) } } }
+        : q)),
+    }));
+    expect(shape(named.alarms)).toEqual(shape(parsed.alarms));
+    // No labels: the expression is the alarm's definition, and 30 services share one template.
+    for (const q of queries(named.alarms)) expect(q.Label).toBeUndefined();
+  });
+});

@@ -5,6 +5,7 @@
  * that listener's rules (and no other listener's).
  */
 import { Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -97,17 +98,20 @@ describe('a service routed by a listener rule on a shared listener', () => {
     ].sort());
   });
 
-  test('stepper and guard may modify the rules of that listener only, and read rules', () => {
+  test('stepper and guard may modify the listeners and rules of that (stack-owned) load balancer only, in one statement each, and read rules', () => {
     const policies = Object.values(resourcesOfType(t.template, 'AWS::IAM::Policy'));
     const statements = policies.flatMap((p) => p.Properties!.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
     const modifyRule = statements.filter((s) => [s.Action].flat().includes('elasticloadbalancing:ModifyRule'));
     // Stepper and guard (the second service's identical statement is merged into the same policy).
     expect(modifyRule).toHaveLength(2);
+    const lbId = logicalId(t.listener.loadBalancer as unknown as IConstruct);
     for (const s of modifyRule) {
+      expect([s.Action].flat().sort()).toEqual(['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule']);
       expect(flatten(s.Resource)).toBe(
-        `<<{"Fn::Select":[0,{"Fn::Split":[":listener/",{"Ref":"${listenerId}"}]}]}>>:listener-rule/<<{"Fn::Select":[1,{"Fn::Split":[":listener/",{"Ref":"${listenerId}"}]}]}>>/*`,
+        `arn:<<Ref:AWS::Partition>>:elasticloadbalancing:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:listener*/<<GetAtt:${lbId}.LoadBalancerFullName>>/*`,
       );
     }
+    expect(statements.filter((s) => [s.Action].flat().includes('elasticloadbalancing:ModifyListener'))).toHaveLength(2);
     expect(statements.some((s) => [s.Action].flat().includes('elasticloadbalancing:DescribeRules') && s.Resource === '*')).toBe(true);
   });
 

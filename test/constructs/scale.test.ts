@@ -5,7 +5,7 @@
  * The synth-time check warns before any of the three limits is reached, naming it.
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { fargateServices, importedServices } from '../../bench/scale';
 import { limitFindings, measureStack, STACK_LIMITS } from '../../lib/private/stack-limits';
@@ -51,6 +51,51 @@ describe('30 CanaryDeployments on imported services behind one shared listener',
   });
 });
 
+describe('CanaryFargateServices on one cluster', () => {
+  const one = synth(fargateServices(1));
+  const two = synth(fargateServices(2));
+  const twelve = synth(fargateServices(12));
+
+  test('sharing one given ALB (each adds its listeners on their own ports): 15 fit, roles do not grow', () => {
+    const fifteen = synth(fargateServices(15));
+    expect(fifteen.resources).toBeLessThan(STACK_LIMITS.resources);
+    expect(fifteen.bytes).toBeLessThan(STACK_LIMITS.templateBytes);
+    // The shared roles (the hooks' and the release provider's): each service's task roles are its own.
+    const shared = [...one.roles.keys()].filter((r) => !r.startsWith('Scale/Svc0/'));
+    expect(shared.length).toBeGreaterThan(5);
+    for (const role of shared) expect({ role, chars: fifteen.roles.get(role) }).toEqual({ role, chars: one.roles.get(role) });
+  });
+
+  test('each extra service adds 26 resources (29 with its own ALB before) and under 48 KB of template (71 KB before the alarms named the ALB by its attribute)', () => {
+    expect(two.resources - one.resources).toBe(26);
+    expect((twelve.resources - one.resources) / 11).toBe(26);
+    expect((twelve.bytes - one.bytes) / 11).toBeLessThan(48 * 1024);
+  });
+
+  test('the alarms name a load balancer of the stack by its LoadBalancerFullName, not by parsing a listener ARN', () => {
+    const template = Template.fromStack(one.stack);
+    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([id]) => id.startsWith('Svc0')).map(([, a]) => a);
+    expect(alarms.length).toBe(8);
+    const lbId = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))[0];
+    for (const alarm of alarms) {
+      for (const q of (alarm.Properties.Metrics as any[]).filter((m) => m.MetricStat)) {
+        expect(q.MetricStat.Metric.Dimensions).toEqual([
+          { Name: 'LoadBalancer', Value: { 'Fn::GetAtt': [lbId, 'LoadBalancerFullName'] } },
+          { Name: 'TargetGroup', Value: { 'Fn::GetAtt': [expect.any(String), 'TargetGroupFullName'] } },
+        ]);
+      }
+    }
+  });
+
+  test('each with its own ALB: stepper and guard get one statement per load balancer (its listeners and rules), not two', () => {
+    const own = (n: number) => synth(fargateServices(n, { ownLoadBalancers: true }));
+    const [a, b] = [own(1), own(2)];
+    const growth = b.roles.get('Scale/CdkEcsCanaryHooks/GuardRole/Resource')! - a.roles.get('Scale/CdkEcsCanaryHooks/GuardRole/Resource')!;
+    // 448 characters per service with a ModifyListener and a ModifyRule statement; 295 with one.
+    expect(growth).toBeLessThan(400);
+  });
+});
+
 describe('the stack-limit check', () => {
   test('warns from 80 % of the resource limit, naming it', () => {
     const usage = { resources: 420, templateBytes: 500_000, roleInlinePolicyChars: new Map<string, number>() };
@@ -65,7 +110,7 @@ describe('the stack-limit check', () => {
     ]);
   });
 
-  test('a stack of 20 CanaryFargateServices with their own load balancers is refused at synth, naming the resource limit', () => {
+  test('a stack of 20 CanaryFargateServices (26 resources each, on one shared ALB) is refused at synth, naming the resource limit', () => {
     expect(() => synth(fargateServices(20))).toThrow(/greater than allowed maximum of 500|CloudFormation resources in this stack: \d+ resources is over the limit of 500/);
   });
 

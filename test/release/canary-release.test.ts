@@ -117,14 +117,25 @@ describe('the custom resource', () => {
   test('starts only once the deployment, the hooks and its own permissions are in place', () => {
     const { svc, template } = build();
     const provider = CanaryReleaseProvider.of(svc);
-    const dependsOn = releaseResource(template).DependsOn;
-    expect(dependsOn).toEqual(expect.arrayContaining([
-      id(svc.deploymentGroup),
-      id(svc.deployment.configParameter),
-      id(svc.deployment.hooks.beforeInstall),
-      id(svc.deployment.hooks.beforeInstall.role!.node.findChild('DefaultPolicy')),
-      id(provider.role.node.findChild('DefaultPolicy')),
-    ]));
+    const release = releaseResource(template);
+    // Directly, or through a resource it depends on (DependsOn and references are transitive):
+    // each function waits for its role's policy.
+    const resources = template.toJSON().Resources as Record<string, { DependsOn?: string[]; Properties?: unknown }>;
+    const before = new Set<string>();
+    const todo = [release];
+    while (todo.length > 0) {
+      const r = todo.pop()!;
+      const refs = [...JSON.stringify(r.Properties ?? {}).matchAll(/"(?:Ref|Fn::GetAtt)":\[?"([A-Za-z0-9]+)"/g)].map((m) => m[1]);
+      for (const dep of [...(r.DependsOn ?? []), ...refs]) if (resources[dep] && !before.has(dep)) { before.add(dep); todo.push(resources[dep] as any); }
+    }
+    for (const c of [
+      svc.deploymentGroup,
+      svc.deployment.configParameter,
+      svc.deployment.hooks.beforeInstall,
+      svc.deployment.hooks.beforeInstall.role!.node.findChild('DefaultPolicy'),
+      provider.role.node.findChild('DefaultPolicy'),
+    ]) expect([id(c), before.has(id(c))]).toEqual([id(c), true]);
+    expect(release.DependsOn).toEqual(expect.arrayContaining([id(svc.deployment.configParameter), id(svc.deployment.hooks.beforeInstall)]));
   });
 
   test('onEvent and isComplete are our pre-bundled code on Node.js 24, arm64', () => {
