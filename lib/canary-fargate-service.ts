@@ -144,11 +144,17 @@ export interface CanaryFargateServiceProps {
    */
   readonly dashboard?: boolean;
   /**
-   * How `cdk deploy` releases a new task definition revision through the canary; `false` for no
-   * release trigger (nothing deploys a new revision until you start a deployment yourself).
-   * @default a CanaryRelease with ReleaseMode.auto() and ReleaseConflictPolicy.FAIL
+   * Whether `cdk deploy` releases a new task definition revision through the canary (a
+   * CanaryRelease); `false` for no release trigger (nothing deploys a new revision until you
+   * start a deployment yourself, and `release` must be left out).
+   * @default true
    */
-  readonly release?: CanaryReleaseOptions | false;
+  readonly releaseOnDeploy?: boolean;
+  /**
+   * How `cdk deploy` releases a new task definition revision through the canary.
+   * @default ReleaseMode.auto() and ReleaseConflictPolicy.FAIL
+   */
+  readonly release?: CanaryReleaseOptions;
   /**
    * Which engine releases the service. `DeploymentEngine.ECS` uses Amazon ECS's own blue/green
    * engine (NativeCanaryDeployment): same schedule, thresholds, alarms, records and CLI
@@ -170,7 +176,11 @@ export class CanaryFargateService extends Construct {
   public readonly listener: elbv2.ApplicationListener;
   public readonly testListener: elbv2.ApplicationListener;
   /** [blue, green] at creation; they swap roles every deployment. */
-  public readonly targetGroups: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup];
+  public readonly targetGroups: elbv2.ApplicationTargetGroup[];
+  /** The target group serving production at creation (blue and green swap roles every deployment). */
+  public readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
+  /** The target group the first release deploys to. */
+  public readonly greenTargetGroup: elbv2.ApplicationTargetGroup;
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly container: ecs.ContainerDefinition;
   public readonly service: ecs.FargateService;
@@ -191,7 +201,7 @@ export class CanaryFargateService extends Construct {
   public readonly topic: sns.ITopic;
   /** Blue and green side by side; undefined with `dashboard: false`. */
   public readonly dashboard?: cloudwatch.Dashboard;
-  /** The release trigger of `cdk deploy`; undefined with `release: false`. */
+  /** The release trigger of `cdk deploy`; undefined with `releaseOnDeploy: false`. */
   public readonly release?: CanaryRelease;
 
   constructor(scope: Construct, id: string, props: CanaryFargateServiceProps) {
@@ -207,6 +217,9 @@ export class CanaryFargateService extends Construct {
     this.engine = props.engine ?? DeploymentEngine.CODE_DEPLOY;
     const native = this.engine === DeploymentEngine.ECS;
     if (native) validateNative(this, props);
+    if (props.releaseOnDeploy === false && props.release !== undefined) {
+      invalid(this, 'release', 'is set, but releaseOnDeploy is false, so there is no release trigger to configure: remove one of the two.');
+    }
     if (props.vpc && props.cluster) {
       invalid(this, 'vpc', 'give either vpc or cluster, not both: the cluster already has a VPC.');
     }
@@ -249,8 +262,9 @@ export class CanaryFargateService extends Construct {
       healthCheck,
       deregistrationDelay: props.deregistrationDelay ?? Duration.seconds(30),
     });
-    this.targetGroups = [tg('BlueTargetGroup'), tg('GreenTargetGroup')];
-    const [blue, green] = this.targetGroups;
+    const blue = this.blueTargetGroup = tg('BlueTargetGroup');
+    const green = this.greenTargetGroup = tg('GreenTargetGroup');
+    this.targetGroups = [blue, green];
 
     // Production is forwarded by a catch-all listener rule, which ALB evaluates before the default
     // action: CloudFormation re-applies a listener's DefaultActions whenever it updates the listener
@@ -373,7 +387,7 @@ export class CanaryFargateService extends Construct {
     });
     this.topic = this._deployment.topic;
     this.dashboard = this._deployment.dashboard;
-    if (props.release !== false) {
+    if (props.releaseOnDeploy !== false) {
       this.release = new CanaryRelease(this, 'Release', { ...props.release, deployment: this._deployment, taskDefinition: this.taskDefinition });
     }
   }
@@ -396,6 +410,9 @@ export class CanaryFargateService extends Construct {
 function validateNative(scope: Construct, props: CanaryFargateServiceProps): void {
   if (props.release !== undefined) {
     invalid(scope, 'release', 'does not apply to DeploymentEngine.ECS: CloudFormation updates the service\'s task definition and ECS releases it. Remove release.');
+  }
+  if (props.releaseOnDeploy !== undefined) {
+    invalid(scope, 'releaseOnDeploy', 'does not apply to DeploymentEngine.ECS: CloudFormation updates the service\'s task definition and ECS releases it. Remove releaseOnDeploy.');
   }
   if (props.installTimeout !== undefined) {
     invalid(scope, 'installTimeout', 'does not apply to DeploymentEngine.ECS: ECS waits for the new tasks itself (the circuit breaker rolls back tasks that do not start). Remove installTimeout.');

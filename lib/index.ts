@@ -1,4 +1,5 @@
 export * from './canary-fargate-service';
+export * from './deployment/canary-deployment-base';
 export * from './deployment/canary-deployment';
 export * from './deployment/app-spec';
 export * from './deployment/traffic-schedule';
@@ -10,9 +11,6 @@ export * from './release/canary-release';
 export * from './release/release-mode';
 export * from './release/release-estimate';
 export * from './release/release-provider';
-export * from './release/release-contract';
-export { CanaryValidationError } from './private/validation';
-export * from './runtime-config';
 export * from './deployment/native-canary-deployment';
 export * from './native/native-hooks';
 export * from './native/deployment-engine';

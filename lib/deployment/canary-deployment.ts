@@ -13,12 +13,15 @@ import { AppSpecHookFunctions, CanaryHooks } from '../hooks/canary-hooks';
 import { CanaryDashboard } from '../observability/canary-dashboard';
 import { SmokeTest } from '../hooks/smoke-test';
 import { findOrCreate } from '../private/bundled-function';
+import { bindSmokeTest } from '../private/smoke-checks';
 import { durationIn, invalid, known, requireConcrete } from '../private/validation';
 import { checkInputs, treeProblems } from '../private/deployment-checks';
 import { AnalysisConfig, CONFIG_VERSION, CONSTRUCT_PATH_METADATA, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS, RELEASE_POLICY_ANALYSIS, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
 import { validateFinalVerdictWindow } from './final-verdict-window';
 import { TrafficSchedule } from './traffic-schedule';
-import { AppSpecPlacement, AppSpecPlacementProperties } from './app-spec';
+import { ICanaryDeployment } from './canary-deployment-base';
+import { AppSpecPlacement } from './app-spec';
+import { AppSpec } from '../private/app-spec-document';
 import { appSpecPlacement } from '../private/app-spec-placement';
 
 /** What to do when a step stays inconclusive (too little traffic) after every extension. */
@@ -87,10 +90,16 @@ export interface AnalysisOptions {
    */
   readonly unhealthyMinutes?: number;
   /**
-   * Canary-vs-stable ratios; `false` turns the relative checks off.
+   * Whether the new version is also judged against the stable one (`relativeToStable`); `false`
+   * turns the relative checks off (leave `relativeToStable` out then).
+   * @default true
+   */
+  readonly compareWithStable?: boolean;
+  /**
+   * Canary-vs-stable ratios.
    * @default { errorRate: 2, errorRateFloorPercent: 0.1, latency: 1.5 }
    */
-  readonly relativeToStable?: RelativeToStable | false;
+  readonly relativeToStable?: RelativeToStable;
   /**
    * What to do when a step stays inconclusive after `maxExtensions` extensions.
    * @default InconclusivePolicy.FAIL
@@ -226,19 +235,12 @@ export interface CanaryDeploymentProps extends AppSpecPlacement {
   readonly deploymentGroupName?: string;
 }
 
-/** The AppSpec of one release, as CodeDeploy's CreateDeployment and CodePipeline take it. */
-export interface AppSpec {
-  readonly version: '0.0';
-  readonly Resources: Array<{ TargetService: { Type: 'AWS::ECS::Service'; Properties: { TaskDefinition: string; LoadBalancerInfo: { ContainerName: string; ContainerPort: number } } & AppSpecPlacementProperties } }>;
-  readonly Hooks: Array<Record<string, string>>;
-}
-
 /**
  * Canary releases for an existing ECS service: the CodeDeploy application and deployment group,
  * the custom deployment config rendered from the schedule, the rollback alarms, and the
  * lifecycle hooks that run the in-hook steps and judge them.
  */
-export class CanaryDeployment extends Construct {
+export class CanaryDeployment extends Construct implements ICanaryDeployment {
   public readonly application: codedeploy.EcsApplication;
   public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
   /** The custom deployment config (CodeDeploy's part of the schedule). */
@@ -265,8 +267,14 @@ export class CanaryDeployment extends Construct {
   public readonly containerName: string;
   public readonly containerPort: number;
   public readonly service: ecs.IBaseService;
-  /** Resolved analysis thresholds. */
-  public readonly analysis: AnalysisConfig;
+  /** The target group serving production when the deployment was created (blue and green swap every release). */
+  public readonly blueTargetGroup: elbv2.IApplicationTargetGroup;
+  /** The other target group. */
+  public readonly greenTargetGroup: elbv2.IApplicationTargetGroup;
+  /** How often an inconclusive step may be extended (analysis.maxExtensions, resolved). */
+  public readonly maxExtensions: number;
+  /** Resolved analysis thresholds (the runtime configuration's shape, not a jsii type). */
+  private readonly analysis: AnalysisConfig;
   /** How long AfterInstall waits for the new tasks (for release-time estimates). */
   public readonly installTimeout: Duration;
   /** How long the old tasks are kept after 100 % (for release-time estimates). */
@@ -283,9 +291,12 @@ export class CanaryDeployment extends Construct {
     checkInputs(this, props);
     this.schedule = props.schedule ?? TrafficSchedule.default();
     this.service = props.service;
+    this.blueTargetGroup = props.blueTargetGroup;
+    this.greenTargetGroup = props.greenTargetGroup;
     this.containerName = props.containerName;
     this.containerPort = props.containerPort;
     this.analysis = resolveAnalysis(this, props.analysis ?? {});
+    this.maxExtensions = this.analysis.maxExtensions;
     this.installTimeout = props.installTimeout ?? Duration.minutes(10);
     this.terminationWaitTime = props.terminationWaitTime ?? Duration.minutes(5);
     this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.seconds(DEFAULT_FINAL_VERDICT_WINDOW_SECONDS);
@@ -293,7 +304,8 @@ export class CanaryDeployment extends Construct {
 
     const a = props.analysis ?? {};
     this.rollbackAlarms = new RollbackAlarms(this, 'RollbackAlarms', {
-      targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
+      blueTargetGroup: props.blueTargetGroup,
+      greenTargetGroup: props.greenTargetGroup,
       maxErrorRatePercent: this.analysis.maxErrorRatePercent,
       maxP95: a.maxP95,
       maxP99: a.maxP99,
@@ -337,7 +349,7 @@ export class CanaryDeployment extends Construct {
     this.topic = this.hooks.topic;
     const vpc = clusterVpc(props.service);
     this.hookFunctions = this.hooks.appSpecHooks(vpc);
-    const smoke = (props.smokeTests ?? []).map((s) => s.bind(this));
+    const smoke = (props.smokeTests ?? []).map((s) => bindSmokeTest(this, s));
 
     const applicationName = this.application.applicationName;
     const deploymentGroupName = this.deploymentGroup.deploymentGroupName;
@@ -378,7 +390,8 @@ export class CanaryDeployment extends Construct {
 
     if (props.dashboard === true) {
       this.dashboard = new CanaryDashboard(this, 'Dashboard', {
-        targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
+        blueTargetGroup: props.blueTargetGroup,
+      greenTargetGroup: props.greenTargetGroup,
         rollbackAlarm: this.rollbackAlarm,
         deploymentGroup: `${applicationName}/${deploymentGroupName}`,
       }).dashboard;
@@ -409,8 +422,12 @@ export class CanaryDeployment extends Construct {
     });
   }
 
-  /** The AppSpec that releases `taskDefinitionArn` through this deployment's hooks. */
-  public appSpec(taskDefinitionArn: string): AppSpec {
+  /**
+   * The AppSpec that releases `taskDefinitionArn` through this deployment's hooks (as an object,
+   * for tests and the CLI; users take renderAppSpec()).
+   * @internal
+   */
+  public _appSpec(taskDefinitionArn: string): AppSpec {
     const h = this.hookFunctions;
     return {
       version: '0.0',
@@ -436,7 +453,7 @@ export class CanaryDeployment extends Construct {
 
   /** The AppSpec as a JSON string (tokens resolved by CloudFormation). */
   public renderAppSpec(taskDefinitionArn: string): string {
-    return Stack.of(this).toJsonString(this.appSpec(taskDefinitionArn));
+    return Stack.of(this).toJsonString(this._appSpec(taskDefinitionArn));
   }
 }
 
@@ -490,7 +507,10 @@ function sharedDeploymentConfig(scope: IConstruct, schedule: TrafficSchedule): c
 }
 
 export function resolveAnalysis(scope: IConstruct, a: AnalysisOptions): AnalysisConfig {
-  const rel = a.relativeToStable === false ? undefined : (a.relativeToStable ?? {});
+  if (a.compareWithStable === false && a.relativeToStable !== undefined) {
+    invalid(scope, 'analysis.relativeToStable', 'is set, but analysis.compareWithStable is false, which turns the relative checks off: remove one of the two.');
+  }
+  const rel = a.compareWithStable === false ? undefined : (a.relativeToStable ?? {});
   const d = RELEASE_POLICY_ANALYSIS;
   const intervalSeconds = a.interval ? durationIn(scope, 'analysis.interval', a.interval, 'seconds') : d.intervalSeconds;
   if (!Token.isUnresolved(intervalSeconds) && (intervalSeconds < 60 || intervalSeconds % 60 !== 0)) {

@@ -14,6 +14,7 @@ import { CanaryDashboard } from '../observability/canary-dashboard';
 import { SmokeTest } from '../hooks/smoke-test';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { durationIn, invalid } from '../private/validation';
+import { bindSmokeTest } from '../private/smoke-checks';
 import { finalVerdictHookDuration } from './final-verdict-window';
 import { AnalysisConfig, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS } from '../runtime-config';
 import { AnalysisOptions, resolveAnalysis, RollbackAlarmOptions } from './canary-deployment';
@@ -101,7 +102,10 @@ export class NativeCanaryDeployment extends Construct {
   /** LINEAR: the percent of each ECS step; CANARY: the canary percent; BLUE_GREEN: undefined. */
   public readonly stepPercent?: number;
   private readonly plan: NativePlan;
-  public readonly analysis: AnalysisConfig;
+  /** How often an inconclusive hold may be extended (analysis.maxExtensions, resolved). */
+  public readonly maxExtensions: number;
+  /** Resolved analysis thresholds (the runtime configuration's shape, not a jsii type). */
+  private readonly analysis: AnalysisConfig;
   public readonly rollbackAlarms: RollbackAlarms;
   public readonly rollbackAlarm: cloudwatch.IAlarm;
   public readonly hooks: NativeHooks;
@@ -126,6 +130,7 @@ export class NativeCanaryDeployment extends Construct {
     }
     this.schedule = props.schedule ?? TrafficSchedule.default();
     this.analysis = resolveAnalysis(this, props.analysis ?? {});
+    this.maxExtensions = this.analysis.maxExtensions;
     this.bakeTime = props.bakeTime ?? Duration.minutes(5);
     this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.seconds(DEFAULT_FINAL_VERDICT_WINDOW_SECONDS);
     validateFinalWindow(this, this.finalVerdictWindow);
@@ -134,7 +139,8 @@ export class NativeCanaryDeployment extends Construct {
     this.stepPercent = this.plan.stepPercent;
 
     this.rollbackAlarms = new RollbackAlarms(this, 'RollbackAlarms', {
-      targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
+      blueTargetGroup: props.blueTargetGroup,
+      greenTargetGroup: props.greenTargetGroup,
       maxErrorRatePercent: this.analysis.maxErrorRatePercent,
       maxP95: props.analysis?.maxP95,
       maxP99: props.analysis?.maxP99,
@@ -181,7 +187,7 @@ export class NativeCanaryDeployment extends Construct {
 
     const clusterName = service.cluster.clusterName;
     const serviceName = service.serviceName;
-    const smoke = (props.smokeTests ?? []).map((t) => t.bind(this));
+    const smoke = (props.smokeTests ?? []).map((t) => bindSmokeTest(this, t));
     if (smoke.length > 0) {
       if (!props.testRule) invalid(this, 'testRule', 'is needed with smokeTests: at POST_TEST_TRAFFIC_SHIFT the checks find the new tasks through the test listener rule. Pass testRule.');
       const { fn, sg } = this.hooks.smokeFunctionFor(service.cluster.vpc);
@@ -226,7 +232,8 @@ export class NativeCanaryDeployment extends Construct {
 
     if (props.dashboard !== false) {
       this.dashboard = new CanaryDashboard(this, 'Dashboard', {
-        targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
+        blueTargetGroup: props.blueTargetGroup,
+      greenTargetGroup: props.greenTargetGroup,
         rollbackAlarm: this.rollbackAlarm,
         // The DeploymentGroup dimension the native hook publishes FinalVerdict with (lambda/native/final-verdict.ts).
         deploymentGroup: `${clusterName}/${serviceName}`,

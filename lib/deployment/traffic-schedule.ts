@@ -31,7 +31,7 @@ export const METRICS_SETTLE = Duration.minutes(1);
  */
 export abstract class TrafficSchedule {
   /** The release-policy default: 5 % for 5 min, 25 % for 10 min, 50 % for 15 min, then 100 %. */
-  public static readonly DEFAULT_STEPS: readonly TrafficStep[] = [
+  public static readonly DEFAULT_STEPS: TrafficStep[] = [
     { percent: 5, bake: Duration.minutes(5) },
     { percent: 25, bake: Duration.minutes(10) },
     { percent: 50, bake: Duration.minutes(15) },
@@ -61,7 +61,7 @@ export abstract class TrafficSchedule {
   }
 
   /** Steps run by our traffic stepper inside the BeforeAllowTraffic hook. */
-  public abstract readonly inHookSteps: readonly TrafficStep[];
+  public abstract readonly inHookSteps: TrafficStep[];
   /** The step CodeDeploy's own deployment config does before 100 %, if any. */
   public abstract readonly finalStep?: TrafficStep;
 
@@ -136,10 +136,10 @@ function validatePercent(where: string, percent: number): string[] {
 }
 
 class SteppedSchedule extends TrafficSchedule {
-  public readonly inHookSteps: readonly TrafficStep[];
+  public readonly inHookSteps: TrafficStep[];
   public readonly finalStep?: TrafficStep;
 
-  constructor(private readonly allSteps: readonly TrafficStep[]) {
+  constructor(private readonly allSteps: TrafficStep[]) {
     super();
     this.inHookSteps = allSteps.slice(0, -1);
     this.finalStep = allSteps[allSteps.length - 1];
@@ -186,7 +186,7 @@ class SteppedSchedule extends TrafficSchedule {
 }
 
 class AllAtOnceSchedule extends TrafficSchedule {
-  public readonly inHookSteps: readonly TrafficStep[] = [];
+  public readonly inHookSteps: TrafficStep[] = [];
   public readonly finalStep = undefined;
   public renderTrafficRouting(): codedeploy.TrafficRouting {
     return codedeploy.TrafficRouting.allAtOnce();
@@ -200,7 +200,7 @@ class AllAtOnceSchedule extends TrafficSchedule {
 }
 
 class LinearSchedule extends TrafficSchedule {
-  public readonly inHookSteps: readonly TrafficStep[] = [];
+  public readonly inHookSteps: TrafficStep[] = [];
   public readonly finalStep?: TrafficStep;
 
   constructor(private readonly percent: number, private readonly interval: Duration) {

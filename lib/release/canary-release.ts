@@ -2,11 +2,11 @@ import { Annotations, CfnOutput, CustomResource, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { CanaryDeployment } from '../deployment/canary-deployment';
+import type { ICanaryDeployment } from '../deployment/canary-deployment-base';
 import { CanaryHooks } from '../hooks/canary-hooks';
 import { RELEASE_RESOURCE_TYPE, ReleaseResourceProperties, appSpecParameterName } from './release-contract';
 import { CUSTOM_RESOURCE_LIMIT, ReleaseEstimate } from './release-estimate';
-import { ReleaseMode } from './release-mode';
+import { ReleaseMode, ReleaseRunKind } from './release-mode';
 import { CanaryReleaseProvider } from './release-provider';
 
 /** What a release does when another deployment of the group is in progress. */
@@ -33,7 +33,7 @@ export interface CanaryReleaseOptions {
 
 export interface CanaryReleaseProps extends CanaryReleaseOptions {
   /** The canary deployment (CodeDeploy application, group, config and hooks) to release through. */
-  readonly deployment: CanaryDeployment;
+  readonly deployment: ICanaryDeployment;
   /** The task definition the stack declares for the service; a new revision is what gets released. */
   readonly taskDefinition: ecs.ITaskDefinition;
 }
@@ -52,8 +52,8 @@ export interface CanaryReleaseProps extends CanaryReleaseOptions {
  * ECS blue/green action or `aws deploy create-deployment` release through the same hooks.
  */
 export class CanaryRelease extends Construct {
-  /** How this release runs: `wait`, `async`, or `external` (no custom resource). */
-  public readonly mode: 'wait' | 'async' | 'external';
+  /** How this release runs: wait, async, or external (no custom resource). */
+  public readonly mode: ReleaseRunKind;
   /** Worst-case release time; undefined when a duration is an unresolved token. */
   public readonly estimate?: ReleaseEstimate;
   /** The AppSpec of the declared task definition (JSON, tokens resolved by CloudFormation). */
@@ -91,7 +91,7 @@ export class CanaryRelease extends Construct {
       value: taskDefinitionArn,
       description: 'Task definition revision this stack declares for the canary service',
     });
-    if (this.mode === 'external') return;
+    if (this.mode === ReleaseRunKind.EXTERNAL) return;
 
     const provider = CanaryReleaseProvider.of(this);
     provider.grantRelease({
@@ -112,7 +112,7 @@ export class CanaryRelease extends Construct {
       DeploymentConfigName: d.deploymentConfig.deploymentConfigName,
       ClusterName: d.service.cluster.clusterName,
       ServiceName: d.service.serviceName,
-      Mode: this.mode,
+      Mode: this.mode === ReleaseRunKind.WAIT ? 'wait' : 'async',
       OnConflict: onConflict,
     };
     // The provider gives up first (55 min, with its own message); CloudFormation's own limit is

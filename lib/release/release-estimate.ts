@@ -1,5 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
-import type { CanaryDeployment } from '../deployment/canary-deployment';
+import type { ICanaryDeployment } from '../deployment/canary-deployment-base';
 import { finalVerdictHookDuration } from '../deployment/final-verdict-window';
 
 /** CloudFormation waits at most this long for a custom resource (ServiceTimeout maximum). */
@@ -27,7 +27,7 @@ export interface ReleaseEstimatePart {
  */
 export class ReleaseEstimate {
   /** The estimate for a deployment, or undefined when one of its durations is an unresolved token. */
-  public static of(deployment: CanaryDeployment): ReleaseEstimate | undefined {
+  public static of(deployment: ICanaryDeployment): ReleaseEstimate | undefined {
     try {
       const schedule = deployment.schedule;
       // nominalDuration covers every shift; what is left after the in-hook steps (bakes and settle
@@ -37,7 +37,7 @@ export class ReleaseEstimate {
       const parts: ReleaseEstimatePart[] = [
         { label: 'install', duration: deployment.installTimeout },
         { label: 'smoke tests', duration: SMOKE_TEST_ALLOWANCE },
-        { label: 'in-hook steps with extensions', duration: schedule.worstCaseInHookDuration(deployment.analysis.maxExtensions) },
+        { label: 'in-hook steps with extensions', duration: schedule.worstCaseInHookDuration(deployment.maxExtensions) },
         { label: 'last shift (CodeDeploy)', duration: Duration.minutes(codeDeployPart) },
         // The final verdict waits for its window at 100 % (and the minutes around it) inside the hook.
         { label: 'final verdict', duration: finalVerdictHookDuration(deployment.finalVerdictWindow) },
@@ -51,7 +51,7 @@ export class ReleaseEstimate {
     }
   }
 
-  private constructor(public readonly parts: readonly ReleaseEstimatePart[]) {}
+  private constructor(public readonly parts: ReleaseEstimatePart[]) {}
 
   public get total(): Duration {
     return Duration.seconds(this.parts.reduce((sum, p) => sum + p.duration.toSeconds(), 0));

@@ -40,7 +40,8 @@ function rendered(a: AnalysisConfig): Record<Kind, Rendered> {
   const tgs: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup] = [tg('Tg1'), tg('Tg2')];
   alb.addListener('Prod', { port: 80, defaultAction: elbv2.ListenerAction.forward(tgs) });
   new RollbackAlarms(stack, 'Rollback', {
-    targetGroups: tgs,
+    blueTargetGroup: tgs[0],
+    greenTargetGroup: tgs[1],
     maxErrorRatePercent: a.maxErrorRatePercent,
     maxP95: Duration.millis(a.maxP95Ms),
     maxP99: Duration.millis(a.maxP99Ms),
