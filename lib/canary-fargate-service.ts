@@ -401,7 +401,7 @@ export class CanaryFargateService extends Construct {
   }
 
   /** The CodeDeploy deployment group (CodeDeploy engine only). */
-  public get deploymentGroup(): codedeploy.EcsDeploymentGroup {
+  public get deploymentGroup(): codedeploy.IEcsDeploymentGroup {
     return this.deployment.deploymentGroup;
   }
 }

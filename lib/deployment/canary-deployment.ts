@@ -241,8 +241,8 @@ export interface CanaryDeploymentProps extends AppSpecPlacement {
  * lifecycle hooks that run the in-hook steps and judge them.
  */
 export class CanaryDeployment extends Construct implements ICanaryDeployment {
-  public readonly application: codedeploy.EcsApplication;
-  public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
+  public readonly application: codedeploy.IEcsApplication;
+  public readonly deploymentGroup: codedeploy.IEcsDeploymentGroup;
   /** The custom deployment config (CodeDeploy's part of the schedule). */
   public readonly deploymentConfig: codedeploy.IEcsDeploymentConfig;
   public readonly rollbackAlarms: RollbackAlarms;

@@ -7,7 +7,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as fc from 'fast-check';
-import { ERROR_RATE_CONFIDENCE_Z, RollbackAlarms } from '../../lib';
+import { RollbackAlarms } from '../../lib';
+import { ERROR_RATE_CONFIDENCE_Z } from '../../lib/alarms/rollback-alarms';
 import type { AnalysisConfig } from '../../lib/runtime-config';
 import { BufferOutput } from '../../src/cli/output';
 import {

@@ -2,11 +2,11 @@ import { App, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   ICanaryDeployment,
-  RELEASE_WAIT_BUDGET,
   ReleaseEstimate,
   ReleaseMode,
   TrafficSchedule,
 } from '../../lib';
+import { RELEASE_WAIT_BUDGET } from '../../lib/release/release-estimate';
 import { CanaryValidationError } from '../../lib/private/validation';
 
 /** The parts of a CanaryDeployment the estimate reads. */
