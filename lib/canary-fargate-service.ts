@@ -9,19 +9,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import {
-  AnalysisOptions,
-  CanaryDeployment,
-  RollbackAlarmOptions,
-} from './deployment/canary-deployment';
-import { TrafficSchedule } from './deployment/traffic-schedule';
-import { SmokeTest } from './hooks/smoke-test';
+import { CanaryDeployment, CanaryDeploymentOptions } from './deployment/canary-deployment';
 import { invalid } from './private/validation';
 import { CanaryRelease, CanaryReleaseOptions } from './release/canary-release';
 import { NativeCanaryDeployment } from './deployment/native-canary-deployment';
 import { DeploymentEngine } from './native/deployment-engine';
 
-export interface CanaryFargateServiceProps {
+/**
+ * Props of CanaryFargateService: the service, its load balancer and network, and every option of
+ * the canary deployment (CanaryDeploymentOptions).
+ */
+export interface CanaryFargateServiceProps extends CanaryDeploymentOptions {
   /** The container image of the service. */
   readonly image: ecs.ContainerImage;
   /**
@@ -125,24 +123,6 @@ export interface CanaryFargateServiceProps {
    * @default Duration.seconds(30)
    */
   readonly deregistrationDelay?: Duration;
-  /** @default TrafficSchedule.default() */
-  readonly schedule?: TrafficSchedule;
-  /** @default release-policy.md thresholds */
-  readonly analysis?: AnalysisOptions;
-  /** @default 2 of 3 one-minute periods, no extra alarms */
-  readonly alarms?: RollbackAlarmOptions;
-  /** @default none */
-  readonly smokeTests?: SmokeTest[];
-  /** @default Duration.minutes(5) */
-  readonly terminationWaitTime?: Duration;
-  /** @default Duration.minutes(10) */
-  readonly installTimeout?: Duration;
-  /**
-   * A CloudWatch dashboard of the service's own, blue and green side by side ($3 a month beyond
-   * the account's first three, 8 KB of template).
-   * @default false
-   */
-  readonly dashboard?: boolean;
   /**
    * Whether `cdk deploy` releases a new task definition revision through the canary (a
    * CanaryRelease); `false` for no release trigger (nothing deploys a new revision until you
@@ -363,6 +343,8 @@ export class CanaryFargateService extends Construct {
         bakeTime: props.terminationWaitTime,
         dashboard: props.dashboard,
         smokeTests: props.smokeTests,
+        testBaseUrl: props.testBaseUrl,
+        finalVerdictWindow: props.finalVerdictWindow,
       });
       this.topic = this.nativeDeployment.topic;
       this.dashboard = this.nativeDeployment.dashboard;
@@ -381,9 +363,14 @@ export class CanaryFargateService extends Construct {
       analysis: props.analysis,
       alarms: props.alarms,
       smokeTests: props.smokeTests,
+      testBaseUrl: props.testBaseUrl,
+      serviceSecurityGroups: props.serviceSecurityGroups,
       terminationWaitTime: props.terminationWaitTime,
       installTimeout: props.installTimeout,
+      finalVerdictWindow: props.finalVerdictWindow,
       dashboard: props.dashboard,
+      applicationName: props.applicationName,
+      deploymentGroupName: props.deploymentGroupName,
     });
     this.topic = this._deployment.topic;
     this.dashboard = this._deployment.dashboard;
@@ -416,6 +403,12 @@ function validateNative(scope: Construct, props: CanaryFargateServiceProps): voi
   }
   if (props.installTimeout !== undefined) {
     invalid(scope, 'installTimeout', 'does not apply to DeploymentEngine.ECS: ECS waits for the new tasks itself (the circuit breaker rolls back tasks that do not start). Remove installTimeout.');
+  }
+  for (const [prop, value] of [['applicationName', props.applicationName], ['deploymentGroupName', props.deploymentGroupName]] as const) {
+    if (value !== undefined) invalid(scope, prop, `does not apply to DeploymentEngine.ECS: it has no CodeDeploy application or deployment group. Remove ${prop}.`);
+  }
+  if (props.serviceSecurityGroups !== undefined) {
+    invalid(scope, 'serviceSecurityGroups', 'does not apply to DeploymentEngine.ECS: the smoke-test function is let in through the security groups of the service this construct creates. Remove serviceSecurityGroups.');
   }
 }
 

@@ -149,24 +149,12 @@ export interface RollbackAlarmOptions {
   readonly additionalAlarms?: cloudwatch.IAlarm[];
 }
 
-export interface CanaryDeploymentProps extends AppSpecPlacement {
-  /** The ECS service; it must use the `CODE_DEPLOY` deployment controller. */
-  readonly service: ecs.IBaseService;
-  /** Name of the container the load balancer sends traffic to (for the AppSpec). */
-  readonly containerName: string;
-  /** Port of that container (for the AppSpec and the smoke tests). */
-  readonly containerPort: number;
-  /** The production listener. CodeDeploy and the traffic stepper weight its forward actions to the two target groups: the default action and/or listener rules. */
-  readonly listener: elbv2.IApplicationListener;
-  /**
-   * The test listener: serves the new version before production does.
-   * @default no test listener; smoke tests still call the new tasks directly
-   */
-  readonly testListener?: elbv2.IApplicationListener;
-  /** The target group serving production now. */
-  readonly blueTargetGroup: elbv2.IApplicationTargetGroup;
-  /** The other target group; CodeDeploy registers the new tasks there. */
-  readonly greenTargetGroup: elbv2.IApplicationTargetGroup;
+/**
+ * The options of a canary deployment that do not wire it to a service: schedule, judgement,
+ * alarms, smoke tests and timings. CanaryDeploymentProps and CanaryFargateServiceProps both extend
+ * it (as aws-ecs-patterns composes its props), so the L3 never lags behind.
+ */
+export interface CanaryDeploymentOptions {
   /**
    * How production traffic moves to the new version.
    * @default TrafficSchedule.default() (5 % 5 min → 25 % 10 min → 50 % 15 min → 100 %)
@@ -233,6 +221,26 @@ export interface CanaryDeploymentProps extends AppSpecPlacement {
    * @default generated
    */
   readonly deploymentGroupName?: string;
+}
+
+export interface CanaryDeploymentProps extends CanaryDeploymentOptions, AppSpecPlacement {
+  /** The ECS service; it must use the `CODE_DEPLOY` deployment controller. */
+  readonly service: ecs.IBaseService;
+  /** Name of the container the load balancer sends traffic to (for the AppSpec). */
+  readonly containerName: string;
+  /** Port of that container (for the AppSpec and the smoke tests). */
+  readonly containerPort: number;
+  /** The production listener. CodeDeploy and the traffic stepper weight its forward actions to the two target groups: the default action and/or listener rules. */
+  readonly listener: elbv2.IApplicationListener;
+  /**
+   * The test listener: serves the new version before production does.
+   * @default no test listener; smoke tests still call the new tasks directly
+   */
+  readonly testListener?: elbv2.IApplicationListener;
+  /** The target group serving production now. */
+  readonly blueTargetGroup: elbv2.IApplicationTargetGroup;
+  /** The other target group; CodeDeploy registers the new tasks there. */
+  readonly greenTargetGroup: elbv2.IApplicationTargetGroup;
 }
 
 /**

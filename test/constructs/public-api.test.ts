@@ -3,7 +3,9 @@
  * flags instead of `| false`, SmokeTest.bind() returning a struct, ICanaryDeployment accepted by
  * the dashboard. Each `fails when` checks the message naming the prop and the fix.
  */
+import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
@@ -11,6 +13,7 @@ import {
   CanaryDashboard,
   CanaryDeployment,
   CanaryFargateService,
+  DeploymentEngine,
   HttpCheck,
   ICanaryDeployment,
   ReleaseMode,
@@ -38,6 +41,14 @@ function thrown(make: () => unknown): CanaryValidationError {
     return e as CanaryValidationError;
   }
   throw new Error('expected a CanaryValidationError');
+}
+
+/** The runtime configuration (SSM parameter) of the only canary in `stack`. */
+function runtimeConfig(stack: ReturnType<typeof newStack>): any {
+  const params = Object.values(resourcesOfType(Template.fromStack(stack), 'AWS::SSM::Parameter'))
+    .filter((p) => String(p.Properties!.Description).includes('runtime configuration'));
+  expect(params).toHaveLength(1);
+  return parseJoinedJson(params[0].Properties!.Value);
 }
 
 /** The smoke checks rendered into the deployment's runtime configuration (SSM parameter). */
@@ -124,5 +135,64 @@ describe('ICanaryDeployment', () => {
     const body = JSON.stringify(dashboard.Properties!.DashboardBody);
     for (const tg of [svc.blue, svc.green]) expect(body).toContain(logicalId(tg));
     expect(body).toContain(logicalId(deployment.deploymentGroup));
+  });
+});
+
+describe('CanaryFargateServiceProps extends CanaryDeploymentOptions', () => {
+  test('finalVerdictWindow, testBaseUrl and the CodeDeploy names reach the deployment', () => {
+    const stack = newStack();
+    new CanaryFargateService(stack, 'Api', {
+      image,
+      finalVerdictWindow: Duration.minutes(10),
+      testBaseUrl: 'http://internal-test.example.com:9000',
+      applicationName: 'orders',
+      deploymentGroupName: 'orders-canary',
+    });
+    const config = runtimeConfig(stack);
+    expect(config.finalVerdictWindowSeconds).toBe(600);
+    expect(config.testBaseUrl).toBe('http://internal-test.example.com:9000');
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CodeDeploy::Application', { ApplicationName: 'orders' });
+    template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { DeploymentGroupName: 'orders-canary' });
+  });
+
+  test('serviceSecurityGroups are the ones opened to the smoke-test function', () => {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const taskSg = new ec2.SecurityGroup(stack, 'TaskSg', { vpc });
+    new CanaryFargateService(stack, 'Api', { image, vpc, serviceSecurityGroups: [taskSg], smokeTests: [HttpCheck.get('/')] });
+    const ingress = Object.values(resourcesOfType(Template.fromStack(stack), 'AWS::EC2::SecurityGroupIngress'))
+      .filter((r) => JSON.stringify(r.Properties!.GroupId).includes(logicalId(taskSg)));
+    expect(ingress).toHaveLength(1);
+    expect(ingress[0].Properties).toMatchObject({ FromPort: 80, ToPort: 80, IpProtocol: 'tcp' });
+  });
+
+  test('the ECS engine gets finalVerdictWindow and testBaseUrl too', () => {
+    const stack = newStack();
+    new CanaryFargateService(stack, 'Api', {
+      image,
+      engine: DeploymentEngine.ECS,
+      finalVerdictWindow: Duration.minutes(10),
+      testBaseUrl: 'http://internal-test.example.com:9000',
+    });
+    const config = runtimeConfig(stack);
+    expect(config.finalVerdictWindowSeconds).toBe(600);
+    expect(config.testBaseUrl).toBe('http://internal-test.example.com:9000');
+  });
+
+  test.each([
+    ['applicationName', { applicationName: 'orders' }, 'applicationName: does not apply to DeploymentEngine.ECS: it has no CodeDeploy application or deployment group. Remove applicationName. (at TestStack/Api)'],
+    ['deploymentGroupName', { deploymentGroupName: 'orders' }, 'deploymentGroupName: does not apply to DeploymentEngine.ECS: it has no CodeDeploy application or deployment group. Remove deploymentGroupName. (at TestStack/Api)'],
+    ['releaseOnDeploy', { releaseOnDeploy: true }, 'releaseOnDeploy: does not apply to DeploymentEngine.ECS: CloudFormation updates the service\'s task definition and ECS releases it. Remove releaseOnDeploy. (at TestStack/Api)'],
+  ])('fails when %s is given on the ECS engine', (_, props, message) => {
+    const stack = newStack();
+    expect(thrown(() => new CanaryFargateService(stack, 'Api', { image, engine: DeploymentEngine.ECS, ...props })).message).toBe(message);
+  });
+
+  test('fails when serviceSecurityGroups is given on the ECS engine', () => {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+    const e = thrown(() => new CanaryFargateService(stack, 'Api', { image, vpc, engine: DeploymentEngine.ECS, serviceSecurityGroups: [new ec2.SecurityGroup(stack, 'Sg', { vpc })] }));
+    expect(e.message).toBe('serviceSecurityGroups: does not apply to DeploymentEngine.ECS: the smoke-test function is let in through the security groups of the service this construct creates. Remove serviceSecurityGroups. (at TestStack/Api)');
   });
 });
