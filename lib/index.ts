@@ -3,7 +3,7 @@
 // release contract) stay importable by path for lambda/ and the CLI, but are not public API.
 export { CanaryFargateService, type CanaryFargateServiceProps } from './canary-fargate-service';
 export { type ICanaryDeployment } from './deployment/canary-deployment-base';
-export { type AnalysisOptions, CanaryDeployment, type CanaryDeploymentProps, InconclusivePolicy, type RelativeToStable, type RollbackAlarmOptions } from './deployment/canary-deployment';
+export { type AnalysisOptions, CanaryDeployment, type CanaryDeploymentOptions, type CanaryDeploymentProps, InconclusivePolicy, type RelativeToStable, type RollbackAlarmOptions } from './deployment/canary-deployment';
 export { type AppSpecPlacement } from './deployment/app-spec';
 export { TrafficSchedule, type TrafficStep } from './deployment/traffic-schedule';
 export { RollbackAlarms, type RollbackAlarmsProps, type RollbackThresholds, type TargetGroupAlarms } from './alarms/rollback-alarms';
