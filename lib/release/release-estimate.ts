@@ -26,6 +26,9 @@ export interface ReleaseEstimatePart {
  * final verdict and the termination wait (the deployment only ends once the old tasks are gone).
  */
 export class ReleaseEstimate {
+  /** The longest release a stack update waits for (ReleaseMode.wait()): CloudFormation's hour for a custom resource, less a margin. */
+  public static readonly WAIT_BUDGET: Duration = RELEASE_WAIT_BUDGET;
+
   /** The estimate for a deployment, or undefined when one of its durations is an unresolved token. */
   public static of(deployment: ICanaryDeployment): ReleaseEstimate | undefined {
     try {

@@ -29,6 +29,11 @@ function deployment(over: {
 const minutesOf = (d: ICanaryDeployment) => ReleaseEstimate.of(d)!.total.toMinutes();
 
 describe('ReleaseEstimate', () => {
+  test('WAIT_BUDGET is the 55 minutes a stack update waits (the hour of a custom resource less 5 min)', () => {
+    expect(ReleaseEstimate.WAIT_BUDGET.toMinutes()).toBe(55);
+    expect(ReleaseEstimate.WAIT_BUDGET).toBe(RELEASE_WAIT_BUDGET);
+  });
+
   test('the default schedule: install + smoke + in-hook steps with settle minutes twice (one extension) + last step + verdict + termination', () => {
     const e = ReleaseEstimate.of(deployment())!;
     expect(e.parts.map((p) => [p.label, p.duration.toMinutes()])).toEqual([
