@@ -50,9 +50,15 @@ export interface NativeCanaryDeploymentProps {
    * @default TrafficSchedule.default()
    */
   readonly schedule?: TrafficSchedule;
-  /** @default release-policy.md thresholds */
+  /**
+   * How each step is judged; the same thresholds set the rollback alarms.
+   * @default release-policy.md thresholds
+   */
   readonly analysis?: AnalysisOptions;
-  /** @default 2 of 3 one-minute periods, no extra alarms */
+  /**
+   * Rollback alarm timing and your own alarms.
+   * @default 2 of 3 one-minute periods, no extra alarms
+   */
   readonly alarms?: RollbackAlarmOptions;
   /**
    * How long ECS keeps the old tasks after 100 % (the deployment bake time); the rollback alarms
@@ -73,7 +79,10 @@ export interface NativeCanaryDeploymentProps {
    * @default a role scoped to this service's listener(s), rule(s) and target groups
    */
   readonly infrastructureRole?: iam.IRole;
-  /** @default true */
+  /**
+   * A CloudWatch dashboard of its own with blue and green side by side.
+   * @default true
+   */
   readonly dashboard?: boolean;
   /**
    * Checks against the new version at POST_TEST_TRAFFIC_SHIFT, before production sees it (needs
