@@ -30,4 +30,9 @@ const missing = [...new Set([...named, ...runtime])].filter((n) => !inAssembly.h
 if (missing.length > 0) fail(`exported from the package but not in the jsii assembly (other languages cannot see them): ${missing.join(', ')}`);
 const unlisted = [...inAssembly].filter((n) => !named.includes(n));
 if (unlisted.length > 0) fail(`in the jsii assembly but not named in lib/index.ts: ${unlisted.join(', ')}`);
+// style.md: every optional prop says what happens when it is left out.
+const undocumented = Object.values(assembly.types)
+  .filter((t) => t.kind === 'interface' && t.datatype)
+  .flatMap((t) => (t.properties ?? []).filter((p) => p.optional && !p.docs?.default).map((p) => `${t.name}.${p.name}`));
+if (undocumented.length > 0) fail(`optional props without @default: ${undocumented.join(', ')}`);
 console.log(`check-jsii: ${inAssembly.size} types, python cdk_ecs_canary, java io.github.cdkecscanary`);
