@@ -28,7 +28,7 @@ export class ExampleStack extends Stack {
       image: ecs.ContainerImage.fromRegistry(props.image ?? 'public.ecr.aws/nginx/nginx:stable'),
       containerPort: Number(props.containerPort ?? 80),
       schedule: TrafficSchedule.default(),
-      smokeTests: [HttpCheck.get('/', { expectStatus: 200 })],
+      smokeTests: [HttpCheck.get('/', { expectStatus: [200] })],
       // The default schedule can take longer than CloudFormation waits for a custom resource
       // (1 hour, worst case): `cdk deploy` starts the release and `npx canary watch` follows it.
       release: native ? undefined : { mode: ReleaseMode.async() },

@@ -82,7 +82,7 @@ export class NativeExampleStack extends Stack {
       blueTargetGroup: blue,
       greenTargetGroup: green,
       schedule: props.schedule ?? TrafficSchedule.default(),
-      smokeTests: [HttpCheck.get('/', { expectStatus: 200 })],
+      smokeTests: [HttpCheck.get('/', { expectStatus: [200] })],
     });
     Validations.of(alb).acknowledge({
       id: 'AwsSolutions-EC23',

@@ -15,7 +15,7 @@ const api = new CanaryFargateService(stack, 'Api', {
     { percent: 50, bake: Duration.minutes(15) },
   ]), // then 100 %
   analysis: { maxErrorRatePercent: 1, maxP95: Duration.seconds(1), relativeToStable: { errorRate: 2, latency: 1.5 } },
-  smokeTests: [HttpCheck.get('/', { expectStatus: 200, repeat: 3 })],
+  smokeTests: [HttpCheck.get('/', { expectStatus: [200], repeat: 3 })],
 });
 
 // what you wire to: api.service, api.loadBalancer, api.listener, api.productionRule, api.testListener,

@@ -42,7 +42,8 @@ new CanaryRelease(stack, 'Release', {
 });
 
 new CanaryDashboard(stack, 'Dashboard', {
-  targetGroups: [blue, green],
+  blueTargetGroup: blue,
+  greenTargetGroup: green,
   rollbackAlarm: canary.rollbackAlarm,
   deploymentGroup: `${canary.application.applicationName}/${canary.deploymentGroup.deploymentGroupName}`,
   dashboardName: 'payments-canary',

@@ -1,7 +1,6 @@
 import { App, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { CanaryFargateService, ReleaseMode, RollbackAlarms, TrafficSchedule } from 'cdk-ecs-canary';
 
 const app = new App();
@@ -28,9 +27,9 @@ TrafficSchedule.allAtOnce();
 TrafficSchedule.linear(10, Duration.minutes(5));
 
 // RollbackAlarms on its own, for target groups you manage (both, as they swap every release).
-const [blue, green] = staging.targetGroups;
 const alarms = new RollbackAlarms(stack, 'MoreAlarms', {
-  targetGroups: [blue, green] as [elbv2.IApplicationTargetGroup, elbv2.IApplicationTargetGroup],
+  blueTargetGroup: staging.blueTargetGroup,
+  greenTargetGroup: staging.greenTargetGroup,
   maxErrorRatePercent: 0.5,
   maxP95: Duration.millis(400),
   maxP99: Duration.millis(800),

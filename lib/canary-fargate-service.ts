@@ -9,19 +9,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import {
-  AnalysisOptions,
-  CanaryDeployment,
-  RollbackAlarmOptions,
-} from './deployment/canary-deployment';
-import { TrafficSchedule } from './deployment/traffic-schedule';
-import { SmokeTest } from './hooks/smoke-test';
+import { CanaryDeployment, CanaryDeploymentOptions } from './deployment/canary-deployment';
 import { invalid } from './private/validation';
 import { CanaryRelease, CanaryReleaseOptions } from './release/canary-release';
 import { NativeCanaryDeployment } from './deployment/native-canary-deployment';
 import { DeploymentEngine } from './native/deployment-engine';
 
-export interface CanaryFargateServiceProps {
+/**
+ * Props of CanaryFargateService: the service, its load balancer and network, and every option of
+ * the canary deployment (CanaryDeploymentOptions).
+ */
+export interface CanaryFargateServiceProps extends CanaryDeploymentOptions {
   /** The container image of the service. */
   readonly image: ecs.ContainerImage;
   /**
@@ -125,30 +123,18 @@ export interface CanaryFargateServiceProps {
    * @default Duration.seconds(30)
    */
   readonly deregistrationDelay?: Duration;
-  /** @default TrafficSchedule.default() */
-  readonly schedule?: TrafficSchedule;
-  /** @default release-policy.md thresholds */
-  readonly analysis?: AnalysisOptions;
-  /** @default 2 of 3 one-minute periods, no extra alarms */
-  readonly alarms?: RollbackAlarmOptions;
-  /** @default none */
-  readonly smokeTests?: SmokeTest[];
-  /** @default Duration.minutes(5) */
-  readonly terminationWaitTime?: Duration;
-  /** @default Duration.minutes(10) */
-  readonly installTimeout?: Duration;
   /**
-   * A CloudWatch dashboard of the service's own, blue and green side by side ($3 a month beyond
-   * the account's first three, 8 KB of template).
-   * @default false
+   * Whether `cdk deploy` releases a new task definition revision through the canary (a
+   * CanaryRelease); `false` for no release trigger (nothing deploys a new revision until you
+   * start a deployment yourself, and `release` must be left out).
+   * @default true
    */
-  readonly dashboard?: boolean;
+  readonly releaseOnDeploy?: boolean;
   /**
-   * How `cdk deploy` releases a new task definition revision through the canary; `false` for no
-   * release trigger (nothing deploys a new revision until you start a deployment yourself).
-   * @default a CanaryRelease with ReleaseMode.auto() and ReleaseConflictPolicy.FAIL
+   * How `cdk deploy` releases a new task definition revision through the canary.
+   * @default ReleaseMode.auto() and ReleaseConflictPolicy.FAIL
    */
-  readonly release?: CanaryReleaseOptions | false;
+  readonly release?: CanaryReleaseOptions;
   /**
    * Which engine releases the service. `DeploymentEngine.ECS` uses Amazon ECS's own blue/green
    * engine (NativeCanaryDeployment): same schedule, thresholds, alarms, records and CLI
@@ -170,7 +156,11 @@ export class CanaryFargateService extends Construct {
   public readonly listener: elbv2.ApplicationListener;
   public readonly testListener: elbv2.ApplicationListener;
   /** [blue, green] at creation; they swap roles every deployment. */
-  public readonly targetGroups: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup];
+  public readonly targetGroups: elbv2.ApplicationTargetGroup[];
+  /** The target group serving production at creation (blue and green swap roles every deployment). */
+  public readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
+  /** The target group the first release deploys to. */
+  public readonly greenTargetGroup: elbv2.ApplicationTargetGroup;
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly container: ecs.ContainerDefinition;
   public readonly service: ecs.FargateService;
@@ -191,7 +181,7 @@ export class CanaryFargateService extends Construct {
   public readonly topic: sns.ITopic;
   /** Blue and green side by side; undefined with `dashboard: false`. */
   public readonly dashboard?: cloudwatch.Dashboard;
-  /** The release trigger of `cdk deploy`; undefined with `release: false`. */
+  /** The release trigger of `cdk deploy`; undefined with `releaseOnDeploy: false`. */
   public readonly release?: CanaryRelease;
 
   constructor(scope: Construct, id: string, props: CanaryFargateServiceProps) {
@@ -207,6 +197,9 @@ export class CanaryFargateService extends Construct {
     this.engine = props.engine ?? DeploymentEngine.CODE_DEPLOY;
     const native = this.engine === DeploymentEngine.ECS;
     if (native) validateNative(this, props);
+    if (props.releaseOnDeploy === false && props.release !== undefined) {
+      invalid(this, 'release', 'is set, but releaseOnDeploy is false, so there is no release trigger to configure: remove one of the two.');
+    }
     if (props.vpc && props.cluster) {
       invalid(this, 'vpc', 'give either vpc or cluster, not both: the cluster already has a VPC.');
     }
@@ -249,8 +242,9 @@ export class CanaryFargateService extends Construct {
       healthCheck,
       deregistrationDelay: props.deregistrationDelay ?? Duration.seconds(30),
     });
-    this.targetGroups = [tg('BlueTargetGroup'), tg('GreenTargetGroup')];
-    const [blue, green] = this.targetGroups;
+    const blue = this.blueTargetGroup = tg('BlueTargetGroup');
+    const green = this.greenTargetGroup = tg('GreenTargetGroup');
+    this.targetGroups = [blue, green];
 
     // Production is forwarded by a catch-all listener rule, which ALB evaluates before the default
     // action: CloudFormation re-applies a listener's DefaultActions whenever it updates the listener
@@ -355,6 +349,8 @@ export class CanaryFargateService extends Construct {
         bakeTime: props.terminationWaitTime,
         dashboard: props.dashboard,
         smokeTests: props.smokeTests,
+        testBaseUrl: props.testBaseUrl,
+        finalVerdictWindow: props.finalVerdictWindow,
       });
       this.topic = this.nativeDeployment.topic;
       this.dashboard = this.nativeDeployment.dashboard;
@@ -373,13 +369,18 @@ export class CanaryFargateService extends Construct {
       analysis: props.analysis,
       alarms: props.alarms,
       smokeTests: props.smokeTests,
+      testBaseUrl: props.testBaseUrl,
+      serviceSecurityGroups: props.serviceSecurityGroups,
       terminationWaitTime: props.terminationWaitTime,
       installTimeout: props.installTimeout,
+      finalVerdictWindow: props.finalVerdictWindow,
       dashboard: props.dashboard,
+      applicationName: props.applicationName,
+      deploymentGroupName: props.deploymentGroupName,
     });
     this.topic = this._deployment.topic;
     this.dashboard = this._deployment.dashboard;
-    if (props.release !== false) {
+    if (props.releaseOnDeploy !== false) {
       this.release = new CanaryRelease(this, 'Release', { ...props.release, deployment: this._deployment, taskDefinition: this.taskDefinition });
     }
   }
@@ -393,7 +394,7 @@ export class CanaryFargateService extends Construct {
   }
 
   /** The CodeDeploy deployment group (CodeDeploy engine only). */
-  public get deploymentGroup(): codedeploy.EcsDeploymentGroup {
+  public get deploymentGroup(): codedeploy.IEcsDeploymentGroup {
     return this.deployment.deploymentGroup;
   }
 }
@@ -403,8 +404,17 @@ function validateNative(scope: Construct, props: CanaryFargateServiceProps): voi
   if (props.release !== undefined) {
     invalid(scope, 'release', 'does not apply to DeploymentEngine.ECS: CloudFormation updates the service\'s task definition and ECS releases it. Remove release.');
   }
+  if (props.releaseOnDeploy !== undefined) {
+    invalid(scope, 'releaseOnDeploy', 'does not apply to DeploymentEngine.ECS: CloudFormation updates the service\'s task definition and ECS releases it. Remove releaseOnDeploy.');
+  }
   if (props.installTimeout !== undefined) {
     invalid(scope, 'installTimeout', 'does not apply to DeploymentEngine.ECS: ECS waits for the new tasks itself (the circuit breaker rolls back tasks that do not start). Remove installTimeout.');
+  }
+  for (const [prop, value] of [['applicationName', props.applicationName], ['deploymentGroupName', props.deploymentGroupName]] as const) {
+    if (value !== undefined) invalid(scope, prop, `does not apply to DeploymentEngine.ECS: it has no CodeDeploy application or deployment group. Remove ${prop}.`);
+  }
+  if (props.serviceSecurityGroups !== undefined) {
+    invalid(scope, 'serviceSecurityGroups', 'does not apply to DeploymentEngine.ECS: the smoke-test function is let in through the security groups of the service this construct creates. Remove serviceSecurityGroups.');
   }
 }
 

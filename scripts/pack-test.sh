@@ -14,16 +14,22 @@ cd "$root"
 tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -n 1)"
 [ -f "$tarball" ] || fail "npm pack produced no tarball"
 
-# Contents: the compiled library, CLI and the pre-built Lambda bundles; nothing from the repo's
-# tests, benchmarks, examples or TypeScript sources.
+# Contents: the library compiled by jsii with its assembly (.jsii, for the other CDK languages),
+# the CLI bundled into one file and the pre-built Lambda bundles; nothing from the repo's tests,
+# benchmarks, examples or TypeScript sources, and no unbundled CLI (dist/src).
 tar -tzf "$tarball" | sed 's#^package/##' | sort > "$work/contents.txt"
-for must in dist/lib/index.js dist/lib/index.d.ts dist/bin/canary.js dist/src/cli/program.js \
+for must in dist/lib/index.js dist/lib/index.d.ts dist/bin/canary.js .jsii \
             assets/before-allow-traffic/index.js assets/stepper/index.js assets/release/index.js; do
   grep -qx "$must" "$work/contents.txt" || fail "the package lacks $must"
 done
-if grep -E '^(test|bench|examples|scripts|lib|lambda|src|bin)/|^dist/test/|\.test\.|^assets/\.meta/' "$work/contents.txt"; then
+if grep -E '^(test|bench|examples|scripts|lib|lambda|src|bin)/|^dist/(test|src|lambda)/|\.test\.|^assets/\.meta/' "$work/contents.txt"; then
   fail "the package ships files that are not for users (listed above)"
 fi
+# jsii accepts only jsii modules as dependencies: the SDK clients, commander and Powertools are
+# bundled into the CLI and the Lambda code, so the published package.json has none.
+tar -xzf "$tarball" -C "$work" package/package.json
+node -e 'const p = require(process.argv[1]); const d = Object.keys(p.dependencies || {}); if (d.length) { console.error(d.join(" ")); process.exit(1); }' "$work/package/package.json" \
+  || fail "the published package.json has runtime dependencies (listed above)"
 
 # A scratch app outside the repository: the package and its two peer dependencies, no more.
 app="$work/app"
@@ -35,8 +41,8 @@ cd "$app"
 echo '{ "name": "canary-pack-app", "version": "1.0.0", "private": true }' > package.json
 npm install --no-audit --no-fund --loglevel=error "$tarball" "aws-cdk-lib@$cdklib" "constructs@$constructs" > "$work/install.log" 2>&1 \
   || { cat "$work/install.log" >&2; fail "npm install of the tarball failed"; }
-for tool in esbuild ts-node typescript; do
-  [ ! -e "node_modules/$tool" ] || fail "$tool got installed with the package: a consumer's synth must not need it"
+for tool in esbuild ts-node typescript commander @aws-sdk/client-codedeploy @aws-lambda-powertools/logger; do
+  [ ! -e "node_modules/$tool" ] || fail "$tool got installed with the package: a consumer needs only aws-cdk-lib and constructs"
 done
 
 # Synthesize with Docker made unusable: bundling or an image build would fail loudly.

@@ -53,11 +53,13 @@ export interface RollbackThresholds {
 
 export interface RollbackAlarmsProps extends RollbackThresholds {
   /**
-   * The two target groups of the service. Both are watched: blue and green swap roles on
-   * every deployment, so the alarm cannot know which one is new. They must be attached to a
+   * The target group serving production now. Both groups are watched: blue and green swap roles
+   * on every deployment, so the alarm cannot know which one is new. Both must be attached to a
    * load balancer (the metrics need its dimension).
    */
-  readonly targetGroups: [elbv2.IApplicationTargetGroup, elbv2.IApplicationTargetGroup];
+  readonly blueTargetGroup: elbv2.IApplicationTargetGroup;
+  /** The other target group of the service (watched as `blueTargetGroup` is). */
+  readonly greenTargetGroup: elbv2.IApplicationTargetGroup;
   /**
    * More alarms that roll a deployment back (e.g. your application's own error alarm).
    * They are watched by the deployment group (with the 8 alarms here: at most 10) and added to
@@ -135,7 +137,7 @@ export class RollbackAlarms extends Construct {
     const prefix = props.description ?? this.node.path;
     const gate = String(t.minRequests);
 
-    this.targetGroupAlarms = props.targetGroups.map((tg, i) => {
+    this.targetGroupAlarms = [props.blueTargetGroup, props.greenTargetGroup].map((tg, i) => {
       const name = `TargetGroup${i + 1}`;
       const scopeTg = new Construct(this, name);
       const period = Duration.minutes(1);

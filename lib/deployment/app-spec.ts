@@ -18,16 +18,3 @@ export interface AppSpecPlacement {
    */
   readonly capacityProviderStrategies?: ecs.CapacityProviderStrategy[];
 }
-
-/** One item of an AppSpec `CapacityProviderStrategy`. */
-export interface AppSpecCapacityProvider {
-  readonly CapacityProvider: string;
-  readonly Base?: number;
-  readonly Weight?: number;
-}
-
-/** The optional placement properties of an AppSpec's `TargetService`. */
-export interface AppSpecPlacementProperties {
-  readonly PlatformVersion?: string;
-  readonly CapacityProviderStrategy?: AppSpecCapacityProvider[];
-}

@@ -13,12 +13,15 @@ import { AppSpecHookFunctions, CanaryHooks } from '../hooks/canary-hooks';
 import { CanaryDashboard } from '../observability/canary-dashboard';
 import { SmokeTest } from '../hooks/smoke-test';
 import { findOrCreate } from '../private/bundled-function';
+import { bindSmokeTest } from '../private/smoke-checks';
 import { durationIn, invalid, known, requireConcrete } from '../private/validation';
 import { checkInputs, treeProblems } from '../private/deployment-checks';
 import { AnalysisConfig, CONFIG_VERSION, CONSTRUCT_PATH_METADATA, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS, RELEASE_POLICY_ANALYSIS, CanaryRuntimeConfig, configParameterName } from '../runtime-config';
 import { validateFinalVerdictWindow } from './final-verdict-window';
 import { TrafficSchedule } from './traffic-schedule';
-import { AppSpecPlacement, AppSpecPlacementProperties } from './app-spec';
+import { ICanaryDeployment } from './canary-deployment-base';
+import { AppSpecPlacement } from './app-spec';
+import { AppSpec } from '../private/app-spec-document';
 import { appSpecPlacement } from '../private/app-spec-placement';
 import { alarmThresholdsOf } from '../private/alarm-thresholds';
 import {
@@ -91,10 +94,16 @@ export interface AnalysisOptions {
    */
   readonly unhealthyMinutes?: number;
   /**
-   * Canary-vs-stable ratios; `false` turns the relative checks off.
+   * Whether the new version is also judged against the stable one (`relativeToStable`); `false`
+   * turns the relative checks off (leave `relativeToStable` out then).
+   * @default true
+   */
+  readonly compareWithStable?: boolean;
+  /**
+   * Canary-vs-stable ratios.
    * @default { errorRate: 2, errorRateFloorPercent: 0.1, latency: 1.5 }
    */
-  readonly relativeToStable?: RelativeToStable | false;
+  readonly relativeToStable?: RelativeToStable;
   /**
    * What to do when a step stays inconclusive after `maxExtensions` extensions.
    * @default InconclusivePolicy.FAIL
@@ -144,24 +153,12 @@ export interface RollbackAlarmOptions {
   readonly additionalAlarms?: cloudwatch.IAlarm[];
 }
 
-export interface CanaryDeploymentProps extends AppSpecPlacement {
-  /** The ECS service; it must use the `CODE_DEPLOY` deployment controller. */
-  readonly service: ecs.IBaseService;
-  /** Name of the container the load balancer sends traffic to (for the AppSpec). */
-  readonly containerName: string;
-  /** Port of that container (for the AppSpec and the smoke tests). */
-  readonly containerPort: number;
-  /** The production listener. CodeDeploy and the traffic stepper weight its forward actions to the two target groups: the default action and/or listener rules. */
-  readonly listener: elbv2.IApplicationListener;
-  /**
-   * The test listener: serves the new version before production does.
-   * @default no test listener; smoke tests still call the new tasks directly
-   */
-  readonly testListener?: elbv2.IApplicationListener;
-  /** The target group serving production now. */
-  readonly blueTargetGroup: elbv2.IApplicationTargetGroup;
-  /** The other target group; CodeDeploy registers the new tasks there. */
-  readonly greenTargetGroup: elbv2.IApplicationTargetGroup;
+/**
+ * The options of a canary deployment that do not wire it to a service: schedule, judgement,
+ * alarms, smoke tests and timings. CanaryDeploymentProps and CanaryFargateServiceProps both extend
+ * it (as aws-ecs-patterns composes its props), so the L3 never lags behind.
+ */
+export interface CanaryDeploymentOptions {
   /**
    * How production traffic moves to the new version.
    * @default TrafficSchedule.default() (5 % 5 min → 25 % 10 min → 50 % 15 min → 100 %)
@@ -215,7 +212,7 @@ export interface CanaryDeploymentProps extends AppSpecPlacement {
   /**
    * A CloudWatch dashboard of its own with blue and green side by side (a dashboard costs $3 a
    * month beyond the account's first three, and 8 KB of template per service).
-   * @default false
+   * @default false (but true for CanaryFargateService on DeploymentEngine.ECS, as NativeCanaryDeployment defaults it)
    */
   readonly dashboard?: boolean;
   /**
@@ -230,11 +227,24 @@ export interface CanaryDeploymentProps extends AppSpecPlacement {
   readonly deploymentGroupName?: string;
 }
 
-/** The AppSpec of one release, as CodeDeploy's CreateDeployment and CodePipeline take it. */
-export interface AppSpec {
-  readonly version: '0.0';
-  readonly Resources: Array<{ TargetService: { Type: 'AWS::ECS::Service'; Properties: { TaskDefinition: string; LoadBalancerInfo: { ContainerName: string; ContainerPort: number } } & AppSpecPlacementProperties } }>;
-  readonly Hooks: Array<Record<string, string>>;
+export interface CanaryDeploymentProps extends CanaryDeploymentOptions, AppSpecPlacement {
+  /** The ECS service; it must use the `CODE_DEPLOY` deployment controller. */
+  readonly service: ecs.IBaseService;
+  /** Name of the container the load balancer sends traffic to (for the AppSpec). */
+  readonly containerName: string;
+  /** Port of that container (for the AppSpec and the smoke tests). */
+  readonly containerPort: number;
+  /** The production listener. CodeDeploy and the traffic stepper weight its forward actions to the two target groups: the default action and/or listener rules. */
+  readonly listener: elbv2.IApplicationListener;
+  /**
+   * The test listener: serves the new version before production does.
+   * @default no test listener; smoke tests still call the new tasks directly
+   */
+  readonly testListener?: elbv2.IApplicationListener;
+  /** The target group serving production now. */
+  readonly blueTargetGroup: elbv2.IApplicationTargetGroup;
+  /** The other target group; CodeDeploy registers the new tasks there. */
+  readonly greenTargetGroup: elbv2.IApplicationTargetGroup;
 }
 
 /**
@@ -242,9 +252,9 @@ export interface AppSpec {
  * the custom deployment config rendered from the schedule, the rollback alarms, and the
  * lifecycle hooks that run the in-hook steps and judge them.
  */
-export class CanaryDeployment extends Construct {
-  public readonly application: codedeploy.EcsApplication;
-  public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
+export class CanaryDeployment extends Construct implements ICanaryDeployment {
+  public readonly application: codedeploy.IEcsApplication;
+  public readonly deploymentGroup: codedeploy.IEcsDeploymentGroup;
   /** The custom deployment config (CodeDeploy's part of the schedule). */
   public readonly deploymentConfig: codedeploy.IEcsDeploymentConfig;
   public readonly rollbackAlarms: RollbackAlarms;
@@ -269,8 +279,14 @@ export class CanaryDeployment extends Construct {
   public readonly containerName: string;
   public readonly containerPort: number;
   public readonly service: ecs.IBaseService;
-  /** Resolved analysis thresholds. */
-  public readonly analysis: AnalysisConfig;
+  /** The target group serving production when the deployment was created (blue and green swap every release). */
+  public readonly blueTargetGroup: elbv2.IApplicationTargetGroup;
+  /** The other target group. */
+  public readonly greenTargetGroup: elbv2.IApplicationTargetGroup;
+  /** How often an inconclusive step may be extended (analysis.maxExtensions, resolved). */
+  public readonly maxExtensions: number;
+  /** Resolved analysis thresholds (the runtime configuration's shape, not a jsii type). */
+  private readonly analysis: AnalysisConfig;
   /** How long AfterInstall waits for the new tasks (for release-time estimates). */
   public readonly installTimeout: Duration;
   /** How long the old tasks are kept after 100 % (for release-time estimates). */
@@ -287,16 +303,20 @@ export class CanaryDeployment extends Construct {
     checkInputs(this, props);
     this.schedule = props.schedule ?? TrafficSchedule.default();
     this.service = props.service;
+    this.blueTargetGroup = props.blueTargetGroup;
+    this.greenTargetGroup = props.greenTargetGroup;
     this.containerName = props.containerName;
     this.containerPort = props.containerPort;
     this.analysis = resolveAnalysis(this, props.analysis ?? {});
+    this.maxExtensions = this.analysis.maxExtensions;
     this.installTimeout = props.installTimeout ?? Duration.seconds(DEFAULT_INSTALL_TIMEOUT_SECONDS);
     this.terminationWaitTime = props.terminationWaitTime ?? Duration.seconds(DEFAULT_TERMINATION_WAIT_SECONDS);
     this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.seconds(DEFAULT_FINAL_VERDICT_WINDOW_SECONDS);
     validateDeployment(this, props, this.schedule, this.analysis);
 
     this.rollbackAlarms = new RollbackAlarms(this, 'RollbackAlarms', {
-      targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
+      blueTargetGroup: props.blueTargetGroup,
+      greenTargetGroup: props.greenTargetGroup,
       // A listener this app creates knows its load balancer: shorter metric dimensions (issue 12).
       loadBalancer: (props.listener as Partial<elbv2.ApplicationListener>).loadBalancer,
       ...alarmThresholdsOf(this.analysis, props.alarms),
@@ -335,7 +355,7 @@ export class CanaryDeployment extends Construct {
     this.topic = this.hooks.topic;
     const vpc = clusterVpc(props.service);
     this.hookFunctions = this.hooks.appSpecHooks(vpc);
-    const smoke = (props.smokeTests ?? []).map((s) => s.bind(this));
+    const smoke = (props.smokeTests ?? []).map((s) => bindSmokeTest(this, s));
 
     const applicationName = this.application.applicationName;
     const deploymentGroupName = this.deploymentGroup.deploymentGroupName;
@@ -377,7 +397,8 @@ export class CanaryDeployment extends Construct {
 
     if (props.dashboard === true) {
       this.dashboard = new CanaryDashboard(this, 'Dashboard', {
-        targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
+        blueTargetGroup: props.blueTargetGroup,
+      greenTargetGroup: props.greenTargetGroup,
         rollbackAlarm: this.rollbackAlarm,
         deploymentGroup: `${applicationName}/${deploymentGroupName}`,
       }).dashboard;
@@ -410,8 +431,12 @@ export class CanaryDeployment extends Construct {
     });
   }
 
-  /** The AppSpec that releases `taskDefinitionArn` through this deployment's hooks. */
-  public appSpec(taskDefinitionArn: string): AppSpec {
+  /**
+   * The AppSpec that releases `taskDefinitionArn` through this deployment's hooks (as an object,
+   * for tests and the CLI; users take renderAppSpec()).
+   * @internal
+   */
+  public _appSpec(taskDefinitionArn: string): AppSpec {
     const h = this.hookFunctions;
     return {
       version: '0.0',
@@ -437,7 +462,7 @@ export class CanaryDeployment extends Construct {
 
   /** The AppSpec as a JSON string (tokens resolved by CloudFormation). */
   public renderAppSpec(taskDefinitionArn: string): string {
-    return Stack.of(this).toJsonString(this.appSpec(taskDefinitionArn));
+    return Stack.of(this).toJsonString(this._appSpec(taskDefinitionArn));
   }
 }
 
@@ -491,7 +516,10 @@ function sharedDeploymentConfig(scope: IConstruct, schedule: TrafficSchedule): c
 }
 
 export function resolveAnalysis(scope: IConstruct, a: AnalysisOptions): AnalysisConfig {
-  const rel = a.relativeToStable === false ? undefined : (a.relativeToStable ?? {});
+  if (a.compareWithStable === false && a.relativeToStable !== undefined) {
+    invalid(scope, 'analysis.relativeToStable', 'is set, but analysis.compareWithStable is false, which turns the relative checks off: remove one of the two.');
+  }
+  const rel = a.compareWithStable === false ? undefined : (a.relativeToStable ?? {});
   const d = RELEASE_POLICY_ANALYSIS;
   const intervalSeconds = a.interval ? durationIn(scope, 'analysis.interval', a.interval, 'seconds') : d.intervalSeconds;
   if (!Token.isUnresolved(intervalSeconds) && (intervalSeconds < 60 || intervalSeconds % 60 !== 0)) {

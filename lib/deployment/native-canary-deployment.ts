@@ -16,6 +16,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { durationIn, invalid } from '../private/validation';
 import { alarmThresholdsOf } from '../private/alarm-thresholds';
 import { isFinalVerdictWindowInRange } from '../policy/release-policy';
+import { bindSmokeTest } from '../private/smoke-checks';
 import { finalVerdictHookDuration } from './final-verdict-window';
 import { AnalysisConfig, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS } from '../runtime-config';
 import { AnalysisOptions, resolveAnalysis, RollbackAlarmOptions } from './canary-deployment';
@@ -51,9 +52,15 @@ export interface NativeCanaryDeploymentProps {
    * @default TrafficSchedule.default()
    */
   readonly schedule?: TrafficSchedule;
-  /** @default release-policy.md thresholds */
+  /**
+   * How each step is judged; the same thresholds set the rollback alarms.
+   * @default release-policy.md thresholds
+   */
   readonly analysis?: AnalysisOptions;
-  /** @default 2 of 3 one-minute periods, no extra alarms */
+  /**
+   * Rollback alarm timing and your own alarms.
+   * @default 2 of 3 one-minute periods, no extra alarms
+   */
   readonly alarms?: RollbackAlarmOptions;
   /**
    * How long ECS keeps the old tasks after 100 % (the deployment bake time); the rollback alarms
@@ -74,7 +81,10 @@ export interface NativeCanaryDeploymentProps {
    * @default a role scoped to this service's listener(s), rule(s) and target groups
    */
   readonly infrastructureRole?: iam.IRole;
-  /** @default true */
+  /**
+   * A CloudWatch dashboard of its own with blue and green side by side.
+   * @default true
+   */
   readonly dashboard?: boolean;
   /**
    * Checks against the new version at POST_TEST_TRAFFIC_SHIFT, before production sees it (needs
@@ -103,7 +113,10 @@ export class NativeCanaryDeployment extends Construct {
   /** LINEAR: the percent of each ECS step; CANARY: the canary percent; BLUE_GREEN: undefined. */
   public readonly stepPercent?: number;
   private readonly plan: NativePlan;
-  public readonly analysis: AnalysisConfig;
+  /** How often an inconclusive hold may be extended (analysis.maxExtensions, resolved). */
+  public readonly maxExtensions: number;
+  /** Resolved analysis thresholds (the runtime configuration's shape, not a jsii type). */
+  private readonly analysis: AnalysisConfig;
   public readonly rollbackAlarms: RollbackAlarms;
   public readonly rollbackAlarm: cloudwatch.IAlarm;
   public readonly hooks: NativeHooks;
@@ -128,6 +141,7 @@ export class NativeCanaryDeployment extends Construct {
     }
     this.schedule = props.schedule ?? TrafficSchedule.default();
     this.analysis = resolveAnalysis(this, props.analysis ?? {});
+    this.maxExtensions = this.analysis.maxExtensions;
     this.bakeTime = props.bakeTime ?? Duration.minutes(5);
     this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.seconds(DEFAULT_FINAL_VERDICT_WINDOW_SECONDS);
     validateFinalWindow(this, this.finalVerdictWindow);
@@ -136,7 +150,8 @@ export class NativeCanaryDeployment extends Construct {
     this.stepPercent = this.plan.stepPercent;
 
     this.rollbackAlarms = new RollbackAlarms(this, 'RollbackAlarms', {
-      targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
+      blueTargetGroup: props.blueTargetGroup,
+      greenTargetGroup: props.greenTargetGroup,
       ...alarmThresholdsOf(this.analysis, props.alarms),
       additionalAlarms: props.alarms?.additionalAlarms,
     });
@@ -177,7 +192,7 @@ export class NativeCanaryDeployment extends Construct {
 
     const clusterName = service.cluster.clusterName;
     const serviceName = service.serviceName;
-    const smoke = (props.smokeTests ?? []).map((t) => t.bind(this));
+    const smoke = (props.smokeTests ?? []).map((t) => bindSmokeTest(this, t));
     if (smoke.length > 0) {
       if (!props.testRule) invalid(this, 'testRule', 'is needed with smokeTests: at POST_TEST_TRAFFIC_SHIFT the checks find the new tasks through the test listener rule. Pass testRule.');
       const { fn, sg } = this.hooks.smokeFunctionFor(service.cluster.vpc);
@@ -222,7 +237,8 @@ export class NativeCanaryDeployment extends Construct {
 
     if (props.dashboard !== false) {
       this.dashboard = new CanaryDashboard(this, 'Dashboard', {
-        targetGroups: [props.blueTargetGroup, props.greenTargetGroup],
+        blueTargetGroup: props.blueTargetGroup,
+      greenTargetGroup: props.greenTargetGroup,
         rollbackAlarm: this.rollbackAlarm,
         // The DeploymentGroup dimension the native hook publishes FinalVerdict with (lambda/native/final-verdict.ts).
         deploymentGroup: `${clusterName}/${serviceName}`,

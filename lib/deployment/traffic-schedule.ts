@@ -33,7 +33,7 @@ export const METRICS_SETTLE = Duration.seconds(METRICS_SETTLE_SECONDS);
  */
 export abstract class TrafficSchedule {
   /** The release-policy default: 5 % for 5 min, 25 % for 10 min, 50 % for 15 min, then 100 %. */
-  public static readonly DEFAULT_STEPS: readonly TrafficStep[] = DEFAULT_SCHEDULE_STEPS
+  public static readonly DEFAULT_STEPS: TrafficStep[] = DEFAULT_SCHEDULE_STEPS
     .map((s) => ({ percent: s.percent, bake: Duration.seconds(s.bakeSeconds) }));
 
   /** Stepped canary: each step holds `percent` for `bake`, then 100 %. */
@@ -60,7 +60,7 @@ export abstract class TrafficSchedule {
   }
 
   /** Steps run by our traffic stepper inside the BeforeAllowTraffic hook. */
-  public abstract readonly inHookSteps: readonly TrafficStep[];
+  public abstract readonly inHookSteps: TrafficStep[];
   /** The step CodeDeploy's own deployment config does before 100 %, if any. */
   public abstract readonly finalStep?: TrafficStep;
 
@@ -134,10 +134,10 @@ function validatePercent(where: string, percent: number): string[] {
 }
 
 class SteppedSchedule extends TrafficSchedule {
-  public readonly inHookSteps: readonly TrafficStep[];
+  public readonly inHookSteps: TrafficStep[];
   public readonly finalStep?: TrafficStep;
 
-  constructor(private readonly allSteps: readonly TrafficStep[]) {
+  constructor(private readonly allSteps: TrafficStep[]) {
     super();
     this.inHookSteps = allSteps.slice(0, -1);
     this.finalStep = allSteps[allSteps.length - 1];
@@ -184,7 +184,7 @@ class SteppedSchedule extends TrafficSchedule {
 }
 
 class AllAtOnceSchedule extends TrafficSchedule {
-  public readonly inHookSteps: readonly TrafficStep[] = [];
+  public readonly inHookSteps: TrafficStep[] = [];
   public readonly finalStep = undefined;
   public renderTrafficRouting(): codedeploy.TrafficRouting {
     return codedeploy.TrafficRouting.allAtOnce();
@@ -198,7 +198,7 @@ class AllAtOnceSchedule extends TrafficSchedule {
 }
 
 class LinearSchedule extends TrafficSchedule {
-  public readonly inHookSteps: readonly TrafficStep[] = [];
+  public readonly inHookSteps: TrafficStep[] = [];
   public readonly finalStep?: TrafficStep;
 
   constructor(private readonly percent: number, private readonly interval: Duration) {

@@ -48,9 +48,15 @@ export interface HookTarget {
    * read by the stack's alarm-name prefix, RollbackAlarms.namePrefix).
    */
   readonly additionalAlarms: cloudwatch.IAlarm[];
-  /** The VPC the service runs in: the smoke-test function runs there to reach green targets. */
+  /**
+   * The VPC the service runs in: the smoke-test function runs there to reach green targets.
+   * @default none (the smoke-test function runs outside any VPC)
+   */
   readonly vpc?: ec2.IVpc;
-  /** Security groups of the service: opened to the smoke-test function on the container port. */
+  /**
+   * Security groups of the service: opened to the smoke-test function on the container port.
+   * @default none opened
+   */
   readonly serviceConnections?: ec2.Connections;
   /**
    * Whether the smoke-test function calls the service's tasks directly (HTTP checks without a test

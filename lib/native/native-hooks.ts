@@ -14,6 +14,17 @@ import { nativeConfigParameterName } from './native-config';
 
 const SINGLETON_ID = 'CdkEcsCanaryNativeHooks';
 
+/** The ECS engine's smoke-test function for the services of one VPC. */
+export interface NativeSmokeFunction {
+  /** The function. */
+  readonly fn: lambda.Function;
+  /**
+   * Its security group, opened by each service's security groups on the container port.
+   * @default none (the function runs outside any VPC)
+   */
+  readonly sg?: ec2.SecurityGroup;
+}
+
 /**
  * The native engine's lifecycle hook function, decision table and notification topic: one per
  * stack, shared by every NativeCanaryDeployment in it. The table has the layout of CanaryHooks'
@@ -111,7 +122,7 @@ export class NativeHooks extends Construct {
    * The smoke-test hook function for services in `vpc` (one per VPC): it calls the green tasks
    * directly, so it runs in the VPC with its own security group.
    */
-  public smokeFunctionFor(vpc?: ec2.IVpc): { fn: lambda.Function; sg?: ec2.SecurityGroup } {
+  public smokeFunctionFor(vpc?: ec2.IVpc): NativeSmokeFunction {
     const key = vpc ? Names.nodeUniqueId(vpc.node) : 'NoVpc';
     const existing = this.smoke.get(key);
     if (existing) return existing;

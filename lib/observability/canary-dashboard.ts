@@ -4,14 +4,10 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { errorRateExpression } from '../policy/error-rate';
 import { DEFAULT_METRICS_NAMESPACE } from '../runtime-config';
+import type { ICanaryDeployment } from '../deployment/canary-deployment-base';
 
-export interface CanaryDashboardProps {
-  /** The two target groups; shown side by side, as either one may be the new version. */
-  readonly targetGroups: [elbv2.IApplicationTargetGroup, elbv2.IApplicationTargetGroup];
-  /** The composite rollback alarm. */
-  readonly rollbackAlarm: cloudwatch.IAlarm;
-  /** `<application>/<deployment group>`, the dimension of the outcome metrics. */
-  readonly deploymentGroup: string;
+/** Options of a dashboard made from a deployment (CanaryDashboard.forDeployment). */
+export interface CanaryDashboardOptions {
   /**
    * Dashboard name.
    * @default generated
@@ -19,17 +15,39 @@ export interface CanaryDashboardProps {
   readonly dashboardName?: string;
 }
 
+export interface CanaryDashboardProps extends CanaryDashboardOptions {
+  /** The target group serving production when the service was created; shown beside `greenTargetGroup`, as either one may be the new version. */
+  readonly blueTargetGroup: elbv2.IApplicationTargetGroup;
+  /** The other target group of the service. */
+  readonly greenTargetGroup: elbv2.IApplicationTargetGroup;
+  /** The composite rollback alarm. */
+  readonly rollbackAlarm: cloudwatch.IAlarm;
+  /** `<application>/<deployment group>`, the dimension of the outcome metrics. */
+  readonly deploymentGroup: string;
+}
+
 /**
  * Blue and green side by side: what the judge and the rollback alarms look at (requests, 5xx rate,
  * p95/p99, host health) for both target groups, the rollback alarm, and the release outcomes.
  */
 export class CanaryDashboard extends Construct {
+  /** The dashboard of a canary deployment: its two target groups, rollback alarm and outcomes. */
+  public static forDeployment(scope: Construct, id: string, deployment: ICanaryDeployment, options: CanaryDashboardOptions = {}): CanaryDashboard {
+    return new CanaryDashboard(scope, id, {
+      ...options,
+      blueTargetGroup: deployment.blueTargetGroup,
+      greenTargetGroup: deployment.greenTargetGroup,
+      rollbackAlarm: deployment.rollbackAlarm,
+      deploymentGroup: `${deployment.application.applicationName}/${deployment.deploymentGroup.deploymentGroupName}`,
+    });
+  }
+
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: CanaryDashboardProps) {
     super(scope, id);
     const period = Duration.minutes(1);
-    const [a, b] = props.targetGroups;
+    const [a, b] = [props.blueTargetGroup, props.greenTargetGroup];
     const label = (i: number) => `target group ${i + 1}`;
     const both = (metric: (tg: elbv2.IApplicationTargetGroup, i: number) => cloudwatch.IMetric) => [metric(a, 0), metric(b, 1)];
     const graph = (title: string, left: cloudwatch.IMetric[], unit?: string) => new cloudwatch.GraphWidget({

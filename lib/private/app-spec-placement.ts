@@ -1,6 +1,7 @@
 import { IResolvable, IResolveContext, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { AppSpecCapacityProvider, AppSpecPlacement, AppSpecPlacementProperties } from '../deployment/app-spec';
+import { AppSpecPlacement } from '../deployment/app-spec';
+import { AppSpecCapacityProvider, AppSpecPlacementProperties } from './app-spec-document';
 
 /** The CloudFormation service behind `service`, when it is a construct of this app. */
 function cfnServiceOf(service: ecs.IBaseService): ecs.CfnService | undefined {

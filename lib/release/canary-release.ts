@@ -2,13 +2,14 @@ import { Annotations, CfnOutput, CustomResource, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { CanaryDeployment } from '../deployment/canary-deployment';
+import type { ICanaryDeployment } from '../deployment/canary-deployment-base';
 import { CanaryHooks } from '../hooks/canary-hooks';
 import { RELEASE_RESOURCE_TYPE, ReleaseResourceProperties, appSpecParameterName } from './release-contract';
 import { CUSTOM_RESOURCE_LIMIT, ReleaseEstimate } from './release-estimate';
-import { ReleaseMode } from './release-mode';
+import { ReleaseMode, ReleaseRunKind } from './release-mode';
 import { CanaryReleaseProvider } from './release-provider';
 import { dependencyRoots } from '../private/dependency-roots';
+import { RollbackAlarms } from '../alarms/rollback-alarms';
 
 /** What a release does when another deployment of the group is in progress. */
 export enum ReleaseConflictPolicy {
@@ -34,7 +35,7 @@ export interface CanaryReleaseOptions {
 
 export interface CanaryReleaseProps extends CanaryReleaseOptions {
   /** The canary deployment (CodeDeploy application, group, config and hooks) to release through. */
-  readonly deployment: CanaryDeployment;
+  readonly deployment: ICanaryDeployment;
   /** The task definition the stack declares for the service; a new revision is what gets released. */
   readonly taskDefinition: ecs.ITaskDefinition;
 }
@@ -53,8 +54,8 @@ export interface CanaryReleaseProps extends CanaryReleaseOptions {
  * ECS blue/green action or `aws deploy create-deployment` release through the same hooks.
  */
 export class CanaryRelease extends Construct {
-  /** How this release runs: `wait`, `async`, or `external` (no custom resource). */
-  public readonly mode: 'wait' | 'async' | 'external';
+  /** How this release runs: wait, async, or external (no custom resource). */
+  public readonly mode: ReleaseRunKind;
   /** Worst-case release time; undefined when a duration is an unresolved token. */
   public readonly estimate?: ReleaseEstimate;
   /** The AppSpec of the declared task definition (JSON, tokens resolved by CloudFormation). */
@@ -92,7 +93,7 @@ export class CanaryRelease extends Construct {
       value: taskDefinitionArn,
       description: 'Task definition revision this stack declares for the canary service',
     });
-    if (this.mode === 'external') return;
+    if (this.mode === ReleaseRunKind.EXTERNAL) return;
 
     const provider = CanaryReleaseProvider.of(this);
     provider.grantRelease({
@@ -113,7 +114,7 @@ export class CanaryRelease extends Construct {
       DeploymentConfigName: d.deploymentConfig.deploymentConfigName,
       ClusterName: d.service.cluster.clusterName,
       ServiceName: d.service.serviceName,
-      Mode: this.mode,
+      Mode: this.mode === ReleaseRunKind.WAIT ? 'wait' : 'async',
       OnConflict: onConflict,
     };
     // The provider gives up first (55 min, with its own message); CloudFormation's own limit is
@@ -129,7 +130,9 @@ export class CanaryRelease extends Construct {
     // group, config and runtime configuration, the hooks' functions and grants, and our own grants.
     // Named through the few resources that wait for the rest (DependsOn is transitive): the
     // deployment group the properties reference waits for its alarms, each function for its role.
-    this.resource.node.addDependency(...dependencyRoots([d, CanaryHooks.of(this), provider], [...d.rollbackAlarms.alarms]));
+    const rollbackAlarms = d.node.tryFindChild('RollbackAlarms');
+    const watched = rollbackAlarms instanceof RollbackAlarms ? [...rollbackAlarms.alarms] : [];
+    this.resource.node.addDependency(...dependencyRoots([d, CanaryHooks.of(this), provider], watched));
     this.deploymentId = this.resource.getAttString('DeploymentId');
 
     const output = new CfnOutput(this, 'DeploymentId', {

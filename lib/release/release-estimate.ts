@@ -1,5 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
-import type { CanaryDeployment } from '../deployment/canary-deployment';
+import type { ICanaryDeployment } from '../deployment/canary-deployment-base';
 import { finalVerdictHookDuration } from '../deployment/final-verdict-window';
 import { LAMBDA_TIMEOUT_SECONDS } from '../policy/release-policy';
 
@@ -27,8 +27,11 @@ export interface ReleaseEstimatePart {
  * final verdict and the termination wait (the deployment only ends once the old tasks are gone).
  */
 export class ReleaseEstimate {
+  /** The longest release a stack update waits for (ReleaseMode.wait()): CloudFormation's hour for a custom resource, less a margin. */
+  public static readonly WAIT_BUDGET: Duration = RELEASE_WAIT_BUDGET;
+
   /** The estimate for a deployment, or undefined when one of its durations is an unresolved token. */
-  public static of(deployment: CanaryDeployment): ReleaseEstimate | undefined {
+  public static of(deployment: ICanaryDeployment): ReleaseEstimate | undefined {
     try {
       const schedule = deployment.schedule;
       // nominalDuration covers every shift; what is left after the in-hook steps (bakes and settle
@@ -38,7 +41,7 @@ export class ReleaseEstimate {
       const parts: ReleaseEstimatePart[] = [
         { label: 'install', duration: deployment.installTimeout },
         { label: 'smoke tests', duration: SMOKE_TEST_ALLOWANCE },
-        { label: 'in-hook steps with extensions', duration: schedule.worstCaseInHookDuration(deployment.analysis.maxExtensions) },
+        { label: 'in-hook steps with extensions', duration: schedule.worstCaseInHookDuration(deployment.maxExtensions) },
         { label: 'last shift (CodeDeploy)', duration: Duration.minutes(codeDeployPart) },
         // The final verdict waits for its window at 100 % (and the minutes around it) inside the hook.
         { label: 'final verdict', duration: finalVerdictHookDuration(deployment.finalVerdictWindow) },
@@ -52,7 +55,7 @@ export class ReleaseEstimate {
     }
   }
 
-  private constructor(public readonly parts: readonly ReleaseEstimatePart[]) {}
+  private constructor(public readonly parts: ReleaseEstimatePart[]) {}
 
   public get total(): Duration {
     return Duration.seconds(this.parts.reduce((sum, p) => sum + p.duration.toSeconds(), 0));

@@ -2,16 +2,33 @@ import { IConstruct } from 'constructs';
 import { invalid } from '../private/validation';
 import { RELEASE_WAIT_BUDGET, RELEASE_WAIT_MARGIN, CUSTOM_RESOURCE_LIMIT, ReleaseEstimate } from './release-estimate';
 
+/** How a release runs, resolved from a ReleaseMode. */
+export enum ReleaseRunKind {
+  /** The stack update waits for the deployment's result (a failed canary fails the update). */
+  WAIT = 'wait',
+  /** The stack update ends once the deployment started. */
+  ASYNC = 'async',
+  /** No deployment from `cdk deploy`; a pipeline or a person starts it with the published AppSpec. */
+  EXTERNAL = 'external',
+}
+
+/** A synth warning a release mode asks for. */
+export interface ReleaseModeWarning {
+  /** Warning id (for `Annotations.acknowledgeWarning`). */
+  readonly id: string;
+  /** The warning text. */
+  readonly message: string;
+}
+
 /** How a release runs, once bound to a deployment's estimate. */
 export interface ReleaseModeConfig {
+  /** Whether the stack update waits, returns once the deployment started, or starts nothing. */
+  readonly kind: ReleaseRunKind;
   /**
-   * `wait`: the stack update waits for the deployment's result (a failed canary fails the update).
-   * `async`: the stack update ends once the deployment started.
-   * `external`: no deployment from `cdk deploy`; a pipeline or a person starts it with the published AppSpec.
+   * A synth warning to show on the release (the construct adds where to find the deployment id).
+   * @default no warning
    */
-  readonly kind: 'wait' | 'async' | 'external';
-  /** A synth warning to show on the release (the construct adds where to find the deployment id). */
-  readonly warning?: { readonly id: string; readonly message: string };
+  readonly warning?: ReleaseModeWarning;
 }
 
 const LIMITS = `a CloudFormation custom resource waits at most ${CUSTOM_RESOURCE_LIMIT.toMinutes()} min `
@@ -56,14 +73,14 @@ export abstract class ReleaseMode {
   }
 
   /** Resolves the mode for a deployment whose worst-case release time is `estimate` (undefined: unknown). */
-  public abstract bind(scope: IConstruct, estimate: ReleaseEstimate | undefined): ReleaseModeConfig;
+  public abstract bind(scope: IConstruct, estimate?: ReleaseEstimate): ReleaseModeConfig;
 }
 
 class WaitMode extends ReleaseMode {
-  public bind(scope: IConstruct, estimate: ReleaseEstimate | undefined): ReleaseModeConfig {
+  public bind(scope: IConstruct, estimate?: ReleaseEstimate): ReleaseModeConfig {
     if (!estimate) {
       return {
-        kind: 'wait',
+        kind: ReleaseRunKind.WAIT,
         warning: {
           id: 'cdk-ecs-canary:release-estimate',
           message: 'release: the release time cannot be estimated (a duration is a token); ReleaseMode.wait() fails the stack update '
@@ -76,31 +93,31 @@ class WaitMode extends ReleaseMode {
         `ReleaseMode.wait() cannot wait for this release: it can take ${estimate.describe()}, but ${LIMITS}. `
         + `Use ReleaseMode.async() (cdk deploy starts the deployment; follow it with npx canary watch), or ${SHORTEN}.`);
     }
-    return { kind: 'wait' };
+    return { kind: ReleaseRunKind.WAIT };
   }
 }
 
 class AsyncMode extends ReleaseMode {
   public bind(): ReleaseModeConfig {
-    return { kind: 'async' };
+    return { kind: ReleaseRunKind.ASYNC };
   }
 }
 
 class AutoMode extends ReleaseMode {
-  public bind(_scope: IConstruct, estimate: ReleaseEstimate | undefined): ReleaseModeConfig {
-    if (estimate?.fitsWait()) return { kind: 'wait' };
+  public bind(_scope: IConstruct, estimate?: ReleaseEstimate): ReleaseModeConfig {
+    if (estimate?.fitsWait()) return { kind: ReleaseRunKind.WAIT };
     const why = estimate
       ? `the release can take ${estimate.describe()}, more than a stack update can wait: ${LIMITS}`
       : 'the release time cannot be estimated (a duration is a token)';
     const message = `release: ${why}. So cdk deploy starts the canary deployment and does not wait for its result (ReleaseMode.async()): `
       + 'follow it with npx canary watch. '
       + `To wait instead, ${SHORTEN}; to silence this warning, set release.mode to ReleaseMode.async().`;
-    return { kind: 'async', warning: { id: 'cdk-ecs-canary:release-async', message } };
+    return { kind: ReleaseRunKind.ASYNC, warning: { id: 'cdk-ecs-canary:release-async', message } };
   }
 }
 
 class ExternalMode extends ReleaseMode {
   public bind(): ReleaseModeConfig {
-    return { kind: 'external' };
+    return { kind: ReleaseRunKind.EXTERNAL };
   }
 }

@@ -7,7 +7,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as fc from 'fast-check';
-import { ERROR_RATE_CONFIDENCE_Z, RollbackAlarms } from '../../lib';
+import { RollbackAlarms } from '../../lib';
+import { ERROR_RATE_CONFIDENCE_Z } from '../../lib/alarms/rollback-alarms';
 import type { AnalysisConfig } from '../../lib/runtime-config';
 import { BufferOutput } from '../../src/cli/output';
 import {
@@ -40,7 +41,8 @@ function rendered(a: AnalysisConfig): Record<Kind, Rendered> {
   const tgs: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup] = [tg('Tg1'), tg('Tg2')];
   alb.addListener('Prod', { port: 80, defaultAction: elbv2.ListenerAction.forward(tgs) });
   new RollbackAlarms(stack, 'Rollback', {
-    targetGroups: tgs,
+    blueTargetGroup: tgs[0],
+    greenTargetGroup: tgs[1],
     maxErrorRatePercent: a.maxErrorRatePercent,
     maxP95: Duration.millis(a.maxP95Ms),
     maxP99: Duration.millis(a.maxP99Ms),

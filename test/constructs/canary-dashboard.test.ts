@@ -13,7 +13,7 @@ const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable
 
 describe('CanaryDashboard', () => {
   const stack = new Stack(new App(), 'Dash');
-  const api = new CanaryFargateService(stack, 'Api', { image, dashboard: true, release: false });
+  const api = new CanaryFargateService(stack, 'Api', { image, dashboard: true, releaseOnDeploy: false });
   const template = Template.fromStack(stack);
 
   test('dashboard: true gives the service one dashboard of its own, exposed on the service', () => {
@@ -49,7 +49,7 @@ describe('CanaryDashboard', () => {
     ['with dashboard: false', { dashboard: false }],
   ])('no dashboard %s (opt-in: $3 a month and 8 KB of template each)', (_, props) => {
     const s = new Stack(new App(), 'NoDash');
-    const svc = new CanaryFargateService(s, 'Api', { image, release: false, ...props });
+    const svc = new CanaryFargateService(s, 'Api', { image, releaseOnDeploy: false, ...props });
     const t = Template.fromStack(s);
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     t.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);

@@ -8,11 +8,11 @@ import {
   CanaryDeployment,
   CanaryDeploymentProps,
   CanaryHooks,
-  CanaryValidationError,
   HttpCheck,
   LambdaCheck,
   TrafficSchedule,
 } from '../../lib';
+import { CanaryValidationError } from '../../lib/private/validation';
 import { ExistingService, Network, buildExistingService, buildNetwork, newStack, deploymentPropsFor } from '../helpers/fixtures';
 import {
   flatten,
@@ -66,7 +66,7 @@ function twoServices(): TwoServices {
       maxP95: Duration.millis(800),
       maxP99: Duration.millis(1500),
       minRequests: 50,
-      relativeToStable: false,
+      compareWithStable: false,
     },
   }));
   return { stack, network, a, b, canaryA, canaryB, userCheck, template: Template.fromStack(stack) };
@@ -322,7 +322,7 @@ describe('runtime configuration (SSM parameter read by the hooks)', () => {
     });
   });
 
-  test('holds the thresholds given as props, and no ratios when relativeToStable is false', () => {
+  test('holds the thresholds given as props, and no ratios when compareWithStable is false', () => {
     const analysis = configOf(ids.dgB).analysis;
     expect(analysis).toMatchObject({ maxErrorRatePercent: 2, maxP95Ms: 800, maxP99Ms: 1500, minRequests: 50 });
     expect(analysis).not.toHaveProperty('errorRateRatio');
@@ -405,7 +405,7 @@ describe('hooks (one shared set per stack)', () => {
 
   test('appSpec() names the 5 hooks, the task definition, the container and the port', () => {
     const taskDefinitionArn = 'arn:aws:ecs:eu-west-1:111111111111:task-definition/web:7';
-    const spec = t.stack.resolve(t.canaryA.appSpec(taskDefinitionArn));
+    const spec = t.stack.resolve(t.canaryA._appSpec(taskDefinitionArn));
     expect(spec).toEqual({
       version: '0.0',
       Resources: [{
@@ -765,7 +765,7 @@ describe('CanaryDeployment validation', () => {
   });
 
   test('fails when an HttpCheck expects a status that is not an HTTP status', () => {
-    expect(failure(() => ({ smokeTests: [HttpCheck.head('/', { expectStatus: 42 })] })).message)
+    expect(failure(() => ({ smokeTests: [HttpCheck.head('/', { expectStatus: [42] })] })).message)
       .toContain('smokeTests (HEAD /): expectStatus must hold HTTP status codes 100..599 (got 42).');
   });
 

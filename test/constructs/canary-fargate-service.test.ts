@@ -5,7 +5,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { CanaryFargateService, CanaryFargateServiceProps, CanaryValidationError } from '../../lib';
+import { CanaryFargateService, CanaryFargateServiceProps } from '../../lib';
+import { CanaryValidationError } from '../../lib/private/validation';
 import { newStack } from '../helpers/fixtures';
 import { logicalId, resourcesOfType } from '../helpers/template';
 

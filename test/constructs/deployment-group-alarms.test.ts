@@ -6,7 +6,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { CanaryDeployment, CanaryDeploymentProps, CanaryValidationError } from '../../lib';
+import { CanaryDeployment, CanaryDeploymentProps } from '../../lib';
+import { CanaryValidationError } from '../../lib/private/validation';
 import { buildExistingService, buildNetwork, ExistingService, newStack, deploymentPropsFor } from '../helpers/fixtures';
 import { flatten, logicalId, parseJoinedJson, policyStatements, resourcesOfType } from '../helpers/template';
 

@@ -8,8 +8,13 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import {
-  CanaryDeployment, CanaryDeploymentProps, CanaryFargateService, CanaryValidationError, HttpCheck, TrafficSchedule,
+  CanaryDeployment,
+  CanaryDeploymentProps,
+  CanaryFargateService,
+  HttpCheck,
+  TrafficSchedule,
 } from '../../lib';
+import { CanaryValidationError } from '../../lib/private/validation';
 import { buildExistingService, buildNetwork, newStack, deploymentPropsFor } from '../helpers/fixtures';
 
 const propsFor = deploymentPropsFor;

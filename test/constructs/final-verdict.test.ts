@@ -4,7 +4,8 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CanaryDeployment, CanaryDeploymentProps, CanaryHooks, CanaryValidationError } from '../../lib';
+import { CanaryDeployment, CanaryDeploymentProps, CanaryHooks } from '../../lib';
+import { CanaryValidationError } from '../../lib/private/validation';
 import { finalVerdictHookDuration, MAX_FINAL_VERDICT_WINDOW } from '../../lib/deployment/final-verdict-window';
 import { buildExistingService, buildNetwork, newStack, deploymentPropsFor } from '../helpers/fixtures';
 import { functionRoleId, logicalId, parseJoinedJson, policyStatements, resourcesOfType } from '../helpers/template';

@@ -3,7 +3,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { CanaryValidationError, RollbackAlarms, RollbackAlarmsProps } from '../../lib';
+import { RollbackAlarms, RollbackAlarmsProps } from '../../lib';
+import { CanaryValidationError } from '../../lib/private/validation';
 import { newStack } from '../helpers/fixtures';
 import { flatten, logicalId, referencedIds, resourcesOfType } from '../helpers/template';
 
@@ -28,7 +29,7 @@ function fixture(): Fixture {
 function synth(props: Partial<RollbackAlarmsProps> = {}, extra?: (stack: Stack) => cloudwatch.IAlarm[], useComposite = false) {
   const { stack, tgs } = fixture();
   const additionalAlarms = extra ? extra(stack) : props.additionalAlarms;
-  const alarms = new RollbackAlarms(stack, 'Rollback', { targetGroups: tgs, ...props, additionalAlarms });
+  const alarms = new RollbackAlarms(stack, 'Rollback', { blueTargetGroup: tgs[0], greenTargetGroup: tgs[1], ...props, additionalAlarms });
   if (useComposite) expect(alarms.alarm).toBeDefined();
   return { stack, tgs, alarms, template: Template.fromStack(stack) };
 }
@@ -230,7 +231,7 @@ describe('RollbackAlarms additional alarms', () => {
   test('fails when more than 2 additional alarms would exceed the deployment group\'s 10', () => {
     const { stack, tgs } = fixture();
     const extra = [own(stack, 'A1'), own(stack, 'A2'), own(stack, 'A3')];
-    expect(() => new RollbackAlarms(stack, 'Rollback', { targetGroups: tgs, additionalAlarms: extra })).toThrow(
+    expect(() => new RollbackAlarms(stack, 'Rollback', { blueTargetGroup: tgs[0], greenTargetGroup: tgs[1], additionalAlarms: extra })).toThrow(
       'alarms.additionalAlarms: a deployment group watches at most 10 alarms (CloudFormation AlarmConfiguration); '
       + 'the rollback alarms take 8, so pass at most 2 additional alarms (got 3). Combine yours into fewer alarms (e.g. one metric-math alarm). '
       + '(at TestStack/Rollback)',
@@ -288,7 +289,7 @@ describe('RollbackAlarms unhealthy-host window vs the health check', () => {
     const tgs: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup] = [tg('Tg1'), tg('Tg2')];
     alb.addListener('Prod', { port: 80, defaultAction: elbv2.ListenerAction.forward([tgs[0]]) });
     alb.addListener('Test', { port: 9000, protocol: elbv2.ApplicationProtocol.HTTP, open: false, defaultAction: elbv2.ListenerAction.forward([tgs[1]]) });
-    new RollbackAlarms(stack, 'Rollback', { targetGroups: tgs, unhealthyMinutes });
+    new RollbackAlarms(stack, 'Rollback', { blueTargetGroup: tgs[0], greenTargetGroup: tgs[1], unhealthyMinutes });
     return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('unhealthyMinutes'));
   }
 
@@ -314,7 +315,7 @@ describe('RollbackAlarms validation', () => {
     const { stack, tgs } = fixture();
     let error: unknown;
     try {
-      new RollbackAlarms(stack, 'Rollback', { targetGroups: tgs, ...props });
+      new RollbackAlarms(stack, 'Rollback', { blueTargetGroup: tgs[0], greenTargetGroup: tgs[1], ...props });
     } catch (e) {
       error = e;
     }
@@ -365,7 +366,7 @@ describe('the LoadBalancer dimension (issue 12: template bytes)', () => {
   const render = (withLoadBalancer: boolean) => {
     const { stack, tgs } = fixture();
     const alb = stack.node.findChild('Alb') as elbv2.ApplicationLoadBalancer;
-    new RollbackAlarms(stack, 'Rollback', { targetGroups: tgs, loadBalancer: withLoadBalancer ? alb : undefined });
+    new RollbackAlarms(stack, 'Rollback', { blueTargetGroup: tgs[0], greenTargetGroup: tgs[1], loadBalancer: withLoadBalancer ? alb : undefined });
     return { albId: logicalId(alb), alarms: Object.values(resourcesOfType(Template.fromStack(stack), 'AWS::CloudWatch::Alarm')) };
   };
   const queries = (alarms: ReturnType<typeof render>['alarms']) => alarms.flatMap((a) => a.Properties!.Metrics as any[]);

@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { CanaryDeployment, CanaryDeploymentProps, CanaryValidationError } from '../../lib';
+import { CanaryDeployment, CanaryDeploymentProps } from '../../lib';
+import { CanaryValidationError } from '../../lib/private/validation';
 import { buildExistingService, buildNetwork, ExistingService, newStack, deploymentPropsFor } from '../helpers/fixtures';
 import { parseJoinedJson, resourcesOfType } from '../helpers/template';
 

@@ -3,7 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as fc from 'fast-check';
 import { METRICS_SETTLE_SECONDS } from '../../lambda/stepper/schedule';
-import { HOOK_LIMIT, HOOK_MARGIN, METRICS_SETTLE, TrafficSchedule, TrafficStep } from '../../lib';
+import { TrafficSchedule, TrafficStep } from '../../lib';
+import { HOOK_LIMIT, HOOK_MARGIN, METRICS_SETTLE } from '../../lib/deployment/traffic-schedule';
 
 const min = (n: number) => Duration.minutes(n);
 const steps = (...s: Array<[number, Duration]>): TrafficStep[] => s.map(([percent, bake]) => ({ percent, bake }));

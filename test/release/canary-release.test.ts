@@ -9,11 +9,11 @@ import {
   CanaryFargateServiceProps,
   CanaryRelease,
   CanaryReleaseProvider,
-  CanaryValidationError,
   ReleaseConflictPolicy,
   ReleaseMode,
   TrafficSchedule,
 } from '../../lib';
+import { CanaryValidationError } from '../../lib/private/validation';
 import { sdkActionsOfBundle } from '../iam/sdk-calls';
 
 type Props = Partial<CanaryFargateServiceProps>;
@@ -297,8 +297,8 @@ describe('publishing the AppSpec for pipelines', () => {
     expect(svc.release?.resource).toBeUndefined();
   });
 
-  test('release: false: no trigger at all', () => {
-    const { svc, template } = build({ release: false });
+  test('releaseOnDeploy: false: no trigger at all', () => {
+    const { svc, template } = build({ releaseOnDeploy: false });
     template.resourceCountIs('Custom::CanaryRelease', 0);
     expect(Object.keys(template.findOutputs('*')).filter((k) => k.startsWith('ApiRelease'))).toEqual([]);
     expect(svc.release).toBeUndefined();
@@ -368,7 +368,7 @@ describe('choosing the mode at synth time', () => {
 describe('CanaryRelease on its own', () => {
   test('releases any CanaryDeployment and task definition', () => {
     const stack = new Stack(new App(), 'Shop');
-    const { svc } = build({ release: false }, stack);
+    const { svc } = build({ releaseOnDeploy: false }, stack);
     const release = new CanaryRelease(stack, 'Release', {
       deployment: svc.deployment,
       taskDefinition: svc.taskDefinition,

@@ -1,13 +1,13 @@
 import { App, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  CanaryDeployment,
-  CanaryValidationError,
-  RELEASE_WAIT_BUDGET,
+  ICanaryDeployment,
   ReleaseEstimate,
   ReleaseMode,
   TrafficSchedule,
 } from '../../lib';
+import { RELEASE_WAIT_BUDGET } from '../../lib/release/release-estimate';
+import { CanaryValidationError } from '../../lib/private/validation';
 
 /** The parts of a CanaryDeployment the estimate reads. */
 function deployment(over: {
@@ -16,19 +16,24 @@ function deployment(over: {
   installTimeout?: Duration;
   terminationWaitTime?: Duration;
   finalVerdictWindow?: Duration;
-} = {}): CanaryDeployment {
+} = {}): ICanaryDeployment {
   return {
     schedule: over.schedule ?? TrafficSchedule.default(),
-    analysis: { maxExtensions: over.maxExtensions ?? 1 },
+    maxExtensions: over.maxExtensions ?? 1,
     installTimeout: over.installTimeout ?? Duration.minutes(10),
     terminationWaitTime: over.terminationWaitTime ?? Duration.minutes(5),
     finalVerdictWindow: over.finalVerdictWindow ?? Duration.minutes(5),
-  } as unknown as CanaryDeployment;
+  } as unknown as ICanaryDeployment;
 }
 
-const minutesOf = (d: CanaryDeployment) => ReleaseEstimate.of(d)!.total.toMinutes();
+const minutesOf = (d: ICanaryDeployment) => ReleaseEstimate.of(d)!.total.toMinutes();
 
 describe('ReleaseEstimate', () => {
+  test('WAIT_BUDGET is the 55 minutes a stack update waits (the hour of a custom resource less 5 min)', () => {
+    expect(ReleaseEstimate.WAIT_BUDGET.toMinutes()).toBe(55);
+    expect(ReleaseEstimate.WAIT_BUDGET).toBe(RELEASE_WAIT_BUDGET);
+  });
+
   test('the default schedule: install + smoke + in-hook steps with settle minutes twice (one extension) + last step + verdict + termination', () => {
     const e = ReleaseEstimate.of(deployment())!;
     expect(e.parts.map((p) => [p.label, p.duration.toMinutes()])).toEqual([
@@ -45,7 +50,7 @@ describe('ReleaseEstimate', () => {
     expect(e.fitsWait()).toBe(false);
   });
 
-  test.each<[string, CanaryDeployment, number]>([
+  test.each<[string, ICanaryDeployment, number]>([
     ['no extensions', deployment({ maxExtensions: 0 }), 59],
     ['two extensions', deployment({ maxExtensions: 2 }), 93],
     ['all at once', deployment({ schedule: TrafficSchedule.allAtOnce() }), 27],
