@@ -7,32 +7,16 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct, IConstruct } from 'constructs';
 import { invalid, known, problem, requireConcrete } from './validation';
+import { DEFAULT_THRESHOLDS } from '../policy/release-policy';
+import type { CanaryDeploymentProps } from '../deployment/canary-deployment';
 
-/** The inputs these checks read (a structural subset of CanaryDeploymentProps). */
-export interface CheckedInputs {
-  readonly service: ecs.IBaseService;
-  readonly containerName: string;
-  readonly containerPort: number;
-  readonly listener: elbv2.IApplicationListener;
-  readonly testListener?: elbv2.IApplicationListener;
-  readonly blueTargetGroup: elbv2.IApplicationTargetGroup;
-  readonly greenTargetGroup: elbv2.IApplicationTargetGroup;
-  readonly testBaseUrl?: string;
-  readonly applicationName?: string;
-  readonly deploymentGroupName?: string;
-  readonly analysis?: {
-    readonly maxErrorRatePercent?: number;
-    readonly maxP95?: Duration;
-    readonly maxP99?: Duration;
-    readonly maxUnhealthyHosts?: number;
-    readonly unhealthyMinutes?: number;
-  };
-  readonly alarms?: { readonly breachMinutes?: number; readonly evaluationMinutes?: number };
-}
+/** The inputs these checks read: the CanaryDeploymentProps they are named by in every message. */
+export type CheckedInputs = Pick<CanaryDeploymentProps, 'service' | 'containerName' | 'containerPort' | 'listener' | 'testListener'
+  | 'blueTargetGroup' | 'greenTargetGroup' | 'testBaseUrl' | 'applicationName' | 'deploymentGroupName' | 'analysis' | 'alarms'>;
 
-/** Release-policy latency defaults (RollbackAlarms' and the judge's). */
-const DEFAULT_P95 = Duration.seconds(1);
-const DEFAULT_P99 = Duration.seconds(2);
+/** Release-policy latency defaults (RollbackAlarms' and the judge's), from the one policy module. */
+const DEFAULT_P95 = Duration.millis(DEFAULT_THRESHOLDS.maxP95Ms);
+const DEFAULT_P99 = Duration.millis(DEFAULT_THRESHOLDS.maxP99Ms);
 
 /**
  * Thresholds the rollback alarms and the judge share, checked under the name the user set
