@@ -12,8 +12,7 @@ import {
   LambdaCheck,
   TrafficSchedule,
 } from '../../lib';
-import { CanaryValidationError } from '../../lib/private/validation';
-import { ExistingService, Network, buildExistingService, buildNetwork, newStack, deploymentPropsFor } from '../helpers/fixtures';
+import { ExistingService, Network, buildExistingService, buildNetwork, newStack, deploymentPropsFor, validationFailure } from '../helpers/fixtures';
 import {
   flatten,
   functionRoleId,
@@ -645,13 +644,7 @@ describe('CanaryDeployment validation', () => {
   };
   const failure = (make: (svc: ExistingService) => Partial<CanaryDeploymentProps>) => {
     const { stack, svc } = setup();
-    try {
-      new CanaryDeployment(stack, 'Canary', deploymentProps(svc, make(svc)));
-    } catch (e) {
-      expect(e).toBeInstanceOf(CanaryValidationError);
-      return e as CanaryValidationError;
-    }
-    throw new Error('expected a CanaryValidationError');
+    return validationFailure(() => new CanaryDeployment(stack, 'Canary', deploymentProps(svc, make(svc))));
   };
 
   test('the default setup is valid (control for the cases below)', () => {

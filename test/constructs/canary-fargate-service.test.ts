@@ -6,8 +6,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CanaryFargateService, CanaryFargateServiceProps } from '../../lib';
-import { CanaryValidationError } from '../../lib/private/validation';
-import { newStack } from '../helpers/fixtures';
+import { newStack, validationFailure } from '../helpers/fixtures';
 import { logicalId, resourcesOfType } from '../helpers/template';
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable');
@@ -272,13 +271,7 @@ describe('CanaryFargateService validation', () => {
   const failure = (props: Partial<CanaryFargateServiceProps>, before?: (stack: Stack) => Partial<CanaryFargateServiceProps>) => {
     const stack = newStack();
     const extra = before ? before(stack) : {};
-    try {
-      new CanaryFargateService(stack, 'Api', { image, ...props, ...extra });
-    } catch (e) {
-      expect(e).toBeInstanceOf(CanaryValidationError);
-      return e as CanaryValidationError;
-    }
-    throw new Error('expected a CanaryValidationError');
+    return validationFailure(() => new CanaryFargateService(stack, 'Api', { image, ...props, ...extra }));
   };
 
   test('fails when both vpc and cluster are given', () => {

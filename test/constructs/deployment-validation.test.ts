@@ -14,26 +14,13 @@ import {
   HttpCheck,
   TrafficSchedule,
 } from '../../lib';
-import { CanaryValidationError } from '../../lib/private/validation';
-import { buildExistingService, buildNetwork, newStack, deploymentPropsFor } from '../helpers/fixtures';
+import { buildNetwork, newStack, deploymentPropsFor, stackWithService, validationFailure } from '../helpers/fixtures';
 
 const propsFor = deploymentPropsFor;
 
-function setup(stack: Stack = newStack()) {
-  const svc = buildExistingService(stack, 'Svc', { network: buildNetwork(stack) });
-  return { stack, svc };
-}
-
+const setup = stackWithService;
 /** The CanaryValidationError a construction throws. */
-function failure(make: () => unknown): CanaryValidationError {
-  try {
-    make();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CanaryValidationError);
-    return e as CanaryValidationError;
-  }
-  throw new Error('expected a CanaryValidationError');
-}
+const failure = validationFailure;
 
 /** The synth-time validation errors of a stack (Node.addValidation), as one string. */
 function synthErrors(stack: Stack): string {

@@ -21,27 +21,13 @@ import {
   SmokeTest,
   SmokeTestConfig,
 } from '../../lib';
-import { CanaryValidationError } from '../../lib/private/validation';
-import { buildExistingService, buildNetwork, deploymentPropsFor, newStack } from '../helpers/fixtures';
+import { deploymentPropsFor, newStack, stackWithService, validationFailure } from '../helpers/fixtures';
 import { logicalId, parseJoinedJson, resourcesOfType } from '../helpers/template';
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable');
 
-function setup() {
-  const stack = newStack();
-  const svc = buildExistingService(stack, 'Svc', { network: buildNetwork(stack) });
-  return { stack, svc };
-}
-
-function thrown(make: () => unknown): CanaryValidationError {
-  try {
-    make();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CanaryValidationError);
-    return e as CanaryValidationError;
-  }
-  throw new Error('expected a CanaryValidationError');
-}
+const setup = () => stackWithService();
+const thrown = validationFailure;
 
 /** The runtime configuration (SSM parameter) of the only canary in `stack`. */
 function runtimeConfig(stack: ReturnType<typeof newStack>): any {

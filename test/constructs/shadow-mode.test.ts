@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { CanaryDeployment, CanaryDeploymentProps } from '../../lib';
 import { CanaryValidationError } from '../../lib/private/validation';
-import { buildExistingService, buildNetwork, ExistingService, newStack, deploymentPropsFor } from '../helpers/fixtures';
+import { buildExistingService, buildNetwork, ExistingService, newStack, deploymentPropsFor, validationFailure } from '../helpers/fixtures';
 import { parseJoinedJson, resourcesOfType } from '../helpers/template';
 
 function deploy(analysis: CanaryDeploymentProps['analysis']): { template: Template } {
@@ -19,13 +19,7 @@ function analysisOf(template: Template): Record<string, unknown> {
 }
 
 function failure(analysis: CanaryDeploymentProps['analysis']): CanaryValidationError {
-  try {
-    deploy(analysis);
-  } catch (e) {
-    expect(e).toBeInstanceOf(CanaryValidationError);
-    return e as CanaryValidationError;
-  }
-  throw new Error('expected a CanaryValidationError');
+  return validationFailure(() => deploy(analysis));
 }
 
 describe('analysis.shadow', () => {

@@ -9,6 +9,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import type { CanaryDeploymentProps } from '../../lib';
+import { CanaryValidationError } from '../../lib/private/validation';
 
 /** An environment-agnostic stack in a fresh app (its own temporary output directory). */
 export function newStack(id = 'TestStack'): Stack {
@@ -104,4 +105,20 @@ export function deploymentPropsFor(svc: ExistingService, extra: Partial<CanaryDe
     greenTargetGroup: svc.green,
     ...extra,
   };
+}
+
+/** The CanaryValidationError `make` throws (the test fails when it throws nothing or anything else). */
+export function validationFailure(make: () => unknown): CanaryValidationError {
+  try {
+    make();
+  } catch (e) {
+    expect(e).toBeInstanceOf(CanaryValidationError);
+    return e as CanaryValidationError;
+  }
+  throw new Error('expected a CanaryValidationError');
+}
+
+/** A stack with an existing service on its own network. */
+export function stackWithService(stack: Stack = newStack()): { stack: Stack; svc: ExistingService } {
+  return { stack, svc: buildExistingService(stack, 'Svc', { network: buildNetwork(stack) }) };
 }
