@@ -21,7 +21,7 @@ import { judge } from '../judge';
 import { NativeRuntimeConfig, parseServiceArn } from '../../lib/native/native-config';
 import type { Clients } from '../shared/clients';
 import { ConfigurationError, errorMessage } from '../shared/errors';
-import { logger, setDeploymentId } from '../shared/logger';
+import { logger, setDeploymentId, startInvocation } from '../shared/logger';
 import { fetchWindow } from '../shared/metrics';
 import { decisionKey, getRecord, putRecord } from '../shared/records';
 import { decideTick, intervalSeconds, METRICS_SETTLE_SECONDS } from '../stepper/schedule';
@@ -46,6 +46,7 @@ const SUCCEEDED: NativeHookResponse = { hookStatus: 'SUCCEEDED' };
 const ROLLBACK_STATUSES: string[] = [ServiceDeploymentStatus.ROLLBACK_REQUESTED, ServiceDeploymentStatus.ROLLBACK_IN_PROGRESS];
 
 export async function runNativeHook(payload: NativeHookEvent, deps: NativeHookDeps): Promise<NativeHookResponse> {
+  startInvocation();
   const event: NativeExecutionDetails = payload?.executionDetails ?? payload ?? {};
   const names = parseServiceArn(String(event.serviceArn ?? ''));
   if (!names) {

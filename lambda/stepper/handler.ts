@@ -6,7 +6,7 @@
 import { ENV } from '../../lib/runtime-config';
 import { Clients, createClients } from '../shared/clients';
 import { ConfigurationError } from '../shared/errors';
-import { logger } from '../shared/logger';
+import { logger, startInvocation } from '../shared/logger';
 import { parseFinalVerdictInput, runFinalVerdict } from './final-verdict';
 import { runStepper, StepperDeps } from './stepper';
 import { toStepperError } from './transient';
@@ -43,6 +43,7 @@ export function parseStepperInput(event: unknown): StepperInput {
 /** Builds the handler; tests hand in mocked clients and a fake clock. */
 export function makeHandler(deps: () => StepperDeps): (event: unknown) => Promise<StepperOutput> {
   return async (event: unknown) => {
+    startInvocation();
     try {
       // AfterAllowTraffic's final verdict at 100 % runs on the same state machine (final-verdict.ts).
       const final = parseFinalVerdictInput(event);
@@ -50,7 +51,8 @@ export function makeHandler(deps: () => StepperDeps): (event: unknown) => Promis
       return await runStepper(parseStepperInput(event), deps());
     } catch (err) {
       const out = toStepperError(err);
-      logger.error('stepper invocation failed', { errorName: out.name, error: out.message });
+      // The Error itself: Powertools logs its name, stack and `cause` (the original error).
+      logger.error('stepper invocation failed', out);
       throw out;
     }
   };

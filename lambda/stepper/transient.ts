@@ -48,7 +48,7 @@ export function isTransient(err: unknown): boolean {
  * and the Retry matches on the name.
  */
 export function toStepperError(err: unknown): Error {
-  const out = new Error(errorMessage(err));
+  const out = new Error(errorMessage(err), { cause: err });
   out.name = isTransient(err) ? TRANSIENT_ERROR_NAME : STEPPER_ERROR_NAME;
   if (err instanceof Error && err.stack) out.stack = `${out.name}: ${out.message}\n${err.stack.split('\n').slice(1).join('\n')}`;
   return out;
