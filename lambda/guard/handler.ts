@@ -17,7 +17,8 @@ export function makeGuardHandler(deps: () => GuardDeps): (event: unknown) => Pro
     try {
       return await guard(event, deps());
     } catch (err) {
-      logger.error('guard failed: the invocation will be retried', err instanceof Error ? err : { error: errorMessage(err) });
+      if (err instanceof Error) logger.error('guard failed: the invocation will be retried', err);
+      else logger.error('guard failed: the invocation will be retried', { error: errorMessage(err) });
       throw err;
     }
   };
