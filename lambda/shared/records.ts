@@ -1,6 +1,7 @@
-import { GetItemCommand, PutItemCommand, QueryCommand, AttributeValue } from '@aws-sdk/client-dynamodb';
+import { AttributeValue, BatchGetItemCommand, BatchWriteItemCommand, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DECISION_RETENTION_DAYS } from '../../lib/runtime-config';
 import type { Clients } from './clients';
+import { TransientError } from './errors';
 
 /**
  * Decision records and stepper state, one DynamoDB partition per deployment:
@@ -33,6 +34,40 @@ export async function putRecord<T>(
   rec: StoredRecord<T>,
   now: Date = new Date(),
 ): Promise<void> {
+  await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: toItem(rec, now) }));
+}
+
+/**
+ * Several records of one deployment in one BatchWriteItem call (at most 25). Each put is atomic,
+ * the batch is not: DynamoDB returns what it could not write in UnprocessedItems (API reference,
+ * BatchWriteItem), which is thrown as a TransientError so the caller's retry writes them all again.
+ */
+export async function putRecords(clients: Clients, table: string, recs: StoredRecord[], now: Date = new Date()): Promise<void> {
+  const out = await clients.dynamodb.send(new BatchWriteItemCommand({
+    RequestItems: { [table]: recs.map((r) => ({ PutRequest: { Item: toItem(r, now) } })) },
+  }));
+  const left = out.UnprocessedItems?.[table]?.length ?? 0;
+  if (left > 0) throw new TransientError(`${left} of ${recs.length} records were not written (BatchWriteItem UnprocessedItems)`);
+}
+
+/**
+ * Several records of one deployment by sort key, in one strongly consistent BatchGetItem call.
+ * Keys DynamoDB did not process (UnprocessedKeys) are a TransientError, never read as missing.
+ */
+export async function getRecords(clients: Clients, table: string, deploymentId: string, sks: readonly string[]): Promise<Map<string, StoredRecord>> {
+  const out = await clients.dynamodb.send(new BatchGetItemCommand({
+    RequestItems: { [table]: { Keys: sks.map((sk) => ({ deploymentId: { S: deploymentId }, sk: { S: sk } })), ConsistentRead: true } },
+  }));
+  if ((out.UnprocessedKeys?.[table]?.Keys?.length ?? 0) > 0) throw new TransientError('BatchGetItem left keys unprocessed');
+  const found = new Map<string, StoredRecord>();
+  for (const item of out.Responses?.[table] ?? []) {
+    const rec = fromItem(item);
+    found.set(rec.sk, rec);
+  }
+  return found;
+}
+
+function toItem<T>(rec: StoredRecord<T>, now: Date): Record<string, AttributeValue> {
   const item: Record<string, AttributeValue> = {
     deploymentId: { S: rec.deploymentId },
     sk: { S: rec.sk },
@@ -41,7 +76,7 @@ export async function putRecord<T>(
     expiresAt: { N: String(expiresAt(now)) },
   };
   if (rec.outcome) item.outcome = { S: rec.outcome };
-  await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: item }));
+  return item;
 }
 
 export async function getRecord<T>(clients: Clients, table: string, deploymentId: string, sk: string): Promise<StoredRecord<T> | undefined> {

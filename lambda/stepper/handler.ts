@@ -10,7 +10,8 @@ import { logger, startInvocation } from '../shared/logger';
 import { parseFinalVerdictInput, runFinalVerdict } from './final-verdict';
 import { runStepper, StepperDeps } from './stepper';
 import { toStepperError } from './transient';
-import type { StepperErrorInfo, StepperInput, StepperOutput } from './types';
+import type { StepperCarry, StepperErrorInfo, StepperInput, StepperOutput, StepperState } from './types';
+import type { CanaryRuntimeConfig } from '../../lib/runtime-config';
 import { isDeploymentId } from '../shared/deployments';
 
 const ACTIONS = new Set(['start', 'tick', 'abort']);
@@ -37,7 +38,29 @@ export function parseStepperInput(event: unknown): StepperInput {
       : undefined;
     return { action, ...ids, error };
   }
-  return { action: action as 'start' | 'tick', ...ids };
+  if (action === 'tick') {
+    const carry = parseCarry((e.previous as Record<string, unknown> | undefined)?.carry);
+    return carry ? { action, ...ids, carry } : { action, ...ids };
+  }
+  return { action: action as 'start', ...ids };
+}
+
+/**
+ * The previous output's carry, when it has the shape the stepper wrote; anything else is ignored
+ * and the tick reads the table instead (never trust a half-formed state to move traffic).
+ */
+function parseCarry(raw: unknown): StepperCarry | undefined {
+  const c = raw as Partial<StepperCarry> | undefined;
+  if (!c || typeof c !== 'object' || typeof c.checkedAt !== 'string') return undefined;
+  const s = c.state as Partial<StepperState> | undefined;
+  const colors = s?.colors;
+  if (!s || typeof s !== 'object' || typeof s.stepIndex !== 'number' || typeof s.stepStartedAt !== 'string'
+    || typeof s.hookStartedAt !== 'string' || typeof s.productionListenerArn !== 'string'
+    || typeof colors?.blueTargetGroupArn !== 'string' || typeof colors?.greenTargetGroupArn !== 'string') return undefined;
+  const config = c.config as Partial<CanaryRuntimeConfig> | undefined;
+  if (!config || typeof config !== 'object' || !Array.isArray(config.steps) || typeof config.analysis !== 'object'
+    || typeof config.productionListenerArn !== 'string') return undefined;
+  return c as StepperCarry;
 }
 
 /** Builds the handler; tests hand in mocked clients and a fake clock. */

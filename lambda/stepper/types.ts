@@ -12,7 +12,7 @@
  */
 import type { MinuteSample, Verdict } from '../judge/types';
 import { CODEDEPLOY_HOOK_LIMIT_SECONDS, HOOK_MARGIN_SECONDS } from '../../lib/runtime-config';
-import type { AnalysisConfig } from '../../lib/runtime-config';
+import type { AnalysisConfig, CanaryRuntimeConfig } from '../../lib/runtime-config';
 
 /** Name of the error the stepper throws when a retry can help; the state machine retries it. */
 export const TRANSIENT_ERROR_NAME = 'TransientError';
@@ -51,6 +51,22 @@ export interface StepperStartInput extends StepperIds {
 
 export interface StepperTickInput extends StepperIds {
   readonly action: 'tick';
+  /**
+   * What the previous Start or Tick returned for this one (the state machine passes its output
+   * on through the Wait): the stepper's state and configuration, so a tick need not read them
+   * from DynamoDB and SSM. Absent (an older execution, a direct call): read from the table.
+   */
+  readonly carry?: StepperCarry;
+}
+
+/** The stepper's memory carried from one tick to the next in the execution's state. */
+export interface StepperCarry {
+  /** The state as last written to the table, or newer by an unchanged verdict (not written). */
+  readonly state: StepperState;
+  /** The configuration read when the stepper started: one release runs on one configuration. */
+  readonly config: CanaryRuntimeConfig;
+  /** ISO time of the last check of the deployment's status and of the control record. */
+  readonly checkedAt: string;
 }
 
 /** Step Functions' error object as caught with `resultPath: '$.error'`. */
@@ -79,6 +95,8 @@ export interface StepperOutput extends StepperIds {
   readonly stepIndex?: number;
   /** Percent of production traffic on green now, for the execution history. */
   readonly percent?: number;
+  /** While not done: what the next Tick needs (passed back by the state machine). */
+  readonly carry?: StepperCarry;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -130,7 +130,8 @@ export class CanaryHooks extends Construct {
     this.afterAllowTraffic.addEnvironment(ENV.STEPPER_STATE_MACHINE_ARN, this.stateMachine.stateMachineArn);
     this.stateMachine.grantStartExecution(this.afterAllowTraffic);
 
-    this.table.grant(this.stepper, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    // BatchGetItem/BatchWriteItem: the stepper reads state + control and writes decision + state in one call each.
+    this.table.grant(this.stepper, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem');
     this.table.grant(this.guard, 'dynamodb:GetItem', 'dynamodb:PutItem');
     for (const fn of [this.stepper, this.guard]) this.grantPutMetricData(fn);
     // Read-only calls without resource-level permissions (Service Authorization Reference):

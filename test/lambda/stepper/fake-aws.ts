@@ -7,7 +7,7 @@ import { RELEASE_POLICY_ANALYSIS } from '../../../lib/runtime-config';
  */
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient, GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
-import { AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { AttributeValue, BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import {
   DescribeListenersCommand,
@@ -90,7 +90,7 @@ export const mocks = {
 export type FakeOp =
   | 'GetDeployment' | 'PutLifecycleEventHookExecutionStatus' | 'GetParameter' | 'DescribeServices'
   | 'DescribeListeners' | 'ModifyListener' | 'GetMetricData' | 'PutMetricData'
-  | 'GetItem' | 'PutItem' | 'Query' | 'StartExecution';
+  | 'GetItem' | 'PutItem' | 'BatchGetItem' | 'BatchWriteItem' | 'Query' | 'StartExecution';
 
 /** The AWS account the code under test talks to; `install()` wires it into the mocks. */
 export class FakeAws {
@@ -251,6 +251,19 @@ export class FakeAws {
       this.op('PutItem');
       this.items.set(`${input.Item.deploymentId.S}|${input.Item.sk.S}`, input.Item);
       return {};
+    });
+    mocks.dynamodb.on(BatchGetItemCommand).callsFake((input) => {
+      this.op('BatchGetItem');
+      const [[table, { Keys }]] = Object.entries(input.RequestItems as Record<string, { Keys: Record<string, AttributeValue>[] }>);
+      const found = Keys.map((k) => this.items.get(`${k.deploymentId.S}|${k.sk.S}`)).filter((i) => i !== undefined);
+      return { Responses: { [table]: found }, UnprocessedKeys: {} };
+    });
+    mocks.dynamodb.on(BatchWriteItemCommand).callsFake((input) => {
+      this.op('BatchWriteItem');
+      for (const requests of Object.values(input.RequestItems as Record<string, { PutRequest: { Item: Record<string, AttributeValue> } }[]>)) {
+        for (const { PutRequest: { Item } } of requests) this.items.set(`${Item.deploymentId.S}|${Item.sk.S}`, Item);
+      }
+      return { UnprocessedItems: {} };
     });
     mocks.dynamodb.on(QueryCommand).callsFake((input) => {
       this.op('Query');
