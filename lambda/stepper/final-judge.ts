@@ -14,7 +14,7 @@ import { decisionKey, getRecord, putRecord } from '../shared/records';
 import type { HookStatus } from '../shared/reporter';
 import { Colors, heaviestTargetGroup, readWeights, setWeights } from '../shared/traffic';
 import { STABLE_SK, StableRecordDoc } from '../guard/types';
-import { finalVerdictMetric, judgeFinalSamples } from './final-decision';
+import { judgeFinalSamples, publishFinalVerdict } from './final-decision';
 
 export { decide, DEFAULT_FINAL_VERDICT_WINDOW_SECONDS, FINAL_VERDICT_METRIC } from './final-decision';
 
@@ -122,7 +122,7 @@ async function recordOutcome(
   now: Date,
 ): Promise<void> {
   const writes: [string, Promise<unknown>][] = [
-    ['outcome metric', clients.cloudwatch.send(finalVerdictMetric(`${ctx.applicationName}/${ctx.deploymentGroupName}`, doc.status, now, namespace))],
+    ['outcome metric', publishFinalVerdict(`${ctx.applicationName}/${ctx.deploymentGroupName}`, doc.status, now, namespace)],
   ];
   if (table) {
     writes.push(['decision record', putRecord(clients, table, {

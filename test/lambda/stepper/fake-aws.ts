@@ -5,7 +5,8 @@ import { RELEASE_POLICY_ANALYSIS } from '../../../lib/runtime-config';
  * metrics generated per target group, and one ordered log of every side effect so tests can
  * assert "weights back to blue 100 % before Failed is reported".
  */
-import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { describeEmf, EmfLine } from '../../helpers/emf';
 import { CodeDeployClient, GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import { AttributeValue, BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
@@ -89,7 +90,7 @@ export const mocks = {
 
 export type FakeOp =
   | 'GetDeployment' | 'PutLifecycleEventHookExecutionStatus' | 'GetParameter' | 'DescribeServices'
-  | 'DescribeListeners' | 'ModifyListener' | 'GetMetricData' | 'PutMetricData'
+  | 'DescribeListeners' | 'ModifyListener' | 'GetMetricData'
   | 'GetItem' | 'PutItem' | 'BatchGetItem' | 'BatchWriteItem' | 'Query' | 'StartExecution';
 
 /** The AWS account the code under test talks to; `install()` wires it into the mocks. */
@@ -111,7 +112,9 @@ export class FakeAws {
     [TG_B]: () => HEALTHY_BLUE,
   };
   readonly items = new Map<string, Record<string, AttributeValue>>();
-  /** Every side effect in order: `ModifyListener A=5 B=95`, `report Failed`, `PutMetricData ...`. */
+  /** The EMF lines (outcome metrics) written, in order. */
+  readonly emf: EmfLine[] = [];
+  /** Every side effect in order: `ModifyListener A=5 B=95`, `report Failed`, `EMF ...`. */
   readonly log: string[] = [];
   /** The same side effects with their time, in seconds since T0. */
   readonly timeline: { at: number; entry: string }[] = [];
@@ -236,11 +239,16 @@ export class FakeAws {
       this.op('GetMetricData');
       return { MetricDataResults: this.metricData(input.MetricDataQueries, input.StartTime, input.EndTime) };
     });
-    mocks.cloudwatch.on(PutMetricDataCommand).callsFake((input) => {
-      this.op('PutMetricData');
-      const d = input.MetricData[0];
-      this.push(`PutMetricData ${d.MetricName} ${d.Dimensions.map((x: { Name: string; Value: string }) => `${x.Name}=${x.Value}`).join(' ')} value=${d.Value}`);
-      return {};
+    // Outcome metrics are EMF lines on stdout (lambda/shared/emf.ts), not API calls: caught here
+    // and logged in order with the calls, as `EMF <name> <dimensions> value=<n>`.
+    process.env.POWERTOOLS_DEV = 'true';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    jest.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      const text = String(line);
+      if (!text.includes('"_aws"')) return;
+      const emf = JSON.parse(text) as EmfLine;
+      this.emf.push(emf);
+      for (const d of describeEmf([emf])) this.push(`EMF ${d}`);
     });
     mocks.dynamodb.on(GetItemCommand).callsFake((input) => {
       this.op('GetItem');
