@@ -9,7 +9,6 @@
  * dead-letter queue); events that are not ours are ignored. Stable is the blue BeforeInstall
  * recorded; a newer deployment of the group in flight keeps the listener out of the guard's hands.
  */
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { DeploymentCreator, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import type { Clients } from '../shared/clients';
 import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-context';
@@ -138,7 +137,9 @@ async function notify(ctx: DeploymentContext, deps: GuardDeps, topicArn: string,
   const where = traffic
     ? `Production is on the stable target group ${traffic.stableTargetGroupArn}${traffic.restored ? ' (restored by the guard)' : ''}.`
     : undefined;
-  await deps.clients.sns.send(new PublishCommand({
+  // Imported on first use: only a failed or stopped deployment is notified.
+  const sns = await import('@aws-sdk/client-sns');
+  await deps.clients.sns.send(new sns.PublishCommand({
     TopicArn: topicArn,
     Subject: `Canary ${outcome.toLowerCase()}: ${ctx.config.serviceName}`.slice(0, 100),
     Message: [
