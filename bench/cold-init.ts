@@ -72,6 +72,6 @@ export function measureColdInit(runs = RUNS): ColdInit[] {
 if (require.main === module) {
   const rows = measureColdInit();
   console.log(`cold init: require of the bundle in a fresh process, median of ${RUNS} rounds (round-robin)`);
-  console.log(`  ${'target'.padEnd(34)} ${'wall'.padStart(7)} ${'cpu'.padStart(7)}`);
-  for (const r of rows) console.log(`  ${r.name.padEnd(34)} ${r.wallMs.toFixed(0).padStart(4)} ms ${r.cpuMs.toFixed(0).padStart(4)} ms`);
+  console.log(`  ${'target'.padEnd(40)} ${'wall'.padStart(7)} ${'cpu'.padStart(7)}`);
+  for (const r of rows) console.log(`  ${r.name.padEnd(40)} ${r.wallMs.toFixed(0).padStart(4)} ms ${r.cpuMs.toFixed(0).padStart(4)} ms`);
 }

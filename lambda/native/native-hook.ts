@@ -197,7 +197,7 @@ class NativeRun {
     const seq = state.decisions + 1;
     const doc: StepperDecisionDoc = {
       phase: 'step', step: index, percent, verdict, samples,
-      window: { from: from.toISOString(), to: to.toISOString() }, thresholds: analysis,
+      window: { start: from.toISOString(), end: to.toISOString() }, thresholds: analysis,
       action: decision.kind, extensions: decision.kind === 'extend' ? decision.extensions : state.extensions, at: now.toISOString(),
     };
     try {

@@ -20,6 +20,34 @@ export interface StoredRecord<T = unknown> {
   readonly doc: T;
 }
 
+/**
+ * The judged minutes of a decision record, [start, end), ISO times: one shape for every writer
+ * (the stepper's steps, the final verdicts of both engines, the native hook's holds).
+ */
+export interface DecisionWindow {
+  readonly start: string;
+  readonly end: string;
+}
+
+/**
+ * A decision document as written by any version. Version 0.1.0's stepper wrote
+ * `window: { from, to }` (and `at`), AfterAllowTraffic `window: { start, end }`: reading turns
+ * the first into the second, so readers meet one shape. Other members are left as they are.
+ */
+export function decodeDecisionDoc<T>(doc: T): T {
+  if (!doc || typeof doc !== 'object') return doc;
+  const w = (doc as { window?: unknown }).window as { from?: unknown; to?: unknown; start?: unknown; end?: unknown } | undefined;
+  if (!w || typeof w !== 'object' || w.start !== undefined || typeof w.from !== 'string' || typeof w.to !== 'string') return doc;
+  return { ...doc, window: { start: w.from, end: w.to } };
+}
+
+/** When a decision was taken: its `at`, else (final verdicts) the end of its window. */
+export function decisionTime(doc: unknown): string | undefined {
+  const d = decodeDecisionDoc(doc as { at?: unknown; window?: Partial<DecisionWindow> } | undefined);
+  if (typeof d?.at === 'string') return d.at;
+  return typeof d?.window?.end === 'string' ? d.window.end : undefined;
+}
+
 export function expiresAt(now: Date): number {
   return Math.floor(now.getTime() / 1000) + DECISION_RETENTION_DAYS * 24 * 3600;
 }
@@ -105,12 +133,15 @@ export async function listRecords(clients: Clients, table: string, deploymentId:
   return out;
 }
 
-function fromItem<T>(item: Record<string, AttributeValue>): StoredRecord<T> {
+/** A table item as a record; decision documents of every version are decoded to one shape. */
+export function fromItem<T>(item: Record<string, AttributeValue>): StoredRecord<T> {
+  const kind = (item.kind?.S ?? 'decision') as RecordKind;
+  const doc = JSON.parse(item.doc?.S ?? 'null') as T;
   return {
     deploymentId: item.deploymentId?.S ?? '',
     sk: item.sk?.S ?? '',
-    kind: (item.kind?.S ?? 'decision') as RecordKind,
+    kind,
     outcome: item.outcome?.S,
-    doc: JSON.parse(item.doc?.S ?? 'null') as T,
+    doc: kind === 'decision' ? decodeDecisionDoc(doc) : doc,
   };
 }

@@ -220,7 +220,7 @@ class StepperRun {
       percent: state.percent,
       verdict,
       samples,
-      window: { from: from.toISOString(), to: to.toISOString() },
+      window: { start: from.toISOString(), end: to.toISOString() },
       thresholds,
       action: decision.kind,
       extensions: decision.kind === 'extend' ? decision.extensions : state.extensions,

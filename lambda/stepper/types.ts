@@ -11,6 +11,7 @@
  * Free of aws-cdk-lib and AWS SDK imports so the CDK side and the CLI can import it.
  */
 import type { MinuteSample, Verdict } from '../judge/types';
+import type { DecisionWindow } from '../shared/records';
 import { CODEDEPLOY_HOOK_LIMIT_SECONDS, HOOK_MARGIN_SECONDS } from '../../lib/runtime-config';
 import type { AnalysisConfig, CanaryRuntimeConfig } from '../../lib/runtime-config';
 
@@ -183,8 +184,8 @@ export type StepperDecisionDoc =
     readonly percent: number;
     readonly verdict: Verdict;
     readonly samples: { readonly green: readonly MinuteSample[]; readonly blue: readonly MinuteSample[] };
-    /** ISO start and end of the judged window. */
-    readonly window: { readonly from: string; readonly to: string };
+    /** ISO start and end of the judged window (records of 0.1.0 said from/to: records.ts decodes them). */
+    readonly window: DecisionWindow;
     readonly thresholds: AnalysisConfig;
     /** What the stepper did with the verdict: wait, extend, advance, complete or fail. */
     readonly action: TickDecision['kind'];

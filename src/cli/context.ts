@@ -1,6 +1,6 @@
 /** What every AWS command gets injected, and the options they share. */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { getRecord, StoredRecord } from '../../lambda/shared/records';
+import { fromItem, getRecord, StoredRecord } from '../../lambda/shared/records';
 import { CONTROL_SK, ControlDoc, OUTCOME_SK, STATE_SK, StepperState } from '../../lambda/stepper/types';
 import type { CliClients } from './aws';
 import { CliError } from './errors';
@@ -61,12 +61,6 @@ export async function latestDecision(ctx: CommandContext, table: string, deploym
     Limit: 1,
   }));
   const item = Items?.[0];
-  if (!item) return undefined;
-  return {
-    deploymentId,
-    sk: item.sk?.S ?? '',
-    kind: 'decision',
-    outcome: item.outcome?.S,
-    doc: JSON.parse(item.doc?.S ?? 'null') as Record<string, unknown>,
-  };
+  // One decoding for every reader (records.ts): old rows come back in today's shape.
+  return item ? { ...fromItem<Record<string, unknown>>(item), deploymentId, kind: 'decision' } : undefined;
 }

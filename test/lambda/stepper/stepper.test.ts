@@ -109,7 +109,7 @@ describe('happy path', () => {
     expect(first.verdict.checks.map((c) => c.check)).toContain('error-rate');
     expect(recs.map((r) => (r.doc as { action: string }).action)).toEqual(['wait', 'advance', 'advance', 'complete']);
     const stepEnd = recs[1].doc as Extract<StepperDecisionDoc, { phase: 'step' }>;
-    expect(stepEnd.window).toEqual({ from: new Date(T0).toISOString(), to: new Date(T0 + 360_000).toISOString() });
+    expect(stepEnd.window).toEqual({ start: new Date(T0).toISOString(), end: new Date(T0 + 360_000).toISOString() });
     expect(stepEnd.samples.green).toHaveLength(6);
     expect(new Set(recs.map((r) => r.sk)).size).toBe(4);
   });
@@ -308,7 +308,7 @@ describe('the last minute of a bake', () => {
     // The final verdict, a settle minute later, sees it and fails the step.
     const final = recs.at(-1)!.doc as Extract<StepperDecisionDoc, { phase: 'step' }>;
     expect(recs.at(-1)!.outcome).toBe('fail');
-    expect(final).toMatchObject({ step: 0, percent: 5, action: 'fail', window: { from: iso(0), to: iso(360) }, at: iso(360) });
+    expect(final).toMatchObject({ step: 0, percent: 5, action: 'fail', window: { start: iso(0), end: iso(360) }, at: iso(360) });
     expect(final.samples.green.map((s) => s.timestamp)).toContain(T0 + 240_000);
     expect(final.verdict.checks.filter((c) => c.outcome === 'fail').map((c) => c.check)).toContain('error-rate');
   });
