@@ -16,7 +16,6 @@
  *   FAILED rolls back unless `analysis.shadow`. Then it records the outcome.
  */
 import { DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand, ServiceDeploymentStatus } from '@aws-sdk/client-ecs';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { judge } from '../judge';
 import { NativeRuntimeConfig, parseServiceArn } from '../../lib/native/native-config';
 import type { Clients } from '../shared/clients';
@@ -285,7 +284,9 @@ class NativeRun {
       await this.writeState({ ...state, finished: 'failed', reason });
       await this.writeOutcome({ source: 'native-hook', result: 'failed', reason, stepIndex, percent, at });
       if (this.deps.topicArn) {
-        await this.deps.clients.sns.send(new PublishCommand({
+        // Imported on first use: only a failing release notifies (bench/cold-init.ts).
+        const sns = await import('@aws-sdk/client-sns');
+        await this.deps.clients.sns.send(new sns.PublishCommand({
           TopicArn: this.deps.topicArn,
           Subject: `Canary rolled back: ${this.config.serviceName}`.slice(0, 100),
           Message: `ECS deployment ${this.arn} of ${this.config.clusterName}/${this.config.serviceName} failed and rolls back.\nReason: ${reason}`,

@@ -1,4 +1,5 @@
 import { DeploymentInfo, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { CONFIG_VERSION, CanaryRuntimeConfig, configParameterName } from '../../lib/runtime-config';
 import type { Clients } from './clients';
 import { ConfigurationError } from './errors';
@@ -27,9 +28,7 @@ export async function loadDeploymentContext(clients: Clients, deploymentId: stri
     throw new ConfigurationError(`deployment ${deploymentId} has no application or deployment group`);
   }
   const name = configParameterName(applicationName, deploymentGroupName);
-  // Imported on first use: the stepper's ticks carry the configuration and never load SSM.
-  const ssm = await import('@aws-sdk/client-ssm');
-  const param = await clients.ssm.send(new ssm.GetParameterCommand({ Name: name }));
+  const param = await clients.ssm.send(new GetParameterCommand({ Name: name }));
   const config = parseConfig(param.Parameter?.Value, name);
   return { deploymentId, applicationName, deploymentGroupName, status: deploymentInfo.status ?? 'Unknown', config, deployment: deploymentInfo };
 }
