@@ -149,15 +149,15 @@ class StepperRun {
     const ctx = await this.context();
     const ended = await this.checkpoint(ctx.status, ctx.config, state, control);
     if (ended) return ended;
-    return this.tickWith(state, ctx.config, this.deps.now().getTime());
+    const now = this.deps.now();
+    return this.tickWith(state, ctx.config, now.getTime(), now);
   }
 
   /**
    * One verdict. `checkedAtMs`: when the status and the control record were last read; they are
    * read again when CHECK_SECONDS have passed and before any traffic move or report.
    */
-  private async tickWith(state: StepperState, config: CanaryRuntimeConfig, checkedAtMs: number): Promise<StepperOutput> {
-    const now = this.deps.now();
+  private async tickWith(state: StepperState, config: CanaryRuntimeConfig, checkedAtMs: number, now = this.deps.now()): Promise<StepperOutput> {
     let checkedAt = Number.isFinite(checkedAtMs) ? checkedAtMs : -Infinity;
     // One read of the table (state and control) and one GetDeployment, at most once per tick.
     // A tick already decided (a retry after a lost report) re-reports it, never judges again.
