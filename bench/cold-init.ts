@@ -1,26 +1,38 @@
 /**
  * Cold init of each shipped function: the time to require its bundle in a fresh Node.js process,
- * with the SDK resolved from node_modules as the Lambda runtime provides it. Median of RUNS fresh
- * processes per function, against two baselines measured the same way in the same run:
- * - "all clients": requiring the nine SDK client packages a function used to load at start;
- * - "empty": requiring nothing (process start-up is not counted in either: time is taken inside).
- * Run: npm run bench:cold-init  (target: every function <= 120 ms on Lambda's hardware; this
- * machine's numbers are for ratios).
+ * with the SDK resolved from node_modules as the Lambda runtime provides it. Each target is
+ * required in RUNS fresh processes, round-robin over all targets (this machine is shared: a load
+ * spike then hits every target alike), and the median is reported, as wall time and as CPU time
+ * (user + system) of the require, which contention on a shared machine distorts less.
+ * Baselines measured the same way in the same rounds:
+ * - "all clients": the nine SDK client packages a function used to load at start;
+ * - "one client": the smallest set any function needs (the SDK's shared core is most of it);
+ * - "empty": requiring nothing (process start-up is not counted: time is taken inside).
+ * "+ metrics" rows require the bundle and then Powertools Metrics, which the functions load only
+ * when they write an outcome metric (lambda/shared/emf.ts): its cost had it been loaded at start.
+ * "+ all its SDK" rows require the bundle and every SDK package it can call: some are imported on
+ * first use (an ECS call only the stepper's Start makes, SNS only on a failure, SSM, which the
+ * stepper's ticks never need but every hook needs on every call), so this is the worst first call.
+ * Run: npm run bench:cold-init  (target: every function <= 120 ms).
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { sdkActionsOfBundle, SERVICE_PREFIX } from '../test/iam/sdk-calls';
 
 const ROOT = path.join(__dirname, '..');
 const ASSETS = path.join(ROOT, 'assets');
-const RUNS = Number(process.env.RUNS ?? 7);
+const RUNS = Number(process.env.RUNS ?? 9);
 const ALL_CLIENTS = ['cloudwatch', 'codedeploy', 'dynamodb', 'ecs', 'elastic-load-balancing-v2', 'lambda', 'sfn', 'sns', 'ssm']
   .map((c) => `@aws-sdk/client-${c}`);
 
-function timeRequire(modules: string[]): number {
-  const script = `const t0 = process.hrtime.bigint(); for (const m of ${JSON.stringify(modules)}) require(m);
-    process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));`;
-  return Number(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' }));
+interface Sample { wallMs: number; cpuMs: number }
+
+function timeRequire(modules: string[]): Sample {
+  const script = `const c0 = process.cpuUsage(); const t0 = process.hrtime.bigint(); for (const m of ${JSON.stringify(modules)}) require(m);
+    const wall = Number(process.hrtime.bigint() - t0) / 1e6; const c = process.cpuUsage(c0);
+    process.stdout.write(JSON.stringify({ wallMs: wall, cpuMs: (c.user + c.system) / 1000 }));`;
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' })) as Sample;
 }
 
 function median(xs: number[]): number {
@@ -28,18 +40,38 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function measure(modules: string[]): number {
-  timeRequire(modules); // the first run warms the file system cache
-  return median(Array.from({ length: RUNS }, () => timeRequire(modules)));
+/** Every @aws-sdk/client-* package whose commands the bundle sends (test/iam/sdk-calls.ts). */
+function packagesCalledBy(name: string): string[] {
+  const packageOf = Object.fromEntries(Object.entries(SERVICE_PREFIX).map(([pkg, prefix]) => [prefix, pkg]));
+  return [...new Set(sdkActionsOfBundle(name).map((a) => `@aws-sdk/${packageOf[a.split(':')[0]]}`))];
 }
 
-const names = fs.readdirSync(ASSETS).filter((n) => fs.existsSync(path.join(ASSETS, n, 'index.js'))).sort();
-const empty = measure([]);
-const all = measure(ALL_CLIENTS);
-console.log(`cold init: require of the bundle in a fresh process, median of ${RUNS}`);
-console.log(`  baseline "all nine clients"  ${all.toFixed(0).padStart(5)} ms`);
-console.log(`  baseline "empty"             ${empty.toFixed(1).padStart(5)} ms`);
-for (const name of names) {
-  const ms = measure([path.join(ASSETS, name, 'index.js')]);
-  console.log(`  ${name.padEnd(26)}  ${ms.toFixed(0).padStart(5)} ms  ${(ms / all).toFixed(2)}x of all clients`);
+export interface ColdInit { readonly name: string; readonly wallMs: number; readonly cpuMs: number }
+
+export function measureColdInit(runs = RUNS): ColdInit[] {
+  const names = fs.readdirSync(ASSETS).filter((n) => fs.existsSync(path.join(ASSETS, n, 'index.js'))).sort();
+  const bundle = (n: string) => path.join(ASSETS, n, 'index.js');
+  const targets: [string, string[]][] = [
+    ['baseline: all nine clients', ALL_CLIENTS],
+    ['baseline: one client (dynamodb)', ['@aws-sdk/client-dynamodb']],
+    ['baseline: empty', []],
+    ...names.map((n): [string, string[]] => [n, [bundle(n)]]),
+    ...['stepper', 'guard', 'native-hook'].filter((n) => names.includes(n))
+      .map((n): [string, string[]] => [`${n} + metrics`, [bundle(n), '@aws-lambda-powertools/metrics']]),
+    ...names.map((n): [string, string[]] => [`${n} + all its SDK`, [bundle(n), ...packagesCalledBy(n)]]),
+  ];
+  for (const [, m] of targets) timeRequire(m); // warms the file system cache
+  const samples = new Map<string, Sample[]>(targets.map(([n]) => [n, []]));
+  for (let r = 0; r < runs; r++) for (const [n, m] of targets) samples.get(n)!.push(timeRequire(m));
+  return targets.map(([name]) => {
+    const s = samples.get(name)!;
+    return { name, wallMs: median(s.map((x) => x.wallMs)), cpuMs: median(s.map((x) => x.cpuMs)) };
+  });
+}
+
+if (require.main === module) {
+  const rows = measureColdInit();
+  console.log(`cold init: require of the bundle in a fresh process, median of ${RUNS} rounds (round-robin)`);
+  console.log(`  ${'target'.padEnd(40)} ${'wall'.padStart(7)} ${'cpu'.padStart(7)}`);
+  for (const r of rows) console.log(`  ${r.name.padEnd(40)} ${r.wallMs.toFixed(0).padStart(4)} ms ${r.cpuMs.toFixed(0).padStart(4)} ms`);
 }

@@ -9,12 +9,10 @@
  * dead-letter queue); events that are not ours are ignored. Stable is the blue BeforeInstall
  * recorded; a newer deployment of the group in flight keeps the listener out of the guard's hands.
  */
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { DeploymentCreator, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
-import { DEFAULT_METRICS_NAMESPACE } from '../../lib/runtime-config';
 import type { Clients } from '../shared/clients';
 import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-context';
+import { emitMetric } from '../shared/emf';
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { logger, setDeploymentId } from '../shared/logger';
 import { getRecord, putRecord } from '../shared/records';
@@ -141,7 +139,9 @@ async function notify(ctx: DeploymentContext, deps: GuardDeps, topicArn: string,
   const where = traffic
     ? `Production is on the stable target group ${traffic.stableTargetGroupArn}${traffic.restored ? ' (restored by the guard)' : ''}.`
     : undefined;
-  await deps.clients.sns.send(new PublishCommand({
+  // Imported on first use: only a failed or stopped deployment is notified.
+  const sns = await import('@aws-sdk/client-sns');
+  await deps.clients.sns.send(new sns.PublishCommand({
     TopicArn: topicArn,
     Subject: `Canary ${outcome.toLowerCase()}: ${ctx.config.serviceName}`.slice(0, 100),
     Message: [
@@ -215,19 +215,14 @@ async function stableColors(ctx: DeploymentContext, deps: GuardDeps): Promise<{ 
   return { colors: await resolveColors(deps.clients, config), from: 'primary-task-set' };
 }
 
-async function publishOutcome(ctx: DeploymentContext, deps: GuardDeps, outcome: GuardResult['outcome'], time: string | undefined): Promise<void> {
+async function publishOutcome(ctx: DeploymentContext, deps: GuardDeps, outcome: DeploymentOutcome, time: string | undefined): Promise<void> {
   const at = time && !Number.isNaN(Date.parse(time)) ? new Date(time) : deps.now();
-  await deps.clients.cloudwatch.send(new PutMetricDataCommand({
-    Namespace: deps.namespace || DEFAULT_METRICS_NAMESPACE,
-    MetricData: [{
-      MetricName: DEPLOYMENT_OUTCOME_METRIC,
-      Dimensions: [
-        { Name: 'DeploymentGroup', Value: `${ctx.applicationName}/${ctx.deploymentGroupName}` },
-        { Name: 'Outcome', Value: outcome },
-      ],
-      Value: outcome === 'Succeeded' ? 1 : 0,
-      Unit: 'None',
-      Timestamp: at,
-    }],
-  }));
+  // EMF on stdout (shared/emf.ts): no API call, so nothing here can fail but the write itself.
+  emitMetric({
+    name: DEPLOYMENT_OUTCOME_METRIC,
+    dimensions: { DeploymentGroup: `${ctx.applicationName}/${ctx.deploymentGroupName}`, Outcome: outcome },
+    value: outcome === 'Succeeded' ? 1 : 0,
+    at,
+    namespace: deps.namespace,
+  });
 }

@@ -6,17 +6,19 @@
 import { ENV } from '../../lib/runtime-config';
 import { Clients, createClients } from '../shared/clients';
 import { ConfigurationError, errorMessage } from '../shared/errors';
-import { logger } from '../shared/logger';
+import { logger, startInvocation } from '../shared/logger';
 import { guard, GuardDeps } from './guard';
 import type { GuardResult } from './types';
 
 /** Builds the handler; tests hand in mocked clients and a fake clock. */
 export function makeGuardHandler(deps: () => GuardDeps): (event: unknown) => Promise<GuardResult> {
   return async (event: unknown) => {
+    startInvocation();
     try {
       return await guard(event, deps());
     } catch (err) {
-      logger.error('guard failed: the invocation will be retried', { error: errorMessage(err) });
+      if (err instanceof Error) logger.error('guard failed: the invocation will be retried', err);
+      else logger.error('guard failed: the invocation will be retried', { error: errorMessage(err) });
       throw err;
     }
   };

@@ -9,7 +9,7 @@ import { errorMessage } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { fetchWindow, WindowSamples } from '../shared/metrics';
 import { decisionKey, putRecord } from '../shared/records';
-import { finalVerdictMetric, finalVerdictWindow, judgeFinalSamples } from '../stepper/final-decision';
+import { finalVerdictWindow, judgeFinalSamples, publishFinalVerdict } from '../stepper/final-decision';
 import type { FinalDecisionDoc } from '../stepper/final-judge';
 import { colorsFromWeights, readRuleWeights } from './rule-weights';
 import type { NativeState } from './types';
@@ -67,7 +67,7 @@ export async function judgeNativeFinal(
     ...(config.analysis.shadow === true ? { shadow: true } : {}),
   };
   const writes: [string, Promise<unknown>][] = [
-    ['outcome metric', clients.cloudwatch.send(finalVerdictMetric(nativeOutcomeDimension(config), judged.status, now))],
+    ['outcome metric', publishFinalVerdict(nativeOutcomeDimension(config), judged.status, now)],
     ['decision record', putRecord(clients, table, { deploymentId: arn, sk: decisionKey(now, seq), kind: 'decision', outcome: judged.verdict.outcome, doc }, now)],
   ];
   const results = await Promise.allSettled(writes.map(([, p]) => p));

@@ -16,12 +16,11 @@
  *   FAILED rolls back unless `analysis.shadow`. Then it records the outcome.
  */
 import { DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand, ServiceDeploymentStatus } from '@aws-sdk/client-ecs';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { judge } from '../judge';
 import { NativeRuntimeConfig, parseServiceArn } from '../../lib/native/native-config';
 import type { Clients } from '../shared/clients';
 import { ConfigurationError, errorMessage } from '../shared/errors';
-import { logger, setDeploymentId } from '../shared/logger';
+import { logger, setDeploymentId, startInvocation } from '../shared/logger';
 import { fetchWindow } from '../shared/metrics';
 import { decisionKey, getRecord, putRecord } from '../shared/records';
 import { worstCaseStepSeconds } from '../../lib/policy/release-policy';
@@ -47,6 +46,7 @@ const SUCCEEDED: NativeHookResponse = { hookStatus: 'SUCCEEDED' };
 const ROLLBACK_STATUSES: string[] = [ServiceDeploymentStatus.ROLLBACK_REQUESTED, ServiceDeploymentStatus.ROLLBACK_IN_PROGRESS];
 
 export async function runNativeHook(payload: NativeHookEvent, deps: NativeHookDeps): Promise<NativeHookResponse> {
+  startInvocation();
   const event: NativeExecutionDetails = payload?.executionDetails ?? payload ?? {};
   const names = parseServiceArn(String(event.serviceArn ?? ''));
   if (!names) {
@@ -197,7 +197,7 @@ class NativeRun {
     const seq = state.decisions + 1;
     const doc: StepperDecisionDoc = {
       phase: 'step', step: index, percent, verdict, samples,
-      window: { from: from.toISOString(), to: to.toISOString() }, thresholds: analysis,
+      window: { start: from.toISOString(), end: to.toISOString() }, thresholds: analysis,
       action: decision.kind, extensions: decision.kind === 'extend' ? decision.extensions : state.extensions, at: now.toISOString(),
     };
     try {
@@ -285,7 +285,9 @@ class NativeRun {
       await this.writeState({ ...state, finished: 'failed', reason });
       await this.writeOutcome({ source: 'native-hook', result: 'failed', reason, stepIndex, percent, at });
       if (this.deps.topicArn) {
-        await this.deps.clients.sns.send(new PublishCommand({
+        // Imported on first use: only a failing release notifies (bench/cold-init.ts).
+        const sns = await import('@aws-sdk/client-sns');
+        await this.deps.clients.sns.send(new sns.PublishCommand({
           TopicArn: this.deps.topicArn,
           Subject: `Canary rolled back: ${this.config.serviceName}`.slice(0, 100),
           Message: `ECS deployment ${this.arn} of ${this.config.clusterName}/${this.config.serviceName} failed and rolls back.\nReason: ${reason}`,

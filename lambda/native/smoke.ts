@@ -10,7 +10,7 @@ import { runLambdaCheck } from '../hooks/smoke/lambda-check';
 import { describeTargets, isHealthy, targetGroupName } from '../hooks/target-health';
 import type { Clients } from '../shared/clients';
 import { errorMessage } from '../shared/errors';
-import { logger, setDeploymentId } from '../shared/logger';
+import { logger, setDeploymentId, startInvocation } from '../shared/logger';
 import { putRecord } from '../shared/records';
 import { heaviestTargetGroup } from '../shared/traffic';
 import { OUTCOME_SK } from '../stepper/types';
@@ -27,6 +27,7 @@ export interface NativeSmokeDeps {
 }
 
 export async function runNativeSmoke(payload: NativeHookEvent, deps: NativeSmokeDeps): Promise<NativeHookResponse> {
+  startInvocation();
   const event: NativeExecutionDetails = payload?.executionDetails ?? payload ?? {};
   const names = parseServiceArn(String(event.serviceArn ?? ''));
   if (!names) return { hookStatus: 'FAILED' };

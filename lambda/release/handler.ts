@@ -6,7 +6,7 @@
 import { ENV } from '../../lib/runtime-config';
 import { Clients, createClients } from '../shared/clients';
 import { errorMessage } from '../shared/errors';
-import { logger } from '../shared/logger';
+import { logger, startInvocation } from '../shared/logger';
 import { isComplete as isCompleteWork, onEvent as onEventWork } from './release';
 import type { IsCompleteRequest, IsCompleteResponse, OnEventResponse, ReleaseDeps, ReleaseRequest } from './types';
 
@@ -19,8 +19,7 @@ function deps(): ReleaseDeps {
 
 async function run<T>(name: string, event: ReleaseRequest, work: () => Promise<T>): Promise<T> {
   // Keys appended by an earlier invocation of a warm function must not leak into this one.
-  logger.resetKeys();
-  logger.appendKeys({ handler: name, requestId: event?.RequestId, requestType: event?.RequestType });
+  startInvocation({ handler: name, requestId: event?.RequestId, requestType: event?.RequestType });
   try {
     return await work();
   } catch (err) {

@@ -5,8 +5,9 @@
  */
 export class CanaryError extends Error {
   public readonly retryable: boolean = false;
-  constructor(message: string) {
-    super(message);
+  /** `cause`: the error this one explains (kept, so logs and retries see the original). */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
   }
 }

@@ -1,7 +1,7 @@
 import type { Clients } from './clients';
 import { DeploymentContext, loadDeploymentContext } from './deployment-context';
 import { DeadlineError, errorMessage } from './errors';
-import { logger, setDeploymentId } from './logger';
+import { logger, setDeploymentId, startInvocation } from './logger';
 import { HookReporter, HookStatus } from './reporter';
 import { isDeploymentId } from './deployments';
 
@@ -53,13 +53,13 @@ export async function runHook(
   clients: Clients,
   work: HookWork,
 ): Promise<HookOutcome> {
+  startInvocation({ hook: hookName });
   const parsed = parseHookEvent(event);
   if (!parsed) {
     logger.error('malformed lifecycle hook event', { hook: hookName, event: event as object });
     throw new Error(`${hookName}: malformed lifecycle hook event (needs DeploymentId "d-..." and LifecycleEventHookExecutionId)`);
   }
   setDeploymentId(parsed.DeploymentId);
-  logger.appendKeys({ hook: hookName });
   const reporter = new HookReporter(clients, parsed.DeploymentId, parsed.LifecycleEventHookExecutionId);
 
   let timer: NodeJS.Timeout | undefined;

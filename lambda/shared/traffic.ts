@@ -1,4 +1,3 @@
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import {
   Action,
   DescribeListenersCommand,
@@ -25,7 +24,10 @@ export interface Colors {
  * target group of the pair is green.
  */
 export async function resolveColors(clients: Clients, config: CanaryRuntimeConfig): Promise<Colors> {
-  const { services } = await clients.ecs.send(new DescribeServicesCommand({
+  // Imported on first use: the stepper needs it at Start only, the guard only without a stable
+  // record, and loading an SDK package is most of a function's cold init (bench/cold-init.ts).
+  const ecs = await import('@aws-sdk/client-ecs');
+  const { services } = await clients.ecs.send(new ecs.DescribeServicesCommand({
     cluster: config.clusterName,
     services: [config.serviceName],
   }));

@@ -4,8 +4,8 @@
  * (final-verdict.ts / final-judge.ts, AfterAllowTraffic) and the ECS engine (lambda/native,
  * POST_PRODUCTION_TRAFFIC_SHIFT). No CodeDeploy or ECS import: both bundles load only what they call.
  */
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { AnalysisConfig, DEFAULT_METRICS_NAMESPACE, ENV } from '../../lib/runtime-config';
+import { AnalysisConfig } from '../../lib/runtime-config';
+import { emitMetric, OutcomeMetric } from '../shared/emf';
 import { judge } from '../judge';
 import type { MinuteSample, Verdict } from '../judge';
 import type { WindowSamples } from '../shared/metrics';
@@ -77,15 +77,11 @@ export function judgeFinalSamples(window: WindowSamples, baseline: MinuteSample[
  * The `FinalVerdict` outcome metric (1 = pass, 0 = fail) the dashboard reads, dimension
  * DeploymentGroup = `dimension` (`<application>/<deployment group>`, or `<cluster>/<service>` on ECS).
  */
-export function finalVerdictMetric(dimension: string, status: HookStatus, now: Date, namespace?: string): PutMetricDataCommand {
-  return new PutMetricDataCommand({
-    Namespace: namespace ?? process.env[ENV.METRICS_NAMESPACE] ?? DEFAULT_METRICS_NAMESPACE,
-    MetricData: [{
-      MetricName: FINAL_VERDICT_METRIC,
-      Dimensions: [{ Name: 'DeploymentGroup', Value: dimension }],
-      Value: status === 'Succeeded' ? 1 : 0,
-      Unit: 'None',
-      Timestamp: now,
-    }],
-  });
+export function finalVerdictMetric(dimension: string, status: HookStatus, now: Date, namespace?: string): OutcomeMetric {
+  return { name: FINAL_VERDICT_METRIC, dimensions: { DeploymentGroup: dimension }, value: status === 'Succeeded' ? 1 : 0, at: now, namespace };
+}
+
+/** Writes the FinalVerdict metric (EMF, no API call); a promise so callers settle it with their writes. */
+export async function publishFinalVerdict(dimension: string, status: HookStatus, now: Date, namespace?: string): Promise<void> {
+  emitMetric(finalVerdictMetric(dimension, status, now, namespace));
 }

@@ -10,11 +10,11 @@ import type { DeploymentContext } from '../shared/deployment-context';
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { fetchWindow, WindowSamples } from '../shared/metrics';
-import { decisionKey, getRecord, putRecord } from '../shared/records';
+import { decisionKey, DecisionWindow, getRecord, putRecord } from '../shared/records';
 import type { HookStatus } from '../shared/reporter';
 import { Colors, heaviestTargetGroup, readWeights, setWeights } from '../shared/traffic';
 import { STABLE_SK, StableRecordDoc } from '../guard/types';
-import { finalVerdictMetric, judgeFinalSamples } from './final-decision';
+import { judgeFinalSamples, publishFinalVerdict } from './final-decision';
 
 export { decide, FINAL_VERDICT_METRIC } from './final-decision';
 
@@ -38,7 +38,7 @@ export interface FinalDecisionDoc {
   /** Where blue's samples came from: the stepper's pre-shift baseline or the judged window. */
   readonly blueSource: 'baseline' | 'window';
   /** The judged minutes, [start, end): whole minutes at 100 % only. */
-  readonly window: { readonly start: string; readonly end: string };
+  readonly window: DecisionWindow;
   /** Shadow mode: the verdict is recorded, the release is not stopped by it. */
   readonly shadow?: boolean;
 }
@@ -122,7 +122,7 @@ async function recordOutcome(
   now: Date,
 ): Promise<void> {
   const writes: [string, Promise<unknown>][] = [
-    ['outcome metric', clients.cloudwatch.send(finalVerdictMetric(`${ctx.applicationName}/${ctx.deploymentGroupName}`, doc.status, now, namespace))],
+    ['outcome metric', publishFinalVerdict(`${ctx.applicationName}/${ctx.deploymentGroupName}`, doc.status, now, namespace)],
   ];
   if (table) {
     writes.push(['decision record', putRecord(clients, table, {

@@ -6,11 +6,12 @@
 import { ENV } from '../../lib/runtime-config';
 import { Clients, createClients } from '../shared/clients';
 import { ConfigurationError } from '../shared/errors';
-import { logger } from '../shared/logger';
+import { logger, startInvocation } from '../shared/logger';
 import { parseFinalVerdictInput, runFinalVerdict } from './final-verdict';
 import { runStepper, StepperDeps } from './stepper';
 import { toStepperError } from './transient';
-import type { StepperErrorInfo, StepperInput, StepperOutput } from './types';
+import type { StepperCarry, StepperErrorInfo, StepperInput, StepperOutput, StepperState } from './types';
+import type { CanaryRuntimeConfig } from '../../lib/runtime-config';
 import { isDeploymentId } from '../shared/deployments';
 
 const ACTIONS = new Set(['start', 'tick', 'abort']);
@@ -37,12 +38,35 @@ export function parseStepperInput(event: unknown): StepperInput {
       : undefined;
     return { action, ...ids, error };
   }
-  return { action: action as 'start' | 'tick', ...ids };
+  if (action === 'tick') {
+    const carry = parseCarry((e.previous as Record<string, unknown> | undefined)?.carry);
+    return carry ? { action, ...ids, carry } : { action, ...ids };
+  }
+  return { action: action as 'start', ...ids };
+}
+
+/**
+ * The previous output's carry, when it has the shape the stepper wrote; anything else is ignored
+ * and the tick reads the table instead (never trust a half-formed state to move traffic).
+ */
+function parseCarry(raw: unknown): StepperCarry | undefined {
+  const c = raw as Partial<StepperCarry> | undefined;
+  if (!c || typeof c !== 'object' || typeof c.checkedAt !== 'string') return undefined;
+  const s = c.state as Partial<StepperState> | undefined;
+  const colors = s?.colors;
+  if (!s || typeof s !== 'object' || typeof s.stepIndex !== 'number' || typeof s.stepStartedAt !== 'string'
+    || typeof s.hookStartedAt !== 'string' || typeof s.productionListenerArn !== 'string'
+    || typeof colors?.blueTargetGroupArn !== 'string' || typeof colors?.greenTargetGroupArn !== 'string') return undefined;
+  const config = c.config as Partial<CanaryRuntimeConfig> | undefined;
+  if (!config || typeof config !== 'object' || !Array.isArray(config.steps) || typeof config.analysis !== 'object'
+    || typeof config.productionListenerArn !== 'string') return undefined;
+  return c as StepperCarry;
 }
 
 /** Builds the handler; tests hand in mocked clients and a fake clock. */
 export function makeHandler(deps: () => StepperDeps): (event: unknown) => Promise<StepperOutput> {
   return async (event: unknown) => {
+    startInvocation();
     try {
       // AfterAllowTraffic's final verdict at 100 % runs on the same state machine (final-verdict.ts).
       const final = parseFinalVerdictInput(event);
@@ -50,7 +74,8 @@ export function makeHandler(deps: () => StepperDeps): (event: unknown) => Promis
       return await runStepper(parseStepperInput(event), deps());
     } catch (err) {
       const out = toStepperError(err);
-      logger.error('stepper invocation failed', { errorName: out.name, error: out.message });
+      // The Error itself: Powertools logs its name, stack and `cause` (the original error).
+      logger.error('stepper invocation failed', out);
       throw out;
     }
   };

@@ -1,7 +1,11 @@
 /**
  * The traffic stepper: every decision of the in-hook steps (5 -> 25 -> 50 % by default). Step
- * Functions is only the timer; all state lives in the `state` record, so a retried or duplicated
- * invocation continues from it and the CLI can read progress.
+ * Functions is only the timer. The state is written to the `state` record whenever it changes (a
+ * step, an extension, a new verdict outcome, the end), so the CLI can read progress and a
+ * duplicated Start continues from it; between ticks it also travels in the execution's state
+ * (`carry`), so an ordinary tick makes one AWS call (GetMetricData) and the deployment's status
+ * and the control record are read every CHECK_SECONDS and before anything that moves traffic or
+ * reports (see docs/notes/lambda-runtime.md for the call budget).
  *
  * Rules that hold on every path:
  * - Failing puts production back on blue 100 % FIRST, then reports Failed. A restore that throws
@@ -11,6 +15,8 @@
  *   CodeDeploy refuses a second report (LifecycleEventAlreadyCompletedException), which is fine.
  * - Once `reported` is set, start/tick/abort do nothing but return done.
  */
+import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import type { CanaryRuntimeConfig } from '../../lib/runtime-config';
 import { judge } from '../judge';
 import type { Clients } from '../shared/clients';
 import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-context';
@@ -25,6 +31,8 @@ import { StepperStore } from './store';
 import {
   ControlDoc,
   HOOK_BUDGET_SECONDS,
+  StepperCarry,
+  StepperDecisionDoc,
   StepperErrorInfo,
   StepperFinish,
   StepperInput,
@@ -39,6 +47,15 @@ export interface StepperDeps {
   /** The clock; tests pass a fake one. */
   readonly now: () => Date;
 }
+
+/**
+ * How often a carried tick reads the deployment's status (GetDeployment) and the control record
+ * (promote/abort): a deployment stopped by CodeDeploy or an alarm, or an abort, stops the stepper
+ * within this plus one interval. Traffic is safe meanwhile: CodeDeploy's rollback, `canary abort`
+ * and the guard put production back on blue themselves, and the stepper checks again before it
+ * moves traffic (advance) or reports.
+ */
+export const CHECK_SECONDS = 150;
 
 export async function runStepper(input: StepperInput, deps: StepperDeps): Promise<StepperOutput> {
   setDeploymentId(input.deploymentId);
@@ -74,25 +91,24 @@ class StepperRun {
   // Actions
 
   async start(): Promise<StepperOutput> {
-    const existing = await this.store.readState();
+    const { state: existing, control } = await this.store.readStateAndControl();
     if (existing) {
       // A retried or duplicated Start: the state is written after the first weights were set.
       if (existing.finished) return this.settle(existing);
       logger.info('stepper already started: continuing from the recorded state', { stepIndex: existing.stepIndex });
       const ctx = await this.context();
-      return this.waiting(existing, this.untilNextTick(existing, ctx, this.deps.now()));
+      return this.waiting(existing, this.untilNextTick(existing, ctx.config, this.deps.now()), ctx.config, this.deps.now());
     }
 
     const ctx = await this.context();
-    if (TERMINAL_STATUSES.includes(ctx.status)) return this.closeTerminal(ctx, undefined);
+    if (TERMINAL_STATUSES.includes(ctx.status)) return this.closeTerminal(ctx.status, ctx.config, undefined);
     const { steps, analysis } = ctx.config;
     if (steps.length === 0) {
       // The hook does not start the stepper for an empty schedule; answer anyway if it ever does.
       await this.reporter.report('Succeeded', 'no in-hook steps: CodeDeploy\'s deployment configuration shifts all traffic');
       return this.finishedOutput('succeeded');
     }
-    const control = await this.store.readControl();
-    if (control?.action === 'abort') return this.fail(ctx, undefined, `aborted by ${control.by} at ${control.at}, before the first step`);
+    if (control?.action === 'abort') return this.fail(ctx.config, undefined, `aborted by ${control.by} at ${control.at}, before the first step`);
 
     // Green is whichever group the PRIMARY (stable) task set does not use: they swap every deployment.
     const colors = await resolveColors(this.clients, ctx.config);
@@ -115,27 +131,54 @@ class StepperRun {
     };
     await this.store.writeState(state, now);
     logger.info('stepper started', { percent: steps[0].percent, ...colors, intervalSeconds: analysis.intervalSeconds });
-    return this.waiting(state, this.untilNextTick(state, ctx, now));
+    return this.waiting(state, this.untilNextTick(state, ctx.config, now), ctx.config, now);
   }
 
   async tick(): Promise<StepperOutput> {
-    const state = await this.store.readState();
+    const carry = this.input.action === 'tick' ? this.input.carry : undefined;
+    if (carry) return this.tickWith(carry.state, carry.config, Date.parse(carry.checkedAt));
+
+    // No carry (an older execution, a direct call): everything from the table and CodeDeploy.
+    const { state, control } = await this.store.readStateAndControl();
     if (!state) throw new ConfigurationError(`no stepper state for ${this.input.deploymentId}: Start did not record one`);
     if (state.finished) return this.settle(state);
-
     const ctx = await this.context();
-    if (TERMINAL_STATUSES.includes(ctx.status)) return this.closeTerminal(ctx, state);
-    const control = await this.store.readControl();
+    const ended = await this.checkpoint(ctx.status, ctx.config, state, control);
+    if (ended) return ended;
     const now = this.deps.now();
-    if (control) return this.obey(ctx, state, control, now);
+    return this.tickWith(state, ctx.config, now.getTime(), now);
+  }
+
+  /**
+   * One verdict. `checkedAtMs`: when the status and the control record were last read; they are
+   * read again when CHECK_SECONDS have passed and before any traffic move or report.
+   */
+  private async tickWith(state: StepperState, config: CanaryRuntimeConfig, checkedAtMs: number, now = this.deps.now()): Promise<StepperOutput> {
+    let checkedAt = Number.isFinite(checkedAtMs) ? checkedAtMs : -Infinity;
+    // One read of the table (state and control) and one GetDeployment, at most once per tick.
+    // A tick already decided (a retry after a lost report) re-reports it, never judges again.
+    const check = async (): Promise<StepperOutput | undefined> => {
+      if (checkedAt === now.getTime()) return undefined;
+      const { state: stored, control } = await this.store.readStateAndControl();
+      if (stored?.finished) return this.settle(stored);
+      const ended = await this.checkpoint(await this.deploymentStatus(), config, state, control);
+      checkedAt = now.getTime();
+      return ended;
+    };
+    if (now.getTime() - checkedAt >= CHECK_SECONDS * 1000) {
+      const ended = await check();
+      if (ended) return ended;
+    }
 
     const hookStartedAtMs = Date.parse(state.hookStartedAt);
     if (budgetExceeded(hookStartedAtMs, now.getTime())) {
+      const ended = await check();
+      if (ended) return ended;
       const minutes = Math.round((now.getTime() - hookStartedAtMs) / 60_000);
-      return this.fail(ctx, state, `hook budget exceeded: the stepper has run ${minutes} min, the limit is ${HOOK_BUDGET_SECONDS / 60} min (CodeDeploy fails a hook after 60)`);
+      return this.fail(config, state, `hook budget exceeded: the stepper has run ${minutes} min, the limit is ${HOOK_BUDGET_SECONDS / 60} min (CodeDeploy fails a hook after 60)`);
     }
 
-    const { steps, analysis, productionListenerArn } = ctx.config;
+    const { steps, analysis, productionListenerArn } = config;
     const from = new Date(state.stepStartedAt);
     const to = now.getTime() > from.getTime() ? now : new Date(from.getTime() + 1000);
     const samples = await fetchWindow(this.clients, productionListenerArn, state.colors, from, to);
@@ -157,27 +200,30 @@ class StepperRun {
     logger.info('verdict', { stepIndex: state.stepIndex, percent: state.percent, outcome: verdict.outcome, reason: verdict.reason, decision: decision.kind, shadowWouldHave: wouldHave?.reason });
     const shadow = analysis.shadow === true;
 
-    const seq = state.decisions + 1;
-    try {
-      await this.store.writeDecision(seq, {
-        phase: 'step',
-        step: state.stepIndex,
-        percent: state.percent,
-        verdict,
-        samples,
-        window: { from: from.toISOString(), to: to.toISOString() },
-        thresholds,
-        action: decision.kind,
-        extensions: decision.kind === 'extend' ? decision.extensions : state.extensions,
-        at: now.toISOString(),
-        ...(shadow ? { shadow: true as const } : {}),
-        ...(wouldHave ? { wouldHave: { action: 'fail' as const, reason: wouldHave.reason } } : {}),
-      }, verdict.outcome, now);
-    } catch (err) {
-      // A lost record must not hold back a rollback; anything else retries the whole tick.
-      if (decision.kind !== 'fail') throw err;
-      logger.error('could not record the failing verdict; failing anyway', { error: errorMessage(err) });
+    // Before anything that moves traffic or reports: is the deployment still ours to step?
+    if (decision.kind !== 'wait' && decision.kind !== 'extend') {
+      const ended = await check();
+      if (ended) return ended;
     }
+
+    // A verdict is recorded when it changes something: an action other than wait, another outcome
+    // than the last recorded one, or a shadow failure. A run of equal waits is one record.
+    const recorded = decision.kind !== 'wait' || verdict.outcome !== state.lastVerdict?.outcome || wouldHave !== undefined;
+    const seq = recorded ? state.decisions + 1 : state.decisions;
+    const record: StepperDecisionDoc = {
+      phase: 'step',
+      step: state.stepIndex,
+      percent: state.percent,
+      verdict,
+      samples,
+      window: { start: from.toISOString(), end: to.toISOString() },
+      thresholds,
+      action: decision.kind,
+      extensions: decision.kind === 'extend' ? decision.extensions : state.extensions,
+      at: now.toISOString(),
+      ...(shadow ? { shadow: true as const } : {}),
+      ...(wouldHave ? { wouldHave: { action: 'fail' as const, reason: wouldHave.reason } } : {}),
+    };
 
     const summary = {
       outcome: verdict.outcome,
@@ -195,19 +241,28 @@ class StepperRun {
       ...(wouldHave ? { shadowFailures: (state.shadowFailures ?? 0) + 1, firstShadowFailure: state.firstShadowFailure ?? summary } : {}),
       updatedAt: now.toISOString(),
     };
+    const checked = new Date(checkedAt);
+    // The decision record goes with the state it leads to, in one write.
+    const save = (next: StepperState) => this.store.writeDecisionAndState(seq, record, verdict.outcome, next, now);
     switch (decision.kind) {
       case 'fail':
-        return this.fail(ctx, judged, decision.reason);
+        try {
+          await this.store.writeDecision(seq, record, verdict.outcome, now);
+        } catch (err) {
+          // A lost record must not hold back a rollback.
+          logger.error('could not record the failing verdict; failing anyway', { error: errorMessage(err) });
+        }
+        return this.fail(config, judged, decision.reason);
       case 'complete':
-        return this.succeed(judged, decision.reason);
+        return this.succeed(judged, decision.reason, (finished) => save(finished));
       case 'wait':
-        await this.store.writeState(judged, now);
-        return this.waiting(judged, decision.waitSeconds);
+        if (recorded) await save(judged);
+        return this.waiting(judged, decision.waitSeconds, config, checked);
       case 'extend': {
         const extended = { ...judged, extensions: decision.extensions };
-        await this.store.writeState(extended, now);
+        await save(extended);
         logger.info('step extended while inconclusive', { stepIndex: state.stepIndex, extensions: decision.extensions });
-        return this.waiting(extended, decision.waitSeconds);
+        return this.waiting(extended, decision.waitSeconds, config, checked);
       }
       case 'advance': {
         await setWeights(this.clients, productionListenerArn, state.colors, decision.percent);
@@ -218,15 +273,31 @@ class StepperRun {
           stepStartedAt: now.toISOString(),
           extensions: 0,
         };
-        await this.store.writeState(advanced, now);
+        await save(advanced);
         logger.info('advanced to the next step', { stepIndex: decision.stepIndex, percent: decision.percent });
-        return this.waiting(advanced, decision.waitSeconds);
+        return this.waiting(advanced, decision.waitSeconds, config, checked);
       }
       default: {
         const unknown: never = decision;
         throw new ConfigurationError(`unknown decision ${JSON.stringify(unknown)}`);
       }
     }
+  }
+
+  /**
+   * The deployment ended without us (closed quietly), or a person asked to promote or abort
+   * (obeyed): the output that ends the tick. Undefined: carry on.
+   */
+  private async checkpoint(status: string, config: CanaryRuntimeConfig, state: StepperState, control: ControlDoc | undefined): Promise<StepperOutput | undefined> {
+    if (TERMINAL_STATUSES.includes(status)) return this.closeTerminal(status, config, state);
+    if (control) return this.obey(config, state, control, this.deps.now());
+    return undefined;
+  }
+
+  /** CodeDeploy's status of the deployment alone (the configuration is carried). */
+  private async deploymentStatus(): Promise<string> {
+    const { deploymentInfo } = await this.clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: this.input.deploymentId }));
+    return deploymentInfo?.status ?? 'Unknown';
   }
 
   /** The state machine caught an error it could not retry away: roll back and report Failed. */
@@ -247,15 +318,15 @@ class StepperRun {
     } catch (err) {
       logger.error('abort: could not load the deployment', { error: errorMessage(err) });
     }
-    if (ctx && TERMINAL_STATUSES.includes(ctx.status)) return this.closeTerminal(ctx, state);
-    return this.fail(ctx, state, reason);
+    if (ctx && TERMINAL_STATUSES.includes(ctx.status)) return this.closeTerminal(ctx.status, ctx.config, state);
+    return this.fail(ctx?.config, state, reason);
   }
 
   // -------------------------------------------------------------------------------------------
   // Endings
 
   /** promote: report Succeeded now, weights stay. abort: fail path. Both are recorded. */
-  private async obey(ctx: DeploymentContext, state: StepperState, control: ControlDoc, now: Date): Promise<StepperOutput> {
+  private async obey(config: CanaryRuntimeConfig, state: StepperState, control: ControlDoc, now: Date): Promise<StepperOutput> {
     const seq = state.decisions + 1;
     try {
       await this.store.writeDecision(seq, { phase: 'control', step: state.stepIndex, percent: state.percent, control, at: now.toISOString() }, control.action, now);
@@ -264,17 +335,18 @@ class StepperRun {
       logger.error('could not record the abort; aborting anyway', { error: errorMessage(err) });
     }
     const recorded = { ...state, decisions: seq };
-    if (control.action === 'abort') return this.fail(ctx, recorded, `aborted by ${control.by} at ${control.at}`);
+    if (control.action === 'abort') return this.fail(config, recorded, `aborted by ${control.by} at ${control.at}`);
     // [inference, aws-facts.md] CodeDeploy sets absolute weights at its own shift, so the weights
     // stay where they are until AllowTraffic moves them.
     return this.succeed(recorded, `promoted by ${control.by} at ${control.at}: remaining in-hook bake skipped at ${state.percent} % green`);
   }
 
-  private async succeed(state: StepperState, reason: string): Promise<StepperOutput> {
+  /** `write`: how the finished state is written (with the deciding verdict's record, from a tick). */
+  private async succeed(state: StepperState, reason: string, write?: (finished: StepperState) => Promise<void>): Promise<StepperOutput> {
     const now = this.deps.now();
     const finished: StepperState = { ...state, finished: 'succeeded', reason, finishedAt: now.toISOString(), reported: false, updatedAt: now.toISOString() };
     // Must be written before the report: nothing is lost if it fails (the tick is retried).
-    await this.store.writeState(finished, now);
+    await (write ? write(finished) : this.store.writeState(finished, now));
     await this.reporter.report('Succeeded', reason);
     await this.tryWriteState({ ...finished, reported: true });
     return this.finishedOutput('succeeded', finished);
@@ -284,19 +356,19 @@ class StepperRun {
    * The fail path: production to blue 100 %, then Failed reported. Nothing but the report may
    * stop it; records are best effort. `report: false` when CodeDeploy no longer waits for the hook.
    */
-  private async fail(ctx: DeploymentContext | undefined, state: StepperState | undefined, reason: string, report = true): Promise<StepperOutput> {
+  private async fail(config: CanaryRuntimeConfig | undefined, state: StepperState | undefined, reason: string, report = true): Promise<StepperOutput> {
     const now = this.deps.now();
     let colors = state?.colors;
-    let listenerArn = state?.productionListenerArn ?? ctx?.config.productionListenerArn;
+    let listenerArn = state?.productionListenerArn ?? config?.productionListenerArn;
     let restored = state?.restored ?? false;
     let restoreError: string | undefined;
     if (!restored) {
       try {
         // The recorded state is enough to restore: the configuration may be what cannot be read.
         if (!colors || !listenerArn) {
-          const c = ctx ?? await this.context();
-          listenerArn ??= c.config.productionListenerArn;
-          colors ??= await resolveColors(this.clients, c.config);
+          const c = config ?? (await this.context()).config;
+          listenerArn ??= c.productionListenerArn;
+          colors ??= await resolveColors(this.clients, c);
         }
         await restoreStable(this.clients, listenerArn, colors);
         restored = true;
@@ -346,9 +418,9 @@ class StepperRun {
   }
 
   /** The deployment ended without us (stopped, failed elsewhere): restore, nothing to report. */
-  private closeTerminal(ctx: DeploymentContext, state: StepperState | undefined): Promise<StepperOutput> {
-    logger.warn('deployment already ended: CodeDeploy no longer waits for this hook', { status: ctx.status });
-    return this.fail(ctx, state, `deployment is ${ctx.status}: CodeDeploy no longer waits for this hook`, false);
+  private closeTerminal(status: string, config: CanaryRuntimeConfig | undefined, state: StepperState | undefined): Promise<StepperOutput> {
+    logger.warn('deployment already ended: CodeDeploy no longer waits for this hook', { status });
+    return this.fail(config, state, `deployment is ${status}: CodeDeploy no longer waits for this hook`, false);
   }
 
   /** A decided hook: finish reporting it if that was cut short, else nothing at all. */
@@ -384,10 +456,10 @@ class StepperRun {
     return { blue, from: from.toISOString(), to: to.toISOString() };
   }
 
-  private untilNextTick(state: StepperState, ctx: DeploymentContext, now: Date): number {
-    const step = ctx.config.steps[state.stepIndex];
+  private untilNextTick(state: StepperState, config: CanaryRuntimeConfig, now: Date): number {
+    const step = config.steps[state.stepIndex];
     const end = step ? stepEndsAt(Date.parse(state.stepStartedAt), step.bakeSeconds, state.extensions) : now.getTime();
-    return waitSeconds(now.getTime(), end, ctx.config.analysis, Date.parse(state.hookStartedAt));
+    return waitSeconds(now.getTime(), end, config.analysis, Date.parse(state.hookStartedAt));
   }
 
   private emptyState(productionListenerArn: string, colors: StepperState['colors'], now: Date): StepperState {
@@ -414,7 +486,8 @@ class StepperRun {
     }
   }
 
-  private waiting(state: StepperState, seconds: number): StepperOutput {
+  private waiting(state: StepperState, seconds: number, config: CanaryRuntimeConfig, checkedAt: Date): StepperOutput {
+    const carry: StepperCarry = { state, config, checkedAt: checkedAt.toISOString() };
     return {
       deploymentId: this.input.deploymentId,
       lifecycleEventHookExecutionId: this.input.lifecycleEventHookExecutionId,
@@ -422,6 +495,7 @@ class StepperRun {
       done: false,
       stepIndex: state.stepIndex,
       percent: state.percent,
+      carry,
     };
   }
 

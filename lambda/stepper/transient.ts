@@ -15,7 +15,7 @@ export { isTransient };
  * scripts/bundle-lambdas.mjs, but the SDK's and our classes have many).
  */
 export function toStepperError(err: unknown): Error {
-  const out = new Error(errorMessage(err));
+  const out = new Error(errorMessage(err), { cause: err });
   out.name = isTransient(err) ? TRANSIENT_ERROR_NAME : STEPPER_ERROR_NAME;
   if (err instanceof Error && err.stack) out.stack = `${out.name}: ${out.message}\n${err.stack.split('\n').slice(1).join('\n')}`;
   return out;

@@ -11,8 +11,9 @@
  * Free of aws-cdk-lib and AWS SDK imports so the CDK side and the CLI can import it.
  */
 import type { MinuteSample, Verdict } from '../judge/types';
+import type { DecisionWindow } from '../shared/records';
 import { CODEDEPLOY_HOOK_LIMIT_SECONDS, HOOK_MARGIN_SECONDS } from '../../lib/runtime-config';
-import type { AnalysisConfig } from '../../lib/runtime-config';
+import type { AnalysisConfig, CanaryRuntimeConfig } from '../../lib/runtime-config';
 
 /** Name of the error the stepper throws when a retry can help; the state machine retries it. */
 export const TRANSIENT_ERROR_NAME = 'TransientError';
@@ -51,6 +52,22 @@ export interface StepperStartInput extends StepperIds {
 
 export interface StepperTickInput extends StepperIds {
   readonly action: 'tick';
+  /**
+   * What the previous Start or Tick returned for this one (the state machine passes its output
+   * on through the Wait): the stepper's state and configuration, so a tick need not read them
+   * from DynamoDB and SSM. Absent (an older execution, a direct call): read from the table.
+   */
+  readonly carry?: StepperCarry;
+}
+
+/** The stepper's memory carried from one tick to the next in the execution's state. */
+export interface StepperCarry {
+  /** The state as last written to the table, or newer by an unchanged verdict (not written). */
+  readonly state: StepperState;
+  /** The configuration read when the stepper started: one release runs on one configuration. */
+  readonly config: CanaryRuntimeConfig;
+  /** ISO time of the last check of the deployment's status and of the control record. */
+  readonly checkedAt: string;
 }
 
 /** Step Functions' error object as caught with `resultPath: '$.error'`. */
@@ -79,6 +96,8 @@ export interface StepperOutput extends StepperIds {
   readonly stepIndex?: number;
   /** Percent of production traffic on green now, for the execution history. */
   readonly percent?: number;
+  /** While not done: what the next Tick needs (passed back by the state machine). */
+  readonly carry?: StepperCarry;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,8 +184,8 @@ export type StepperDecisionDoc =
     readonly percent: number;
     readonly verdict: Verdict;
     readonly samples: { readonly green: readonly MinuteSample[]; readonly blue: readonly MinuteSample[] };
-    /** ISO start and end of the judged window. */
-    readonly window: { readonly from: string; readonly to: string };
+    /** ISO start and end of the judged window (records of 0.1.0 said from/to: records.ts decodes them). */
+    readonly window: DecisionWindow;
     readonly thresholds: AnalysisConfig;
     /** What the stepper did with the verdict: wait, extend, advance, complete or fail. */
     readonly action: TickDecision['kind'];

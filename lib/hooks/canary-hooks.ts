@@ -150,9 +150,10 @@ export class CanaryHooks extends Construct {
     this.afterAllowTraffic.addEnvironment(ENV.STEPPER_STATE_MACHINE_ARN, this.stateMachine.stateMachineArn);
     this.stateMachine.grantStartExecution(this.afterAllowTraffic);
 
-    this.table.grant(this.stepper, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    // BatchGetItem/BatchWriteItem: the stepper reads state + control and writes decision + state in one call each.
+    this.table.grant(this.stepper, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem');
     this.table.grant(this.guard, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    for (const fn of [this.stepper, this.guard]) this.grantPutMetricData(fn);
+    // Outcome metrics are EMF log lines (lambda/shared/emf.ts): no cloudwatch:PutMetricData grant.
     // Read-only calls without resource-level permissions (Service Authorization Reference):
     // cloudwatch:GetMetricData, elasticloadbalancing:Describe*, ecs:DescribeTaskDefinition.
     this.grantUnscoped(this.beforeInstall, 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeListeners', 'ecs:DescribeTaskDefinition');
@@ -323,7 +324,7 @@ export class CanaryHooks extends Construct {
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'Only for actions without resource-level permissions (Service Authorization Reference): '
-        + 'cloudwatch:GetMetricData, cloudwatch:PutMetricData (narrowed by the cloudwatch:namespace condition), '
+        + 'cloudwatch:GetMetricData, '
         + 'elasticloadbalancing:DescribeListeners/DescribeTargetHealth, ecs:DescribeTaskDefinition and the ec2 network-interface '
         + 'actions of a function in a VPC. Every mutating call is scoped to the registered resources.',
     });
@@ -341,15 +342,6 @@ export class CanaryHooks extends Construct {
     });
   }
 
-
-  private grantPutMetricData(fn: lambda.Function): void {
-    // PutMetricData has no resource-level permission; the namespace condition narrows it.
-    fn.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': this.metricsNamespace } },
-    }));
-  }
 
   /** Each grant once per role: the functions are shared, their grants must not grow with the services. */
   private readonly grants = new OnceGrants();

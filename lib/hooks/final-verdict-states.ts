@@ -33,7 +33,9 @@ export function timerLoop(
   abort.next(failed);
 
   const start = invoke(n.start, { action: `${n.actions}start`, ...ids });
-  const tick = invoke(n.tick, { action: `${n.actions}tick`, ...ids });
+  // The previous output travels into the Tick: the stepper carries its state and configuration in
+  // it instead of reading them from DynamoDB and SSM every tick (lambda/stepper/types.ts StepperCarry).
+  const tick = invoke(n.tick, { action: `${n.actions}tick`, ...ids, previous: sfn.JsonPath.objectAt('$') });
   for (const task of [start, tick]) {
     task.addRetry({ errors: ['TransientError'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
     task.addCatch(abort, { errors: ['States.ALL'], resultPath: '$.error' });

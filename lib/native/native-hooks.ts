@@ -70,16 +70,11 @@ export class NativeHooks extends Construct {
       actions: ['cloudwatch:GetMetricData', 'elasticloadbalancing:DescribeRules'],
       resources: ['*'],
     }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      // PutMetricData has no resource-level permission; the namespace condition narrows it (as CanaryHooks').
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': this.metricsNamespace } },
-    }));
+    // The FinalVerdict metric is an EMF log line (lambda/shared/emf.ts): no cloudwatch:PutMetricData grant.
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only cloudwatch:GetMetricData and elasticloadbalancing:DescribeRules, which have no resource-level permissions, '
-        + 'and cloudwatch:PutMetricData narrowed by the cloudwatch:namespace condition (Service Authorization Reference).',
+      reason: 'Only cloudwatch:GetMetricData and elasticloadbalancing:DescribeRules, which have no resource-level permissions '
+        + '(Service Authorization Reference).',
     });
   }
 

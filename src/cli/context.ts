@@ -61,6 +61,6 @@ export async function latestDecision(ctx: CommandContext, table: string, deploym
     Limit: 1,
   }));
   const item = Items?.[0];
-  // The writers' own decoder: one record shape for the functions and the CLI.
-  return item ? fromItem<Record<string, unknown>>(item) : undefined;
+  // One decoding for every reader (records.ts): old rows come back in today's shape.
+  return item ? { ...fromItem<Record<string, unknown>>(item), deploymentId, kind: 'decision' } : undefined;
 }

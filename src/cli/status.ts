@@ -7,6 +7,7 @@ import type { DeploymentInfo } from '@aws-sdk/client-codedeploy';
 import type { TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { CheckResult, Verdict } from '../../lambda/judge/types';
 import { errorMessage } from '../../lambda/shared/errors';
+import { decisionTime } from '../../lambda/shared/records';
 import { percentOn, readWeights, resolveColors } from '../../lambda/shared/traffic';
 import { recordedReason } from '../../lambda/shared/rollback-reason';
 import { METRICS_SETTLE_SECONDS, stepEndsAt } from '../../lambda/stepper/schedule';
@@ -245,7 +246,7 @@ export function verdictView(doc: Record<string, unknown>): VerdictView | undefin
   const verdict = doc.verdict as Verdict | undefined;
   const step = typeof doc.step === 'number' ? doc.step + 1 : undefined;
   const percent = typeof doc.percent === 'number' ? doc.percent : undefined;
-  const at = typeof doc.at === 'string' ? doc.at : (doc.window as { end?: string } | undefined)?.end;
+  const at = decisionTime(doc);
   if (phase === 'control') {
     const control = doc.control as ControlDoc | undefined;
     return {

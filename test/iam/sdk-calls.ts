@@ -35,6 +35,9 @@ export function sdkActionsOfBundle(name: string): string[] {
 export function sdkActionsOfCode(code: string): string[] {
   const modules = new Map<string, string>();
   const requireRe = /([\w$]+)\s*=\s*(?:[\w$]+\()?require\("@aws-sdk\/(client-[\w-]+)"\)/g;
+  // A package imported on first use: `x=await Promise.resolve().then(()=>f(require("@aws-sdk/…")))`.
+  const lazyRe = /([\w$]+)\s*=\s*await\s+Promise\.resolve\(\)\.then\(\(\)\s*=>\s*(?:[\w$]+\()?require\("@aws-sdk\/(client-[\w-]+)"\)/g;
+  for (const m of code.matchAll(lazyRe)) modules.set(m[1], m[2]);
   for (const m of code.matchAll(requireRe)) modules.set(m[1], m[2]);
   const actions = new Set<string>();
   for (const [variable, pkg] of modules) {

@@ -1,4 +1,5 @@
-import { GetMetricDataCommand, MetricDataResult, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { captureEmf } from '../helpers/emf';
 import { DescribeServiceDeploymentsCommand } from '@aws-sdk/client-ecs';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { arrange, BLUE_REV, buildConfig, decisions, deps, doc, DEPLOYMENT_ARN, GREEN_REV, mocks, payload, T0, TG_A, TG_B, TOPIC } from './fixtures';
@@ -55,9 +56,14 @@ async function upTo100(c: NativeRuntimeConfig, before = 60, after = 0): Promise<
   expect(await runNativeHook(payload(0), deps(T0))).toEqual({ hookStatus: 'SUCCEEDED' });
   atStage('POST_PRODUCTION_TRAFFIC_SHIFT');
   mocks.cloudwatch.resetHistory();
+  emf.lines.length = 0;
 }
 
-const metricCalls = () => mocks.cloudwatch.commandCalls(PutMetricDataCommand);
+// The FinalVerdict metric is an EMF line on stdout (lambda/shared/emf.ts), not an API call.
+let emf: ReturnType<typeof captureEmf>;
+beforeEach(() => { emf = captureEmf(); });
+afterEach(() => emf.restore());
+const metricCalls = () => emf.lines;
 
 describe('stable baseline', () => {
   test('POST_SCALE_UP records blue\'s last window of minutes (the final verdict\'s length) before production moves', async () => {
@@ -135,10 +141,12 @@ describe('final verdict at POST_PRODUCTION_TRAFFIC_SHIFT', () => {
     await runNativeHook(payload(100), deps(JUDGE_AT));
     await runNativeHook(payload(100), deps(at(10, 38)));
     expect(metricCalls()).toHaveLength(1);
-    expect(metricCalls()[0].args[0].input).toEqual({
-      Namespace: 'CdkEcsCanary',
-      MetricData: [{ MetricName: 'FinalVerdict', Dimensions: [{ Name: 'DeploymentGroup', Value: 'api-cluster/api-service' }], Value: 0, Unit: 'None', Timestamp: JUDGE_AT }],
+    expect(metricCalls()[0]._aws).toEqual({
+      Timestamp: JUDGE_AT.getTime(),
+      CloudWatchMetrics: [{ Namespace: 'CdkEcsCanary', Dimensions: [['DeploymentGroup']], Metrics: [{ Name: 'FinalVerdict', Unit: 'None' }] }],
     });
+    expect(metricCalls()[0]).toMatchObject({ DeploymentGroup: 'api-cluster/api-service', FinalVerdict: 0 });
+    expect(mocks.cloudwatch.calls().filter((c) => c.args[0].constructor.name !== 'GetMetricDataCommand')).toEqual([]);
   });
 
   test('a repeated call after a pass answers SUCCEEDED without judging or publishing again', async () => {
@@ -160,7 +168,7 @@ describe('final verdict at POST_PRODUCTION_TRAFFIC_SHIFT', () => {
     expect(outcome).toMatchObject({ result: 'succeeded', shadowWouldHave: expect.stringMatching(/final verdict fail/) });
     expect(outcome.reason).toMatch(/shadow mode: recorded, not acted on: final verdict fail/);
     expect(mocks.sns).not.toHaveReceivedCommand(PublishCommand);
-    expect(metricCalls()[0].args[0].input.MetricData![0].Value).toBe(0);
+    expect(metricCalls()[0].FinalVerdict).toBe(0);
   });
 
   test('canary abort during the final verdict: FAILED with who asked', async () => {

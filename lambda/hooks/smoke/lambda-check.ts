@@ -1,4 +1,3 @@
-import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { LambdaCheckConfig } from '../../../lib/runtime-config';
 import type { Clients } from '../../shared/clients';
 import { errorMessage } from '../../shared/errors';
@@ -27,7 +26,9 @@ export async function runLambdaCheck(clients: Clients, check: LambdaCheckConfig,
   const label = `lambda check ${functionLabel(check.functionArn)}`;
   let res;
   try {
-    res = await clients.lambda.send(new InvokeCommand({
+    // Imported on first use: only services with a Lambda check invoke one (bench/cold-init.ts).
+    const lambda = await import('@aws-sdk/client-lambda');
+    res = await clients.lambda.send(new lambda.InvokeCommand({
       FunctionName: check.functionArn,
       InvocationType: 'RequestResponse',
       Payload: new TextEncoder().encode(JSON.stringify(payload)),

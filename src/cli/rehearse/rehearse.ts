@@ -231,7 +231,8 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
       const tickAt = sim.nowMs + out1.waitSeconds * 1000;
       watchAlarms(tickAt);
       sim.nowMs = tickAt;
-      out1 = await invoke({ action: 'tick', ...ids });
+      // As the state machine does: the previous output travels into the next Tick.
+      out1 = await invoke({ action: 'tick', ...ids, ...(out1.carry ? { carry: out1.carry } : {}) });
       flush();
     }
   } finally {
@@ -313,7 +314,7 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
   out.line();
   const rows: string[][] = [];
   if (outcome === 'released') {
-    rows.push(['result', `released: 100 % at ${at(fullAtMs!)}, deployment done at ${at(sim.nowMs)} (${decisions} verdicts by the stepper)`]);
+    rows.push(['result', `released: 100 % at ${at(fullAtMs!)}, deployment done at ${at(sim.nowMs)} (${decisions} decisions recorded by the stepper)`]);
   } else {
     rows.push(['result', `rolled back by the ${by === 'alarm' ? 'rollback alarms (CodeDeploy)' : 'stepper'} at ${stableMs !== undefined ? at(stableMs) : at(sim.nowMs)}: ${reason}`]);
   }
@@ -323,7 +324,7 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
       : `fault onset ${at(onsetMs)}: production never went back to stable`]);
     rows.push(['exposure', `the bad version served ${plural(greenRequests, 'request')}, ${greenErrors} of them 5xx`]);
   } else if (scenario.faultIsTraffic) {
-    rows.push(['recovery', `no fault injected: the new version was fine; ${inconclusive} of ${decisions} verdicts were inconclusive for lack of traffic`]);
+    rows.push(['recovery', `no fault injected: the new version was fine; ${inconclusive} of ${decisions} recorded verdicts were inconclusive for lack of traffic`]);
     rows.push(['exposure', `the new version served ${plural(greenRequests, 'request')}`]);
   } else {
     rows.push(['exposure', `the new version served ${plural(greenRequests, 'request')} (no fault injected), ${greenErrors} of them 5xx`]);

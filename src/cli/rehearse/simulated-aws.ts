@@ -18,7 +18,7 @@
  */
 import { GetMetricDataCommand, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
-import { AttributeValue, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { AttributeValue, BatchGetItemCommand, BatchWriteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeListenersCommand, DescribeRulesCommand, ModifyListenerCommand, TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
@@ -310,13 +310,27 @@ export class SimulatedAws {
       return item ? { Item: item } : {};
     }
     if (command instanceof PutItemCommand) {
-      const item = command.input.Item ?? {};
-      this.items.set(`${item.deploymentId?.S}|${item.sk?.S}`, item);
-      if (item.kind?.S === 'decision') this.events.push({ atMs: this.nowMs, kind: 'decision', doc: JSON.parse(item.doc?.S ?? '{}') });
+      this.putItem(command.input.Item ?? {});
       return {};
+    }
+    if (command instanceof BatchGetItemCommand) {
+      const [[table, request]] = Object.entries(command.input.RequestItems ?? {});
+      const found = (request.Keys ?? []).map((k) => this.items.get(`${k.deploymentId?.S}|${k.sk?.S}`)).filter((i) => i !== undefined);
+      return { Responses: { [table]: found }, UnprocessedKeys: {} };
+    }
+    if (command instanceof BatchWriteItemCommand) {
+      for (const requests of Object.values(command.input.RequestItems ?? {})) {
+        for (const r of requests) if (r.PutRequest?.Item) this.putItem(r.PutRequest.Item);
+      }
+      return { UnprocessedItems: {} };
     }
     const name = (command as { constructor?: { name?: string } })?.constructor?.name ?? typeof command;
     throw new Error(`the rehearsal's simulated AWS does not implement ${name}`);
+  }
+
+  private putItem(item: Record<string, AttributeValue>): void {
+    this.items.set(`${item.deploymentId?.S}|${item.sk?.S}`, item);
+    if (item.kind?.S === 'decision') this.events.push({ atMs: this.nowMs, kind: 'decision', doc: JSON.parse(item.doc?.S ?? '{}') });
   }
 
   /**

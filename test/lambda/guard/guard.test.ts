@@ -1,4 +1,3 @@
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DeploymentInfo, GetDeploymentCommand, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { DescribeListenersCommand, DescribeRulesCommand, ModifyListenerCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -64,22 +63,19 @@ describe('FAILURE and STOP', () => {
 
     expect(fake.log).toEqual([
       'ModifyListener A=0 B=100',
-      `PutMetricData DeploymentOutcome DeploymentGroup=${APP}/${GROUP} Outcome=Failed value=0`,
+      `EMF DeploymentOutcome DeploymentGroup=${APP}/${GROUP} Outcome=Failed value=0`,
     ]);
     expect(mocks.elbv2).toHaveReceivedCommandWith(ModifyListenerCommand, {
       ListenerArn: LISTENER,
       DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: TG_B, Weight: 100 }, { TargetGroupArn: TG_A, Weight: 0 }] } }],
     });
-    expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, {
-      Namespace: 'CdkEcsCanary',
-      MetricData: [{
-        MetricName: 'DeploymentOutcome',
-        Dimensions: [{ Name: 'DeploymentGroup', Value: `${APP}/${GROUP}` }, { Name: 'Outcome', Value: 'Failed' }],
-        Value: 0,
-        Unit: 'None',
-        Timestamp: new Date(EVENT_TIME),
-      }],
+    // The outcome metric is an EMF line (no PutMetricData): namespace, both dimensions, the event's time.
+    expect(fake.emf).toHaveLength(1);
+    expect(fake.emf[0]._aws).toEqual({
+      Timestamp: new Date(EVENT_TIME).getTime(),
+      CloudWatchMetrics: [{ Namespace: 'CdkEcsCanary', Dimensions: [['DeploymentGroup', 'Outcome']], Metrics: [{ Name: 'DeploymentOutcome', Unit: 'None' }] }],
     });
+    expect(mocks.cloudwatch.calls()).toHaveLength(0);
     expect(result).toMatchObject({ outcome: 'Failed', metricPublished: true, traffic: { restored: true, stablePercent: 75, stableTargetGroupArn: TG_B } });
     expect(guardRecord()!.guard).toMatchObject({
       state: 'FAILURE',
@@ -97,7 +93,7 @@ describe('FAILURE and STOP', () => {
 
     expect(fake.log).toEqual([
       'ModifyListener A=0 B=100',
-      `PutMetricData DeploymentOutcome DeploymentGroup=${APP}/${GROUP} Outcome=Stopped value=0`,
+      `EMF DeploymentOutcome DeploymentGroup=${APP}/${GROUP} Outcome=Stopped value=0`,
     ]);
   });
 
@@ -112,7 +108,7 @@ describe('FAILURE and STOP', () => {
     expect(mocks.elbv2).toHaveReceivedCommand(DescribeListenersCommand);
     expect(mocks.elbv2).not.toHaveReceivedCommand(ModifyListenerCommand);
     expect(result.traffic).toMatchObject({ restored: false, stablePercent: 100 });
-    expect(fake.log).toEqual([`PutMetricData DeploymentOutcome DeploymentGroup=${APP}/${GROUP} Outcome=Failed value=0`]);
+    expect(fake.log).toEqual([`EMF DeploymentOutcome DeploymentGroup=${APP}/${GROUP} Outcome=Failed value=0`]);
   });
 
   test('the stable group recorded by the stepper wins over a PRIMARY that already moved to green', async () => {
@@ -146,7 +142,7 @@ describe('FAILURE and STOP', () => {
     const second = await guard(event('FAILURE'), deps);
 
     expect(mocks.elbv2).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
-    expect(mocks.cloudwatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(fake.emf).toHaveLength(1);
     expect(second).toMatchObject({ metricPublished: true, traffic: { restored: false } });
   });
 });
@@ -157,7 +153,7 @@ describe('SUCCESS', () => {
 
     const result = await guard(event('SUCCESS'), deps);
 
-    expect(fake.log).toEqual([`PutMetricData DeploymentOutcome DeploymentGroup=${APP}/${GROUP} Outcome=Succeeded value=1`]);
+    expect(fake.log).toEqual([`EMF DeploymentOutcome DeploymentGroup=${APP}/${GROUP} Outcome=Succeeded value=1`]);
     expect(mocks.elbv2).not.toHaveReceivedCommand(DescribeListenersCommand);
     expect(mocks.ecs).not.toHaveReceivedCommand(DescribeServicesCommand);
     expect(result).toMatchObject({ outcome: 'Succeeded', metricPublished: true });
@@ -170,7 +166,7 @@ describe('SUCCESS', () => {
 
     const result = await guard(event('SUCCESS'), deps);
 
-    expect(mocks.cloudwatch).not.toHaveReceivedCommand(PutMetricDataCommand);
+    expect(fake.emf).toEqual([]);
     expect(result.metricPublished).toBe(false);
     expect(guardRecord()!.guard).toMatchObject({ creator: 'codeDeployRollback', metricPublished: false });
   });
@@ -197,7 +193,7 @@ describe('not for the guard', () => {
 
     expect(result.ignored).toMatch(/not a canary deployment/);
     expect(mocks.elbv2).not.toHaveReceivedCommand(DescribeListenersCommand);
-    expect(mocks.cloudwatch).not.toHaveReceivedCommand(PutMetricDataCommand);
+    expect(fake.emf).toEqual([]);
   });
 });
 
@@ -207,7 +203,6 @@ describe('transient errors are thrown for the asynchronous retry, and the retry 
     ['ModifyListener', serverError],
     ['DescribeServices', timeout],
     ['GetItem', throttled],
-    ['PutMetricData', serverError],
     ['GetDeployment', timeout],
   ] as const)('%s', async (op, err) => {
     fake.listener = [{ TargetGroupArn: TG_B, Weight: 90 }, { TargetGroupArn: TG_A, Weight: 10 }];
@@ -218,8 +213,8 @@ describe('transient errors are thrown for the asynchronous retry, and the retry 
     await run(event('FAILURE'));
 
     expect(fake.listener).toEqual([{ TargetGroupArn: TG_B, Weight: 100 }, { TargetGroupArn: TG_A, Weight: 0 }]);
-    expect(mocks.cloudwatch).toHaveReceivedCommandTimes(PutMetricDataCommand, op === 'PutMetricData' ? 2 : 1);
-    expect(fake.log.filter((l) => l.startsWith('PutMetricData'))).toHaveLength(1);
+    // Counted once: the failed first attempt stopped before its metric, the retry wrote it.
+    expect(fake.log.filter((l) => l.startsWith('EMF'))).toHaveLength(1);
     expect(guardRecord()!.guard).toMatchObject({ outcome: 'Failed', metricPublished: true });
   });
 });
@@ -236,7 +231,7 @@ describe('handler', () => {
 
     await handler(event('SUCCESS'));
 
-    expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, { Namespace: 'MyNamespace' });
+    expect(fake.emf.map((l) => l._aws.CloudWatchMetrics[0].Namespace)).toEqual(['MyNamespace']);
     expect(guardRecord()).toBeDefined();
   });
 

@@ -5,9 +5,10 @@ import { RELEASE_POLICY_ANALYSIS } from '../../../lib/runtime-config';
  * metrics generated per target group, and one ordered log of every side effect so tests can
  * assert "weights back to blue 100 % before Failed is reported".
  */
-import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { describeEmf, EmfLine } from '../../helpers/emf';
 import { CodeDeployClient, GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
-import { AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { AttributeValue, BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import {
   DescribeListenersCommand,
@@ -89,8 +90,8 @@ export const mocks = {
 
 export type FakeOp =
   | 'GetDeployment' | 'PutLifecycleEventHookExecutionStatus' | 'GetParameter' | 'DescribeServices'
-  | 'DescribeListeners' | 'ModifyListener' | 'GetMetricData' | 'PutMetricData'
-  | 'GetItem' | 'PutItem' | 'Query' | 'StartExecution';
+  | 'DescribeListeners' | 'ModifyListener' | 'GetMetricData'
+  | 'GetItem' | 'PutItem' | 'BatchGetItem' | 'BatchWriteItem' | 'Query' | 'StartExecution';
 
 /** The AWS account the code under test talks to; `install()` wires it into the mocks. */
 export class FakeAws {
@@ -111,7 +112,9 @@ export class FakeAws {
     [TG_B]: () => HEALTHY_BLUE,
   };
   readonly items = new Map<string, Record<string, AttributeValue>>();
-  /** Every side effect in order: `ModifyListener A=5 B=95`, `report Failed`, `PutMetricData ...`. */
+  /** The EMF lines (outcome metrics) written, in order. */
+  readonly emf: EmfLine[] = [];
+  /** Every side effect in order: `ModifyListener A=5 B=95`, `report Failed`, `EMF ...`. */
   readonly log: string[] = [];
   /** The same side effects with their time, in seconds since T0. */
   readonly timeline: { at: number; entry: string }[] = [];
@@ -236,11 +239,16 @@ export class FakeAws {
       this.op('GetMetricData');
       return { MetricDataResults: this.metricData(input.MetricDataQueries, input.StartTime, input.EndTime) };
     });
-    mocks.cloudwatch.on(PutMetricDataCommand).callsFake((input) => {
-      this.op('PutMetricData');
-      const d = input.MetricData[0];
-      this.push(`PutMetricData ${d.MetricName} ${d.Dimensions.map((x: { Name: string; Value: string }) => `${x.Name}=${x.Value}`).join(' ')} value=${d.Value}`);
-      return {};
+    // Outcome metrics are EMF lines on stdout (lambda/shared/emf.ts), not API calls: caught here
+    // and logged in order with the calls, as `EMF <name> <dimensions> value=<n>`.
+    process.env.POWERTOOLS_DEV = 'true';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    jest.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      const text = String(line);
+      if (!text.includes('"_aws"')) return;
+      const emf = JSON.parse(text) as EmfLine;
+      this.emf.push(emf);
+      for (const d of describeEmf([emf])) this.push(`EMF ${d}`);
     });
     mocks.dynamodb.on(GetItemCommand).callsFake((input) => {
       this.op('GetItem');
@@ -251,6 +259,19 @@ export class FakeAws {
       this.op('PutItem');
       this.items.set(`${input.Item.deploymentId.S}|${input.Item.sk.S}`, input.Item);
       return {};
+    });
+    mocks.dynamodb.on(BatchGetItemCommand).callsFake((input) => {
+      this.op('BatchGetItem');
+      const [[table, { Keys }]] = Object.entries(input.RequestItems as Record<string, { Keys: Record<string, AttributeValue>[] }>);
+      const found = Keys.map((k) => this.items.get(`${k.deploymentId.S}|${k.sk.S}`)).filter((i) => i !== undefined);
+      return { Responses: { [table]: found }, UnprocessedKeys: {} };
+    });
+    mocks.dynamodb.on(BatchWriteItemCommand).callsFake((input) => {
+      this.op('BatchWriteItem');
+      for (const requests of Object.values(input.RequestItems as Record<string, { PutRequest: { Item: Record<string, AttributeValue> } }[]>)) {
+        for (const { PutRequest: { Item } } of requests) this.items.set(`${Item.deploymentId.S}|${Item.sk.S}`, Item);
+      }
+      return { UnprocessedItems: {} };
     });
     mocks.dynamodb.on(QueryCommand).callsFake((input) => {
       this.op('Query');

@@ -3,6 +3,7 @@ import {
   buildConfig, buildContext, mocks, resetMocks,
 } from '../hooks/fixtures';
 import { GetMetricDataCommand, GetMetricDataCommandInput, MetricDataResult, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { captureEmf, describeEmf } from '../../helpers/emf';
 import { GetItemCommand, PutItemCommand, PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { DescribeListenersCommand, DescribeRulesCommand, ModifyListenerCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AnalysisConfig, CanaryRuntimeConfig, DEFAULT_METRICS_NAMESPACE, ENV } from '../../../lib/runtime-config';
@@ -63,8 +64,13 @@ function arrangeGood(): void {
   mockState(STATE);
   mockMetrics({ green: good() });
   mocks.dynamodb.on(PutItemCommand).resolves({});
-  mocks.cloudwatch.on(PutMetricDataCommand).resolves({});
 }
+
+// The FinalVerdict metric is an EMF line on stdout (lambda/shared/emf.ts), not an API call.
+let emf: ReturnType<typeof captureEmf>;
+beforeEach(() => { emf = captureEmf(); });
+afterEach(() => emf.restore());
+const metricValues = () => describeEmf(emf.lines).map((d) => Number(d.split('value=')[1]));
 
 /** The judged window: the 5 whole minutes before NOW (final-verdict.ts picks the minutes at 100 %). */
 const START = new Date(T0);
@@ -132,14 +138,9 @@ describe('judgeFinal', () => {
     expect((doc.samples as { green: unknown[]; blue: unknown[] }).green).toHaveLength(5);
     expect((doc.samples as { green: unknown[]; blue: unknown[] }).blue).toEqual(STATE.baseline?.blue);
 
-    expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, {
-      Namespace: DEFAULT_METRICS_NAMESPACE,
-      MetricData: [expect.objectContaining({
-        MetricName: 'FinalVerdict',
-        Value: 1,
-        Dimensions: [{ Name: 'DeploymentGroup', Value: `${APP}/${GROUP}` }],
-      })],
-    });
+    expect(emf.lines.map((l) => l._aws.CloudWatchMetrics[0].Namespace)).toEqual([DEFAULT_METRICS_NAMESPACE]);
+    expect(describeEmf(emf.lines)).toEqual([`FinalVerdict DeploymentGroup=${APP}/${GROUP} value=1`]);
+    expect(mocks.cloudwatch).not.toHaveReceivedCommand(PutMetricDataCommand);
   });
 
   it('fails on an absolute threshold and publishes 0', async () => {
@@ -147,7 +148,7 @@ describe('judgeFinal', () => {
     const outcome = await run();
     expect(outcome.status).toBe('Failed');
     expect(outcome.reason).toBe('final verdict fail: p99-latency request-weighted 2500 ms over 5 min > 2000 ms: p = 0 < 0.01 (fail)');
-    expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, { MetricData: [expect.objectContaining({ Value: 0 })] });
+    expect(metricValues()).toEqual([0]);
     expect(recordedDoc()).toMatchObject({ status: 'Failed', verdict: { outcome: 'fail' } });
   });
 
@@ -213,7 +214,7 @@ describe('judgeFinal', () => {
       const outcome = await run(buildConfig({ analysis: { ...config.analysis, onInconclusive: 'pass' } }));
       expect(outcome.status).toBe('Succeeded');
       expect(outcome.reason).toMatch(/onInconclusive is pass$/);
-      expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, { MetricData: [expect.objectContaining({ Value: 1 })] });
+      expect(metricValues()).toEqual([1]);
     });
   });
 
@@ -225,11 +226,15 @@ describe('judgeFinal', () => {
   it.each(AWS_FAILURES)('keeps the verdict when the decision record cannot be written (%s)', async (_kind, make) => {
     mocks.dynamodb.on(PutItemCommand).rejects(make());
     expect((await run()).status).toBe('Succeeded');
-    expect(mocks.cloudwatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(metricValues()).toEqual([1]);
   });
 
-  it.each(AWS_FAILURES)('keeps the verdict when the metric cannot be published (%s)', async (_kind, make) => {
-    mocks.cloudwatch.on(PutMetricDataCommand).rejects(make());
+  it('keeps the verdict when the metric cannot be written', async () => {
+    emf.restore();
+    const spy = jest.spyOn(console, 'log').mockImplementation(() => { throw new Error('EPIPE'); });
+    process.env.POWERTOOLS_DEV = 'true';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    emf = { lines: [], restore: () => { spy.mockRestore(); delete process.env.POWERTOOLS_DEV; delete process.env.POWERTOOLS_METRICS_DISABLED; } };
     mockMetrics({ green: good({ errors5xx: 20 }) });
     expect((await run()).status).toBe('Failed');
     expect(mocks.dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 1);
@@ -239,7 +244,7 @@ describe('judgeFinal', () => {
     process.env[ENV.METRICS_NAMESPACE] = 'Team/Canary';
     try {
       await run();
-      expect(mocks.cloudwatch).toHaveReceivedCommandWith(PutMetricDataCommand, { Namespace: 'Team/Canary' });
+      expect(emf.lines.map((l) => l._aws.CloudWatchMetrics[0].Namespace)).toEqual(['Team/Canary']);
     } finally {
       delete process.env[ENV.METRICS_NAMESPACE];
     }
@@ -251,7 +256,7 @@ describe('judgeFinal', () => {
     expect(outcome.status).toBe('Succeeded');
     expect(mocks.dynamodb).toHaveReceivedCommandTimes(GetItemCommand, 0);
     expect(mocks.dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 0);
-    expect(mocks.cloudwatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(metricValues()).toEqual([1]);
   });
 });
 

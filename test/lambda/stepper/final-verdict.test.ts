@@ -2,7 +2,7 @@
  * The final verdict at 100 % (AfterAllowTraffic -> stepper state machine): it waits for the
  * minutes at 100 %, judges exactly those, and reports the hook once. Fake clock, fake AWS.
  */
-import { GetMetricDataCommand, GetMetricDataCommandInput, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import { ConfigurationError } from '../../../lambda/shared/errors';
 import type { FinalDecisionDoc } from '../../../lambda/stepper/final-judge';
@@ -107,7 +107,7 @@ describe('the final verdict judges the minutes at 100 %', () => {
     expect(run.outputs.at(-1)).toMatchObject({ done: true, finished: 'failed' });
     expect(fake.reports).toEqual(['Failed']);
     expect(finalDecision()).toMatchObject({ status: 'Failed', verdict: { outcome: 'fail' } });
-    expect(fake.log.filter((l) => l.startsWith('PutMetricData'))).toEqual(['PutMetricData FinalVerdict DeploymentGroup=api-app/api-dg value=0']);
+    expect(fake.log.filter((l) => l.startsWith('EMF'))).toEqual(['EMF FinalVerdict DeploymentGroup=api-app/api-dg value=0']);
     // Only the start's alignment (every forward to the pair on green, as CodeDeploy left it);
     // after the failed verdict the stepper moves nothing: CodeDeploy's rollback reroutes to blue.
     expect(fake.weightChanges()).toEqual(['ModifyListener A=100 B=0']);
@@ -192,7 +192,7 @@ describe('reported exactly once', () => {
     expect(await handler({ action: 'final-tick', ...ids })).toMatchObject({ done: true, finished: 'succeeded' });
     expect(await handler({ action: 'final-abort', ...ids, error: { Error: 'X' } })).toMatchObject({ done: true, finished: 'succeeded' });
     expect(mocks.codedeploy).toHaveReceivedCommandTimes(PutLifecycleEventHookExecutionStatusCommand, 1);
-    expect(mocks.cloudwatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(fake.emf).toHaveLength(1);
   });
 });
 

@@ -25,12 +25,15 @@ beforeEach(() => {
 });
 
 describe.each(ERRORS)('one call failing with %s is retried and the release goes on', (_, err) => {
-  const ops: FakeOp[] = [
+  // Every call Start makes, and every call of the tick that advances (with the carry, that tick
+  // reads the state and control record and the deployment's status before it moves traffic).
+  const startOps: FakeOp[] = [
     'GetDeployment', 'GetParameter', 'DescribeServices', 'DescribeListeners', 'ModifyListener',
-    'GetMetricData', 'GetItem', 'PutItem',
+    'GetMetricData', 'BatchGetItem', 'PutItem',
   ];
+  const advanceOps: FakeOp[] = ['GetMetricData', 'BatchGetItem', 'GetDeployment', 'DescribeListeners', 'ModifyListener', 'BatchWriteItem'];
 
-  test.each(ops)('%s during Start', async (op) => {
+  test.each(startOps)('%s during Start', async (op) => {
     fake.fail(op, err, 1);
 
     const run = await runStateMachine(fake);
@@ -41,12 +44,13 @@ describe.each(ERRORS)('one call failing with %s is retried and the release goes 
     expect(fake.reports).toEqual(['Succeeded']);
   });
 
-  test.each(ops.filter((op) => op !== 'DescribeServices'))('%s during the tick that advances to 25 %%', async (op) => {
+  test.each(advanceOps)('%s during the tick that advances to 25 %%', async (op) => {
     // 5 min bake + 1 min settle: the step's final verdict is at 360 s.
     const run = await runStateMachine(fake, { beforeTick: (at) => { if (at === 360) fake.fail(op, err, 1); } });
 
     expect(run.errors).toEqual(['TransientError']);
-    expect(fake.timeOf('ModifyListener A=25')).toBe(365);
+    // The decision and the state are written after the weights: a failed write repeats the (same) weights.
+    expect(fake.timeOf('ModifyListener A=25')).toBe(op === 'BatchWriteItem' ? 360 : 365);
     expect(distinctWeights(fake)).toEqual(['ModifyListener A=5 B=95', 'ModifyListener A=25 B=75', 'ModifyListener A=50 B=50']);
     expect(fake.reports).toEqual(['Succeeded']);
   });
@@ -59,24 +63,30 @@ describe.each(ERRORS)('one call failing with %s is retried and the release goes 
     expect(run.errors).toEqual(['TransientError']);
     expect(fake.reports).toEqual(['Succeeded']);
     expect(fake.calls.PutLifecycleEventHookExecutionStatus).toBe(2);
-    expect(fake.recordsOfKind('decision')).toHaveLength(33);
+    // One record per change of verdict or action: pass-wait, advance, advance, complete.
+    expect(fake.recordsOfKind('decision')).toHaveLength(4);
     expect(fake.record<StepperState>('state')).toMatchObject({ finished: 'succeeded', reported: true });
   });
 });
 
 describe.each(ERRORS)('a call failing for good with %s ends in Abort: production on blue, Failed once', (_, err) => {
-  test.each(['GetMetricData', 'GetItem', 'PutItem', 'GetDeployment', 'GetParameter'] as FakeOp[])('%s from 25 %% on', async (op) => {
+  // When each call is next made from 25 % on: GetMetricData every tick; the status and control
+  // reads at the first check due after the one at 360 s (CHECK_SECONDS = 150: the 540 s tick); the
+  // decision and state write only when something changes: the advance to 50 % at 1020 s, after
+  // its weights are set (each retry sets the same weights again, then Abort restores).
+  test.each([['GetMetricData', 420], ['BatchGetItem', 540], ['GetDeployment', 540], ['BatchWriteItem', 1020]] as [FakeOp, number][])('%s from 25 %% on', async (op, failingTick) => {
     // 25 % from 360 s on: the 420 s tick is its first.
     const run = await runStateMachine(fake, { beforeTick: (at) => { if (at === 420) fake.failAlways(op, err); } });
 
     expect(run.status).toBe('FAILED');
     expect(run.abortSucceeded).toBe(true);
     expect(run.errors).toEqual(['TransientError', 'TransientError', 'TransientError', 'TransientError']);
-    expect(fake.weightChanges()).toEqual(['ModifyListener A=5 B=95', 'ModifyListener A=25 B=75', STABLE]);
+    const at50 = op === 'BatchWriteItem' ? Array(4).fill('ModifyListener A=50 B=50') : [];
+    expect(fake.weightChanges()).toEqual(['ModifyListener A=5 B=95', 'ModifyListener A=25 B=75', ...at50, STABLE]);
     expect(fake.log.indexOf(STABLE)).toBeLessThan(fake.log.indexOf('report Failed'));
     expect(fake.reports).toEqual(['Failed']);
-    // 3 retries with backoff (5 + 10 + 20 s) after the 420 s tick.
-    expect(fake.timeOf('report Failed')).toBe(455);
+    // 3 retries with backoff (5 + 10 + 20 s) after the failing tick.
+    expect(fake.timeOf('report Failed')).toBe(failingTick + 35);
   });
 
   test('DescribeServices during Start: no traffic ever moved, Failed reported', async () => {

@@ -85,7 +85,8 @@ export async function runTimerLoop(fake: FakeAws, actions: '' | 'final-', opts: 
     opts.beforeTick?.((fake.nowMs - t0) / 1000, ticks);
     tickTimes.push((fake.nowMs - t0) / 1000);
     try {
-      out = await invoke({ action: `${actions}tick`, ...ids }, 3, transient);
+      // The state machine passes the previous output on (lib/hooks/final-verdict-states.ts).
+      out = await invoke({ action: `${actions}tick`, ...ids, previous: out }, 3, transient);
     } catch (err) {
       return abort(err as Error);
     }
