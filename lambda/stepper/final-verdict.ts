@@ -19,7 +19,8 @@
 import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-context';
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { isDeploymentId, TERMINAL_STATUSES } from '../shared/deployments';
-import { logger, setDeploymentId } from '../shared/logger';
+import { logger } from '../shared/logger';
+import { dispatchAction } from './dispatch';
 import { getRecord, putRecord } from '../shared/records';
 import { HookReporter, HookStatus } from '../shared/reporter';
 import { finalVerdictWindow } from './final-decision';
@@ -88,21 +89,12 @@ export function parseFinalVerdictInput(event: unknown): FinalVerdictInput | unde
 export { finalVerdictWindow } from './final-decision';
 
 export async function runFinalVerdict(input: FinalVerdictInput, deps: StepperDeps): Promise<StepperOutput> {
-  setDeploymentId(input.deploymentId);
-  logger.appendKeys({ stepperAction: input.action });
   const run = new FinalVerdictRun(input, deps);
-  switch (input.action) {
-    case 'final-start':
-      return run.start();
-    case 'final-tick':
-      return run.tick();
-    case 'final-abort':
-      return run.abort(input.error);
-    default: {
-      const unknown: never = input.action;
-      throw new ConfigurationError(`unknown final verdict action ${JSON.stringify(unknown)}`);
-    }
-  }
+  return dispatchAction('final verdict', input, {
+    'final-start': () => run.start(),
+    'final-tick': () => run.tick(),
+    'final-abort': () => run.abort(input.error),
+  });
 }
 
 class FinalVerdictRun {

@@ -22,7 +22,8 @@ import type { Clients } from '../shared/clients';
 import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-context';
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { TERMINAL_STATUSES } from '../shared/deployments';
-import { logger, setDeploymentId } from '../shared/logger';
+import { logger } from '../shared/logger';
+import { dispatchAction } from './dispatch';
 import { fetchWindow } from '../shared/metrics';
 import { HookReporter } from '../shared/reporter';
 import { resolveColors, restoreStable, setWeights } from '../shared/traffic';
@@ -58,21 +59,12 @@ export interface StepperDeps {
 export const CHECK_SECONDS = 150;
 
 export async function runStepper(input: StepperInput, deps: StepperDeps): Promise<StepperOutput> {
-  setDeploymentId(input.deploymentId);
-  logger.appendKeys({ stepperAction: input.action });
   const run = new StepperRun(input, deps);
-  switch (input.action) {
-    case 'start':
-      return run.start();
-    case 'tick':
-      return run.tick();
-    case 'abort':
-      return run.abort(input.error);
-    default: {
-      const unknown: never = input;
-      throw new ConfigurationError(`unknown stepper action ${JSON.stringify((unknown as { action?: unknown }).action)}`);
-    }
-  }
+  return dispatchAction('stepper', input, {
+    start: () => run.start(),
+    tick: () => run.tick(),
+    abort: () => run.abort((input as Extract<StepperInput, { action: 'abort' }>).error),
+  });
 }
 
 /** One invocation: the reporter guarantees at most one report per invocation. */
