@@ -155,7 +155,8 @@ export class RollbackAlarms extends Construct {
      * One alarm per check over both target groups (issue 12): blue and green swap roles every
      * release, so "either group breaches" is what a pair of per-group alarms meant, at half the
      * alarms (4 of the deployment group's 10). MAX([tg1, tg2]) is the larger of the two groups'
-     * values minute by minute; an M-of-N breach may now combine minutes of both groups.
+     * values minute by minute [inference: MAX of an array of series is per datapoint; docs/notes/alarm-pair.md];
+     * an M-of-N breach may now combine minutes of both groups.
      * Each alarm reads at most 8 metrics (CloudWatch: at most 10 per metric-math alarm).
      */
     const either = (perGroup: (i: number) => { expression: string; usingMetrics: Record<string, cloudwatch.IMetric> }) => new cloudwatch.MathExpression({
