@@ -5,11 +5,13 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CanaryDeployment, CanaryDeploymentOptions } from './deployment/canary-deployment';
+import { containerLogStreamPrefix, sharedContainerLogGroup, sharedExecutionRole } from './private/task-resources';
 import { invalid } from './private/validation';
 import { CanaryRelease, CanaryReleaseOptions } from './release/canary-release';
 import { NativeCanaryDeployment } from './deployment/native-canary-deployment';
@@ -142,6 +144,16 @@ export interface CanaryFargateServiceProps extends CanaryDeploymentOptions {
    * @default DeploymentEngine.CODE_DEPLOY
    */
   readonly engine?: DeploymentEngine;
+  /**
+   * The task execution role (the ECS agent pulls the image and writes the logs with it).
+   * @default one role shared by the CanaryFargateServices of the stack
+   */
+  readonly executionRole?: iam.IRole;
+  /**
+   * The log group of the container's logs; the service writes under its construct id as stream prefix.
+   * @default one log group shared by the CanaryFargateServices of the stack, kept one month
+   */
+  readonly logGroup?: logs.ILogGroup;
 }
 
 /**
@@ -291,14 +303,16 @@ export class CanaryFargateService extends Construct {
       cpu: props.cpu ?? 256,
       memoryLimitMiB: props.memoryLimitMiB ?? 512,
       runtimePlatform: { cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      // Shared per stack (issue 12: a role, its policy and a log group per service made 20 services overflow 500 resources).
+      executionRole: props.executionRole ?? sharedExecutionRole(this),
     });
     this.container = this.taskDefinition.addContainer(props.containerName ?? 'app', {
       image: props.image,
       portMappings: [{ containerPort }],
       environment: props.environment,
       logging: ecs.LogDrivers.awsLogs({
-        streamPrefix: 'app',
-        logGroup: new logs.LogGroup(this, 'ContainerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+        streamPrefix: containerLogStreamPrefix(this),
+        logGroup: props.logGroup ?? sharedContainerLogGroup(this),
       }),
     });
 

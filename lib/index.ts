@@ -6,7 +6,7 @@ export { type ICanaryDeployment } from './deployment/canary-deployment-base';
 export { type AnalysisOptions, CanaryDeployment, type CanaryDeploymentOptions, type CanaryDeploymentProps, InconclusivePolicy, type RelativeToStable, type RollbackAlarmOptions } from './deployment/canary-deployment';
 export { type AppSpecPlacement } from './deployment/app-spec';
 export { TrafficSchedule, type TrafficStep } from './deployment/traffic-schedule';
-export { RollbackAlarms, type RollbackAlarmsProps, type RollbackThresholds, type TargetGroupAlarms } from './alarms/rollback-alarms';
+export { RollbackAlarms, type RollbackAlarmsProps, type RollbackThresholds } from './alarms/rollback-alarms';
 export { type AppSpecHookFunctions, CanaryHooks, type HookTarget } from './hooks/canary-hooks';
 export { HttpCheck, type HttpCheckConfig, type HttpCheckOptions, LambdaCheck, type LambdaCheckConfig, SmokeCheckType, SmokeTest, type SmokeTestConfig } from './hooks/smoke-test';
 export { CanaryDashboard, type CanaryDashboardOptions, type CanaryDashboardProps } from './observability/canary-dashboard';

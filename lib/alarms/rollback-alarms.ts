@@ -9,7 +9,7 @@ import { alarmTimingOf, DEFAULT_THRESHOLDS, ERROR_RATE_CONFIDENCE_Z } from '../p
 /** Thresholds of the rollback alarms. Defaults follow release-policy.md. */
 export interface RollbackThresholds {
   /**
-   * 5xx responses from the targets as a percent of requests, per target group.
+   * 5xx responses from the targets as a percent of requests, of either target group.
    * @default 1
    */
   readonly maxErrorRatePercent?: number;
@@ -62,7 +62,7 @@ export interface RollbackAlarmsProps extends RollbackThresholds {
   readonly greenTargetGroup: elbv2.IApplicationTargetGroup;
   /**
    * More alarms that roll a deployment back (e.g. your application's own error alarm).
-   * They are watched by the deployment group (with the 8 alarms here: at most 10) and added to
+   * They are watched by the deployment group (with the 4 alarms here: at most 10, so up to 6 of yours) and added to
    * the composite alarm.
    * @default none
    */
@@ -81,15 +81,6 @@ export interface RollbackAlarmsProps extends RollbackThresholds {
   readonly description?: string;
 }
 
-/** One target group's alarms. */
-export interface TargetGroupAlarms {
-  readonly targetGroup: elbv2.IApplicationTargetGroup;
-  readonly errorRate: cloudwatch.Alarm;
-  readonly p95: cloudwatch.Alarm;
-  readonly p99: cloudwatch.Alarm;
-  readonly unhealthyHosts: cloudwatch.Alarm;
-}
-
 /** CloudFormation's limit of alarms in a deployment group's AlarmConfiguration. */
 export const MAX_DEPLOYMENT_GROUP_ALARMS = 10;
 
@@ -102,8 +93,9 @@ export { ERROR_RATE_CONFIDENCE_Z };
  * metric only [inference, aws-facts.md: a composite may not be read]. The composite alarm combines
  * them for the dashboard and notifications.
  *
- * Both target groups are watched: blue and green swap roles every deployment, and an alarm
- * cannot know which one is new (docs/notes/alarms.md says what a blue-side alarm means).
+ * Both target groups are watched by each alarm (MAX of the two groups' values): blue and green
+ * swap roles every deployment, and an alarm cannot know which one is new (docs/notes/alarms.md
+ * says what a blue-side alarm means; docs/notes/alarm-pair.md why one alarm covers both).
  *
  * Missing data: every alarm here treats missing data as NOT breaching. The target group that
  * carries no traffic (blue between deployments, green before the shift) publishes no
@@ -121,8 +113,14 @@ export class RollbackAlarms extends Construct {
   public static namePrefix(scope: IConstruct): string {
     return `${Stack.of(scope).stackName}-canary-`;
   }
-  /** The per-target-group alarms. */
-  public readonly targetGroupAlarms: TargetGroupAlarms[];
+  /** Error rate (99 % lower bound) of either target group above the limit. */
+  public readonly errorRate: cloudwatch.Alarm;
+  /** p95 latency of either target group above the limit. */
+  public readonly p95Latency: cloudwatch.Alarm;
+  /** p99 latency of either target group above the limit. */
+  public readonly p99Latency: cloudwatch.Alarm;
+  /** Unhealthy hosts in either target group while it serves traffic. */
+  public readonly unhealthyHosts: cloudwatch.Alarm;
   /** Rate/latency alarm window (period × evaluation periods). */
   public readonly evaluationWindow: Duration;
   private readonly members: cloudwatch.IAlarm[] = [];
@@ -137,69 +135,89 @@ export class RollbackAlarms extends Construct {
     const prefix = props.description ?? this.node.path;
     const gate = String(t.minRequests);
 
-    this.targetGroupAlarms = [props.blueTargetGroup, props.greenTargetGroup].map((tg, i) => {
-      const name = `TargetGroup${i + 1}`;
-      const scopeTg = new Construct(this, name);
-      const period = Duration.minutes(1);
-      const metric = targetGroupMetric(tg, props.loadBalancer, period);
-      const requests = metric('RequestCount', 'Sum');
-      const errors = metric('HTTPCode_Target_5XX_Count', 'Sum');
-      // Errors the load balancer answers itself when the target refuses or fails TLS (item 2 of
-      // issue 10): counted as errors and as attempts, as the judge counts them (lambda/shared/metrics.ts).
-      const connerrors = metric('TargetConnectionErrorCount', 'Sum');
-      const tlserrors = metric('TargetTLSNegotiationErrorCount', 'Sum');
-      const rate = new cloudwatch.MathExpression({
-        // One-sided 99 % lower confidence bound of the error rate in percent: above the limit only
-        // when the data show it, so one error in a small minute does not roll back; 0 below the gate.
-        expression: errorRateLowerBoundExpression(gate),
-        usingMetrics: { errors, requests, connerrors, tlserrors },
-        period,
-      });
-      // No expression labels and terse descriptions: 8 alarms per service, and 30 services share
-      // one template's 1 MB (issue 12); the expression is the alarm's definition.
-      const common = {
-        evaluationPeriods: t.evaluationMinutes,
-        datapointsToAlarm: t.breachMinutes,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    const period = Duration.minutes(1);
+    const tgs = [props.blueTargetGroup, props.greenTargetGroup];
+    const metrics = tgs.map((tg) => targetGroupMetric(tg, props.loadBalancer, period));
+    // Metric ids are suffixed per target group (requests1, requests2): unique within one alarm.
+    const sums = (i: number) => {
+      const metric = metrics[i];
+      const n = i + 1;
+      return {
+        [`requests${n}`]: metric('RequestCount', 'Sum'),
+        [`errors${n}`]: metric('HTTPCode_Target_5XX_Count', 'Sum'),
+        // Errors the load balancer answers itself when the target refuses or fails TLS (item 2 of
+        // issue 10): counted as errors and as attempts, as the judge counts them (lambda/shared/metrics.ts).
+        [`connerrors${n}`]: metric('TargetConnectionErrorCount', 'Sum'),
+        [`tlserrors${n}`]: metric('TargetTLSNegotiationErrorCount', 'Sum'),
       };
-      const errorRate = rate.createAlarm(scopeTg, 'ErrorRate', {
-        ...common,
-        alarmName: alarmName(scopeTg, 'ErrorRate'),
-        threshold: t.maxErrorRatePercent,
-        alarmDescription: `${prefix}: TG${i + 1} 5xx+connection error rate > ${t.maxErrorRatePercent} % at 99 % confidence, minutes with >= ${gate} requests`,
-      });
-      const latency = (stat: 'p95' | 'p99', limit: Duration, alarmId: string) => new cloudwatch.MathExpression({
-        expression: `IF(FILL(requests, 0) >= ${gate}, latency, 0)`,
-        usingMetrics: { requests, latency: metric('TargetResponseTime', stat) },
-        period,
-      }).createAlarm(scopeTg, alarmId, {
-        ...common,
-        alarmName: alarmName(scopeTg, alarmId),
-        threshold: limit.toMilliseconds() / 1000,
-        alarmDescription: `${prefix}: TG${i + 1} ${stat} latency > ${limit.toHumanString()}, minutes with >= ${gate} requests`,
-      });
-      const p95 = latency('p95', t.maxP95, 'P95Latency');
-      const p99 = latency('p99', t.maxP99, 'P99Latency');
-      // Gated on the target group serving traffic: no listener sends green any request before
-      // AllowTestTraffic, after AfterInstall has waited for its targets to be healthy.
-      const unhealthyHosts = new cloudwatch.MathExpression({
-        expression: `IF((${attemptsExpression()}) >= 1, FILL(unhealthy, 0), 0)`,
-        usingMetrics: { requests, connerrors, tlserrors, unhealthy: metric('UnHealthyHostCount', 'Maximum') },
-        period,
-      }).createAlarm(scopeTg, 'UnhealthyHosts', {
-        alarmName: alarmName(scopeTg, 'UnhealthyHosts'),
-        evaluationPeriods: t.unhealthyMinutes,
-        datapointsToAlarm: t.unhealthyMinutes,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        threshold: t.maxUnhealthyHosts,
-        alarmDescription: `${prefix}: TG${i + 1} > ${t.maxUnhealthyHosts} unhealthy host(s) for ${t.unhealthyMinutes} min while serving traffic`,
-      });
-      warnIfRecoveryExceedsWindow(scopeTg, tg, t.unhealthyMinutes);
-      this.members.push(errorRate, p95, p99, unhealthyHosts);
-      return { targetGroup: tg, errorRate, p95, p99, unhealthyHosts };
+    };
+    /**
+     * One alarm per check over both target groups (issue 12): blue and green swap roles every
+     * release, so "either group breaches" is what a pair of per-group alarms meant, at half the
+     * alarms (4 of the deployment group's 10). MAX([tg1, tg2]) is the larger of the two groups'
+     * values minute by minute [inference: MAX of an array of series is per datapoint; docs/notes/alarm-pair.md];
+     * an M-of-N breach may now combine minutes of both groups.
+     * Each alarm reads at most 8 metrics (CloudWatch: at most 10 per metric-math alarm).
+     */
+    const either = (perGroup: (i: number) => { expression: string; usingMetrics: Record<string, cloudwatch.IMetric> }) => new cloudwatch.MathExpression({
+      expression: 'MAX([tg1, tg2])',
+      usingMetrics: {
+        tg1: new cloudwatch.MathExpression({ ...perGroup(0), period }),
+        tg2: new cloudwatch.MathExpression({ ...perGroup(1), period }),
+      },
+      period,
     });
+    // No expression labels and terse descriptions: 30 services share one template's 1 MB (issue 12);
+    // the expression is the alarm's definition.
+    const common = {
+      evaluationPeriods: t.evaluationMinutes,
+      datapointsToAlarm: t.breachMinutes,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    };
+    // One-sided 99 % lower confidence bound of the error rate in percent: above the limit only
+    // when the data show it, so one error in a small minute does not roll back; 0 below the gate.
+    this.errorRate = either((i) => ({ expression: errorRateLowerBoundExpression(gate, String(i + 1)), usingMetrics: sums(i) }))
+      .createAlarm(this, 'ErrorRate', {
+        ...common,
+        alarmName: alarmName(this, 'ErrorRate'),
+        threshold: t.maxErrorRatePercent,
+        alarmDescription: `${prefix}: either target group's 5xx+connection error rate > ${t.maxErrorRatePercent} % at 99 % confidence, minutes with >= ${gate} requests`,
+      });
+    const latency = (stat: 'p95' | 'p99', limit: Duration, alarmId: string) => either((i) => ({
+      expression: `IF(FILL(requests${i + 1}, 0) >= ${gate}, latency${i + 1}, 0)`,
+      usingMetrics: { [`requests${i + 1}`]: metrics[i]('RequestCount', 'Sum'), [`latency${i + 1}`]: metrics[i]('TargetResponseTime', stat) },
+    })).createAlarm(this, alarmId, {
+      ...common,
+      alarmName: alarmName(this, alarmId),
+      threshold: limit.toMilliseconds() / 1000,
+      alarmDescription: `${prefix}: either target group's ${stat} latency > ${limit.toHumanString()}, minutes with >= ${gate} requests`,
+    });
+    this.p95Latency = latency('p95', t.maxP95, 'P95Latency');
+    this.p99Latency = latency('p99', t.maxP99, 'P99Latency');
+    // Gated on the target group serving traffic: no listener sends green any request before
+    // AllowTestTraffic, after AfterInstall has waited for its targets to be healthy.
+    this.unhealthyHosts = either((i) => {
+      const n = i + 1;
+      const all = sums(i);
+      return {
+        expression: `IF((${attemptsExpression(String(n))}) >= 1, FILL(unhealthy${n}, 0), 0)`,
+        usingMetrics: {
+          [`requests${n}`]: all[`requests${n}`], [`connerrors${n}`]: all[`connerrors${n}`], [`tlserrors${n}`]: all[`tlserrors${n}`],
+          [`unhealthy${n}`]: metrics[i]('UnHealthyHostCount', 'Maximum'),
+        },
+      };
+    }).createAlarm(this, 'UnhealthyHosts', {
+      alarmName: alarmName(this, 'UnhealthyHosts'),
+      evaluationPeriods: t.unhealthyMinutes,
+      datapointsToAlarm: t.unhealthyMinutes,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      threshold: t.maxUnhealthyHosts,
+      alarmDescription: `${prefix}: > ${t.maxUnhealthyHosts} unhealthy host(s) in either target group for ${t.unhealthyMinutes} min while it serves traffic`,
+    });
+    for (const tg of tgs) warnIfRecoveryExceedsWindow(this, tg, t.unhealthyMinutes);
+    this.members.push(this.errorRate, this.p95Latency, this.p99Latency, this.unhealthyHosts);
     const extra = props.additionalAlarms ?? [];
     if (this.members.length + extra.length > MAX_DEPLOYMENT_GROUP_ALARMS) {
       invalid(this, 'alarms.additionalAlarms',
@@ -226,7 +244,7 @@ export class RollbackAlarms extends Construct {
     return this.composite;
   }
 
-  /** Every alarm that rolls a deployment back: the per-target-group alarms and the additional ones. */
+  /** Every alarm that rolls a deployment back: the 4 alarms over both target groups and the additional ones. */
   public get alarms(): cloudwatch.IAlarm[] {
     return [...this.members];
   }

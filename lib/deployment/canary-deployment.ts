@@ -147,7 +147,7 @@ export interface RollbackAlarmOptions {
   readonly evaluationMinutes?: number;
   /**
    * Your own alarms that roll a deployment back too: the deployment group watches them with the
-   * 8 rollback alarms (at most 10 in all), and they join the composite alarm.
+   * 4 rollback alarms (at most 10 in all: up to 6 of yours), and they join the composite alarm.
    * @default none
    */
   readonly additionalAlarms?: cloudwatch.IAlarm[];

@@ -29,9 +29,9 @@ export function errorRateExpression(suffix = ''): string {
  * One-sided lower confidence bound of the rate in percent (normal approximation to the Poisson
  * count, e - z·√e), 0 below `gate` attempts: above a limit only when the data show it.
  */
-export function errorRateLowerBoundExpression(gate: number | string): string {
-  const attempts = attemptsExpression();
-  const failed = failedExpression();
+export function errorRateLowerBoundExpression(gate: number | string, suffix = ''): string {
+  const attempts = attemptsExpression(suffix);
+  const failed = failedExpression(suffix);
   return `IF((${attempts}) >= ${gate}, 100 * ((${failed}) - ${ERROR_RATE_CONFIDENCE_Z} * (${failed}) ^ 0.5) / (${attempts}), 0)`;
 }
 

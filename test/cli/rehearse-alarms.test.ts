@@ -12,7 +12,7 @@ import { ERROR_RATE_CONFIDENCE_Z } from '../../lib/alarms/rollback-alarms';
 import type { AnalysisConfig } from '../../lib/runtime-config';
 import { BufferOutput } from '../../src/cli/output';
 import {
-  ALARM_CONFIDENCE_Z, alarmInAlarm, AlarmInputs, DEFAULT_ALARM_TIMING, errorRateValue, latencyValue, unhealthyValue,
+  ALARM_CONFIDENCE_Z, alarmInAlarm, AlarmInputs, DEFAULT_ALARM_TIMING, eitherValue, errorRateValue, latencyValue, unhealthyValue,
 } from '../../src/cli/rehearse/alarms';
 import { mulberry32 } from '../../src/cli/rehearse/random';
 import { DEFAULT_SOURCE, runRehearsal } from '../../src/cli/rehearse/rehearse';
@@ -21,14 +21,14 @@ import { collectSeries } from '../../src/cli/rehearse/series';
 import { SimulatedAws } from '../../src/cli/rehearse/simulated-aws';
 import { config } from './fixtures';
 import { newStack } from '../helpers/fixtures';
-import { evaluateMetricMath } from '../helpers/metric-math';
+import { evaluateAlarmQueries } from '../helpers/metric-math';
 import { resourcesOfType } from '../helpers/template';
 
 const DEFAULTS = DEFAULT_SOURCE.config.analysis;
 
 type Kind = 'ErrorRate' | 'P95Latency' | 'P99Latency' | 'UnhealthyHosts';
 interface Rendered {
-  expression: string;
+  queries: any[];
   props: Record<string, any>;
 }
 
@@ -52,9 +52,8 @@ function rendered(a: AnalysisConfig): Record<Kind, Rendered> {
   });
   const alarms = Object.entries(resourcesOfType(Template.fromStack(stack), 'AWS::CloudWatch::Alarm'));
   const of = (kind: Kind): Rendered => {
-    const [, alarm] = alarms.find(([id]) => id.includes(`TargetGroup1${kind}`))!;
-    const queries = alarm.Properties!.Metrics as any[];
-    return { expression: queries.find((q) => q.ReturnData !== false && q.Expression).Expression, props: alarm.Properties! };
+    const [, alarm] = alarms.find(([id]) => id.includes(kind))!;
+    return { queries: alarm.Properties!.Metrics as any[], props: alarm.Properties! };
   };
   return { ErrorRate: of('ErrorRate'), P95Latency: of('P95Latency'), P99Latency: of('P99Latency'), UnhealthyHosts: of('UnhealthyHosts') };
 }
@@ -68,8 +67,10 @@ const minute = fc.record({
   latency: fc.option(fc.double({ min: 0, max: 10, noNaN: true }), { nil: undefined }),
   unhealthy: fc.option(fc.nat(4), { nil: undefined }),
 });
-/** CloudWatch sees every metric id: a metric without a datapoint is undefined. */
-const all = (v: AlarmInputs) => ({ requests: v.requests, errors: v.errors, connerrors: v.connerrors, tlserrors: v.tlserrors, latency: v.latency, unhealthy: v.unhealthy });
+/** CloudWatch sees every metric id of both target groups (suffixed 1 and 2): a metric without a datapoint is undefined. */
+const all = (g1: AlarmInputs, g2: AlarmInputs) => Object.fromEntries(([[g1, 1], [g2, 2]] as const).flatMap(([v, n]) => Object.entries({
+  requests: v.requests, errors: v.errors, connerrors: v.connerrors, tlserrors: v.tlserrors, latency: v.latency, unhealthy: v.unhealthy,
+}).map(([k, x]) => [`${k}${n}`, x])));
 
 describe.each([
   ['the default policy', DEFAULTS],
@@ -89,18 +90,25 @@ describe.each([
     expect(r.UnhealthyHosts.props).toMatchObject({ EvaluationPeriods: a.unhealthyMinutes, DatapointsToAlarm: a.unhealthyMinutes, TreatMissingData: 'notBreaching', Threshold: a.maxUnhealthyHosts });
   });
 
-  test('the same value for every minute of datapoints (random minutes, and the gate edges)', () => {
-    const same = (v: AlarmInputs) => {
-      const e = evaluateMetricMath(r.ErrorRate.expression, all(v));
-      expect(errorRateValue(v, a.minRequests)).toBeCloseTo(e!, 9);
-      expect(latencyValue(v, a.minRequests)).toBe(evaluateMetricMath(r.P95Latency.expression, all(v)));
-      expect(latencyValue(v, a.minRequests)).toBe(evaluateMetricMath(r.P99Latency.expression, all(v)));
-      expect(unhealthyValue(v)).toBe(evaluateMetricMath(r.UnhealthyHosts.expression, all(v)));
+  test('the same value for every minute of both groups\' datapoints (random minutes, and the gate edges)', () => {
+    // Each alarm is MAX([tg1, tg2]) of the two groups' expressions; the model is eitherValue of the per-group values.
+    const same = (g1: AlarmInputs, g2: AlarmInputs) => {
+      const values = all(g1, g2);
+      const e = evaluateAlarmQueries(r.ErrorRate.queries, values);
+      expect(eitherValue(errorRateValue(g1, a.minRequests), errorRateValue(g2, a.minRequests))).toBeCloseTo(e!, 9);
+      const latency = eitherValue(latencyValue(g1, a.minRequests), latencyValue(g2, a.minRequests));
+      expect(latency).toBe(evaluateAlarmQueries(r.P95Latency.queries, values));
+      expect(latency).toBe(evaluateAlarmQueries(r.P99Latency.queries, values));
+      expect(eitherValue(unhealthyValue(g1), unhealthyValue(g2))).toBe(evaluateAlarmQueries(r.UnhealthyHosts.queries, values));
     };
-    fc.assert(fc.property(minute, same), { numRuns: 500, seed: 9 });
+    fc.assert(fc.property(minute, minute, same), { numRuns: 500, seed: 9 });
     const g = a.minRequests;
-    for (const v of [{ requests: g - 1, errors: g - 1 }, { requests: g, errors: g }, { requests: g - 1, latency: 9 }, { requests: g, latency: 9 },
-      { connerrors: g }, { requests: g - 5, connerrors: 5, errors: 3 }, { unhealthy: 3 }, { tlserrors: 1, unhealthy: 3 }, {}]) same(v);
+    const edges: AlarmInputs[] = [{ requests: g - 1, errors: g - 1 }, { requests: g, errors: g }, { requests: g - 1, latency: 9 }, { requests: g, latency: 9 },
+      { connerrors: g }, { requests: g - 5, connerrors: 5, errors: 3 }, { unhealthy: 3 }, { tlserrors: 1, unhealthy: 3 }, {}];
+    for (const v of edges) for (const other of [{}, { requests: 5 * g, latency: 0.01 }]) {
+      same(v, other);
+      same(other, v);
+    }
   });
 });
 

@@ -201,7 +201,7 @@ describe('deployment group', () => {
     });
   });
 
-  test('watches the 8 metric alarms (not the composite) and never ignores alarm poll failures', () => {
+  test('watches the 4 metric alarms (not the composite) and never ignores alarm poll failures', () => {
     for (const [dg, canary] of [[ids.dgA, t.canaryA], [ids.dgB, t.canaryB]] as const) {
       expect(groupProps(dg).AlarmConfiguration).toEqual({
         Enabled: true,
@@ -224,9 +224,9 @@ describe('deployment group', () => {
     const names = Object.values(resourcesOfType(t.template, 'AWS::CloudWatch::Alarm'))
       .filter((a) => /^TestStackCanary[AB]/.test(String(a.Properties!.AlarmDescription)))
       .map((a) => a.Properties!.AlarmName);
-    expect(names).toHaveLength(16);
+    expect(names).toHaveLength(8);
     for (const name of names) expect(name).toMatch(/^TestStack-canary-\S+-(ErrorRate|P95Latency|P99Latency|UnhealthyHosts)$/);
-    expect(new Set(names).size).toBe(16);
+    expect(new Set(names).size).toBe(8);
   });
 
   test('termination wait follows the prop (B: 10 min, A: the default 5)', () => {
@@ -331,9 +331,9 @@ describe('runtime configuration (SSM parameter read by the hooks)', () => {
   test('the same thresholds set the rollback alarms', () => {
     const alarms = Object.values(resourcesOfType(t.template, 'AWS::CloudWatch::Alarm'))
       .filter((a) => String(a.Properties!.AlarmDescription).startsWith('TestStackCanaryB'));
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(4);
     const thresholds = alarms.map((a) => a.Properties!.Threshold).sort();
-    expect(thresholds).toEqual([0, 0, 0.8, 0.8, 1.5, 1.5, 2, 2]);
+    expect(thresholds).toEqual([0, 0.8, 1.5, 2]);
   });
 
   test('holds the smoke tests', () => {
@@ -360,7 +360,7 @@ describe('runtime configuration (SSM parameter read by the hooks)', () => {
       finalVerdictWindowSeconds: 300,
     });
     expect(c.alarmNames).toEqual(t.canaryA.rollbackAlarms.alarms.map((a) => `<<Ref:${logicalId(a)}>>`));
-    expect(c.alarmNames).toHaveLength(8);
+    expect(c.alarmNames).toHaveLength(4);
   });
 
   test('the lambda check function may be invoked by the smoke-test hook only', () => {
@@ -604,9 +604,9 @@ describe('on imported resources', () => {
     expect(found.flatMap((s) => s.resources)).toEqual([listenerArn, listenerArn]);
   });
 
-  test('alarms watch the imported target groups; the composite, once used, is any of the 8', () => {
-    // + 1: the guard's dead-letter alarm (CanaryHooks), not a target-group alarm.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+  test('alarms watch the imported target groups; the composite, once used, is any of the 4', () => {
+    // + 1: the guard's dead-letter alarm (CanaryHooks), not a rollback alarm.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([Match.objectLike({
         MetricStat: Match.objectLike({
@@ -619,9 +619,9 @@ describe('on imported resources', () => {
     });
     template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
     expect(referencedIds(Object.values(resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm'))[0].Properties!.AlarmRule))
-      .toHaveLength(8);
+      .toHaveLength(4);
     expect(canary.rollbackAlarm).toBe(canary.rollbackAlarms.alarm);
-    expect(canary.rollbackAlarms.alarms).toHaveLength(8);
+    expect(canary.rollbackAlarms.alarms).toHaveLength(4);
   });
 
   test('the runtime configuration has no test listener', () => {

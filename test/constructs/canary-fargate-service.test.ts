@@ -4,6 +4,8 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CanaryFargateService, CanaryFargateServiceProps } from '../../lib';
 import { newStack, validationFailure } from '../helpers/fixtures';
@@ -157,7 +159,7 @@ describe('CanaryFargateService with defaults', () => {
     expect(svc.vpc).toBe(svc.cluster.vpc);
   });
 
-  test('exposes rollbackAlarm: the composite of the 8 metric alarms, created on first use, the same on every use', () => {
+  test('exposes rollbackAlarm: the composite of the 4 metric alarms, created on first use, the same on every use', () => {
     const stack = newStack();
     const svc = new CanaryFargateService(stack, 'Api', { image });
     const alarm = svc.rollbackAlarm;
@@ -169,7 +171,7 @@ describe('CanaryFargateService with defaults', () => {
     expect(stack.resolve(alarm.alarmArn)).toEqual({ 'Fn::GetAtt': [composites[0][0], 'Arn'] });
     const rule = JSON.stringify(composites[0][1].Properties!.AlarmRule);
     for (const metricAlarm of svc.deployment.rollbackAlarms.alarms) expect(rule).toContain(logicalId(metricAlarm));
-    expect(svc.deployment.rollbackAlarms.alarms).toHaveLength(8);
+    expect(svc.deployment.rollbackAlarms.alarms).toHaveLength(4);
   });
 });
 
@@ -264,6 +266,70 @@ describe('CanaryFargateService options', () => {
     template.resourceCountIs('AWS::ECS::Cluster', 0);
     template.hasResourceProperties('AWS::ECS::Service', { Cluster: 'prod', DeploymentController: { Type: 'CODE_DEPLOY' } });
     template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { ECSServices: [Match.objectLike({ ClusterName: 'prod' })] });
+  });
+});
+
+describe('CanaryFargateServices of one stack share one execution role and one log group (issue 12)', () => {
+  /** n services on one cluster and one ALB, each on its own ports. */
+  function many(n: number, props: (stack: Stack, i: number) => Partial<CanaryFargateServiceProps> = () => ({})) {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc, internetFacing: true });
+    const svcs = Array.from({ length: n }, (_, i) => new CanaryFargateService(stack, `Svc${i}`, {
+      image, cluster, loadBalancer, listenerPort: 8000 + i, testListenerPort: 9000 + i, ...props(stack, i),
+    }));
+    return { stack, svcs, template: Template.fromStack(stack) };
+  }
+  /** The distinct roles the task definitions name as execution role. */
+  const executionRoles = (t: Template) => [...new Set(Object.values(resourcesOfType(t, 'AWS::ECS::TaskDefinition'))
+    .map((r) => (r.Properties!.ExecutionRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]))];
+  const logOptions = (t: Template) => Object.values(resourcesOfType(t, 'AWS::ECS::TaskDefinition'))
+    .map((r) => (r.Properties!.ContainerDefinitions as any[])[0].LogConfiguration);
+
+  test('three services: one execution role and one log group, each service under its own stream prefix', () => {
+    const { template, stack } = many(3);
+    const roleArns = Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition')).map((r) => r.Properties!.ExecutionRoleArn);
+    expect(roleArns).toEqual(Array(3).fill({ 'Fn::GetAtt': [logicalId(stack.node.findChild('CdkEcsCanaryTaskExecutionRole')), 'Arn'] }));
+    expect(executionRoles(template)).toHaveLength(1);
+    expect(logOptions(template).map((l) => l.Options['awslogs-group'])).toEqual(Array(3).fill({ Ref: logicalId(stack.node.findChild('CdkEcsCanaryContainerLogs')) }));
+    expect(logOptions(template).map((l) => l.Options['awslogs-stream-prefix'])).toEqual(['Svc0', 'Svc1', 'Svc2']);
+    // No log group of a service's own: the VPC's flow-log group and the shared functions' groups only.
+    expect(Object.keys(resourcesOfType(template, 'AWS::Logs::LogGroup')).filter((id) => id.startsWith('Svc'))).toEqual([]);
+  });
+
+  test('the execution role\'s policy does not grow with the number of services', () => {
+    const policyOf = (t: Template) => {
+      const [roleId] = executionRoles(t);
+      return Object.values(resourcesOfType(t, 'AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties!.Roles).includes(roleId))
+        .map((p) => p.Properties!.PolicyDocument);
+    };
+    const one = many(1).template;
+    const three = many(3).template;
+    expect(executionRoles(one)).toHaveLength(1);
+    expect(executionRoles(three)).toHaveLength(1);
+    expect(policyOf(three)).toEqual(policyOf(one));
+    // It may write container logs to the shared log group only.
+    expect(JSON.stringify(policyOf(three))).toContain('logs:PutLogEvents');
+  });
+
+  test('a given execution role and log group are used instead of the shared ones', () => {
+    const { template, stack } = many(2, (st, i) => (i === 0 ? {
+      executionRole: new iam.Role(st, 'MyExecutionRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') }),
+      logGroup: new logs.LogGroup(st, 'MyLogs'),
+    } : {}));
+    const [own, shared] = Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition')).map((r) => r.Properties!);
+    expect(own.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.node.findChild('MyExecutionRole')), 'Arn'] });
+    expect((own.ContainerDefinitions as any[])[0].LogConfiguration.Options['awslogs-group']).toEqual({ Ref: logicalId(stack.node.findChild('MyLogs')) });
+    expect(shared.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.node.findChild('CdkEcsCanaryTaskExecutionRole')), 'Arn'] });
+    expect((shared.ContainerDefinitions as any[])[0].LogConfiguration.Options['awslogs-group']).toEqual({ Ref: logicalId(stack.node.findChild('CdkEcsCanaryContainerLogs')) });
+  });
+
+  test('the shared log group is kept a month and retained when removed (the old per-service groups were retained too)', () => {
+    const { template, stack } = many(1);
+    const id = logicalId(stack.node.findChild('CdkEcsCanaryContainerLogs'));
+    expect(template.toJSON().Resources[id]).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
   });
 });
 

@@ -6,6 +6,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { RollbackAlarms, RollbackAlarmsProps } from '../../lib';
 import { CanaryValidationError } from '../../lib/private/validation';
 import { newStack } from '../helpers/fixtures';
+import { evaluateAlarmQueries } from '../helpers/metric-math';
 import { flatten, logicalId, referencedIds, resourcesOfType } from '../helpers/template';
 
 interface Fixture {
@@ -40,32 +41,33 @@ const tgDimensions = (tgId: string) => [
   { Name: 'TargetGroup', Value: { 'Fn::GetAtt': [tgId, 'TargetGroupFullName'] } },
 ];
 
-/** The alarms' metric-math expression (the one with ReturnData) of the alarm with this description prefix. */
-function expressionOf(template: Template, tgIndex: number, kind: 'ErrorRate' | 'P95Latency' | 'P99Latency' | 'UnhealthyHosts'): {
-  expression: string;
+type Kind = 'ErrorRate' | 'P95Latency' | 'P99Latency' | 'UnhealthyHosts';
+
+/** The alarm of this check, its queries, and its metrics by id (ids suffixed 1/2 per target group). */
+function alarmOf(template: Template, kind: Kind): {
   alarm: Record<string, any>;
-  metrics: Record<string, { MetricName: string; Stat: string }>;
+  queries: any[];
+  metrics: Record<string, { MetricName: string; Stat: string; TargetGroup: unknown }>;
 } {
-  const entry = Object.entries(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))
-    .find(([id]) => id.includes(`TargetGroup${tgIndex + 1}${kind}`));
-  if (!entry) throw new Error(`no ${kind} alarm for target group ${tgIndex + 1}`);
-  const alarm = entry[1].Properties!;
+  const entries = Object.entries(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).filter(([id]) => id.includes(kind));
+  if (entries.length !== 1) throw new Error(`${entries.length} ${kind} alarms`);
+  const alarm = entries[0][1].Properties!;
   const queries = alarm.Metrics as any[];
-  const expression = queries.find((q) => q.ReturnData !== false && q.Expression).Expression as string;
-  const metrics = Object.fromEntries(queries.filter((q) => q.MetricStat).map((q) => [q.Id, { MetricName: q.MetricStat.Metric.MetricName, Stat: q.MetricStat.Stat }]));
-  return { expression, alarm, metrics };
+  const metrics = Object.fromEntries(queries.filter((q) => q.MetricStat).map((q) => [q.Id, {
+    MetricName: q.MetricStat.Metric.MetricName,
+    Stat: q.MetricStat.Stat,
+    TargetGroup: q.MetricStat.Metric.Dimensions.find((dim: any) => dim.Name === 'TargetGroup').Value,
+  }]));
+  return { alarm, queries, metrics };
 }
 
-/**
- * Evaluates a rendered CloudWatch metric-math expression for one datapoint, the way CloudWatch
- * would: FILL(x, 0) is x or 0 when x has no datapoint, IF(c, a, b), ^ is exponentiation.
- */
-function evaluate(expression: string, values: Record<string, number | undefined>): number {
-  const ids = Object.keys(values);
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const fn = new Function('IF', 'FILL', ...ids, `return ${expression.replace(/\^/g, '**')};`);
-  return fn((c: unknown, a: number, b: number) => (c ? a : b), (x: number | undefined, d: number) => x ?? d, ...ids.map((k) => values[k]));
+/** Every metric id of the alarm, undefined (no datapoint) unless given. */
+function minute(x: ReturnType<typeof alarmOf>, given: Record<string, number | undefined>): Record<string, number | undefined> {
+  return { ...Object.fromEntries(Object.keys(x.metrics).map((id) => [id, undefined])), ...given };
 }
+
+/** One group's values under its suffixed ids (requests -> requests2). */
+const group = (n: 1 | 2, v: Record<string, number | undefined>) => Object.fromEntries(Object.entries(v).map(([k, x]) => [`${k}${n}`, x]));
 
 describe('RollbackAlarms with defaults', () => {
   let d: ReturnType<typeof synth>;
@@ -75,11 +77,11 @@ describe('RollbackAlarms with defaults', () => {
     tgIds = d.tgs.map(logicalId);
   });
 
-  test('no composite alarm until `alarm` is used; the 8 metric alarms regardless', () => {
+  test('no composite alarm until `alarm` is used; the 4 metric alarms regardless', () => {
     const unused = synth();
     unused.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
-    unused.template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
-    expect(unused.alarms.deploymentGroupAlarms).toHaveLength(8);
+    unused.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    expect(unused.alarms.deploymentGroupAlarms).toHaveLength(4);
   });
 
   test('every alarm is named <stack>-canary-<unique>-<what> (RollbackAlarms.namePrefix), uniquely', () => {
@@ -88,25 +90,44 @@ describe('RollbackAlarms with defaults', () => {
       ...Object.values(resourcesOfType(d.template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties!.AlarmName),
       ...Object.values(resourcesOfType(d.template, 'AWS::CloudWatch::CompositeAlarm')).map((a) => a.Properties!.AlarmName),
     ];
-    expect(names).toHaveLength(9);
+    expect(names).toHaveLength(5);
     for (const name of names) {
       expect(name).toMatch(/^TestStack-canary-\S+-(ErrorRate|P95Latency|P99Latency|UnhealthyHosts|Any)$/);
       expect(name.length).toBeLessThanOrEqual(255);
     }
-    expect(new Set(names).size).toBe(9);
+    expect(new Set(names).size).toBe(5);
   });
 
-  test('creates 8 metric alarms (4 per target group) and, once `alarm` is used, one composite alarm', () => {
-    d.template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+  test('creates 4 metric alarms, one per check over both target groups, and, once `alarm` is used, one composite alarm', () => {
+    d.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     d.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
-    expect(d.alarms.targetGroupAlarms).toHaveLength(2);
-    expect(d.alarms.alarms).toHaveLength(8);
-    expect(d.alarms.deploymentGroupAlarms).toHaveLength(8);
+    expect(d.alarms.alarms).toEqual([d.alarms.errorRate, d.alarms.p95Latency, d.alarms.p99Latency, d.alarms.unhealthyHosts]);
+    expect(d.alarms.deploymentGroupAlarms).toHaveLength(4);
     expect(d.alarms.deploymentGroupAlarms).not.toContain(d.alarms.alarm);
   });
 
-  test.each([0, 1])('error rate of target group %#: target 5xx + connection + TLS errors over attempts, 2 of 3 minutes', (i) => {
-    const sumOf = (metric: string) => Match.objectLike({
+  test.each(['ErrorRate', 'P95Latency', 'P99Latency', 'UnhealthyHosts'] as const)(
+    '%s watches MAX([tg1, tg2]) of the two groups\' expressions, within CloudWatch\'s 10 metrics per metric-math alarm', (kind) => {
+      const x = alarmOf(d.template, kind);
+      const watched = x.queries.filter((q) => q.ReturnData !== false);
+      expect(watched).toEqual([expect.objectContaining({ Expression: 'MAX([tg1, tg2])' })]);
+      expect(x.queries.filter((q) => q.Expression).map((q) => q.Id).sort()).toEqual([watched[0].Id, 'tg1', 'tg2'].sort());
+      expect(Object.keys(x.metrics).length).toBeLessThanOrEqual(10);
+      // Group 1's expression reads only group 1's metrics (ids suffixed 1), on the first target group; likewise 2.
+      for (const n of [1, 2]) {
+        const text = x.queries.find((q) => q.Id === `tg${n}`).Expression as string;
+        const ids = Object.keys(x.metrics).filter((id) => new RegExp(`\\b${id}\\b`).test(text));
+        expect(ids.length).toBeGreaterThan(0);
+        for (const id of ids) {
+          expect(id.endsWith(String(n))).toBe(true);
+          expect(x.metrics[id].TargetGroup).toEqual({ 'Fn::GetAtt': [tgIds[n - 1], 'TargetGroupFullName'] });
+        }
+      }
+    });
+
+  test('error rate of both target groups: target 5xx + connection + TLS errors over attempts, 2 of 3 minutes', () => {
+    const sumOf = (metric: string, id: string, i: number) => Match.objectLike({
+      Id: `${id}${i + 1}`,
       ReturnData: false,
       MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: metric, Dimensions: tgDimensions(tgIds[i]) }, Period: 60, Stat: 'Sum' },
     });
@@ -116,29 +137,27 @@ describe('RollbackAlarms with defaults', () => {
       EvaluationPeriods: 3,
       DatapointsToAlarm: 2,
       TreatMissingData: 'notBreaching',
-      Metrics: Match.arrayWith([
-        sumOf('HTTPCode_Target_5XX_Count'),
-        sumOf('RequestCount'),
-        sumOf('TargetConnectionErrorCount'),
-        sumOf('TargetTLSNegotiationErrorCount'),
-      ]),
+      Metrics: Match.arrayWith([0, 1].flatMap((i) => [
+        sumOf('RequestCount', 'requests', i),
+        sumOf('HTTPCode_Target_5XX_Count', 'errors', i),
+        sumOf('TargetConnectionErrorCount', 'connerrors', i),
+        sumOf('TargetTLSNegotiationErrorCount', 'tlserrors', i),
+      ])),
     });
   });
 
   describe('error-rate expression, evaluated like CloudWatch (threshold 1 %)', () => {
-    let e: string;
+    let x: ReturnType<typeof alarmOf>;
     let threshold: number;
     beforeAll(() => {
-      const x = expressionOf(d.template, 0, 'ErrorRate');
-      e = x.expression;
+      x = alarmOf(d.template, 'ErrorRate');
       threshold = x.alarm.Threshold;
-      expect(Object.values(x.metrics).map((m) => m.MetricName).sort())
-        .toEqual(['HTTPCode_Target_5XX_Count', 'RequestCount', 'TargetConnectionErrorCount', 'TargetTLSNegotiationErrorCount']);
+      expect(Object.values(x.metrics).map((m) => m.MetricName).sort()).toEqual([
+        'HTTPCode_Target_5XX_Count', 'HTTPCode_Target_5XX_Count', 'RequestCount', 'RequestCount',
+        'TargetConnectionErrorCount', 'TargetConnectionErrorCount', 'TargetTLSNegotiationErrorCount', 'TargetTLSNegotiationErrorCount',
+      ]);
     });
-    const breaches = (v: Partial<Record<'requests' | 'errors' | 'connerrors' | 'tlserrors', number>>) =>
-      evaluate(e, { requests: undefined, errors: undefined, connerrors: undefined, tlserrors: undefined, ...v }) > threshold;
-
-    test.each([
+    const cases: [string, Partial<Record<'requests' | 'errors' | 'connerrors' | 'tlserrors', number>>, boolean][] = [
       ['one error in 50 requests (below the 100-request gate)', { requests: 50, errors: 1 }, false],
       ['all 60 requests failing, below the gate', { requests: 60, errors: 60 }, false],
       ['2 errors in 100 requests: 2 %, but not shown above 1 % at 99 %', { requests: 100, errors: 2 }, false],
@@ -150,33 +169,52 @@ describe('RollbackAlarms with defaults', () => {
       ['connection errors on top of few requests cross the gate', { requests: 40, connerrors: 80 }, true],
       ['TLS errors to HTTPS targets', { requests: 100, tlserrors: 100 }, true],
       ['50 % errors at 1 000 requests', { requests: 1000, errors: 500 }, true],
-    ])('%s -> breaching %s', (_name, values, expected) => {
-      expect(breaches(values)).toBe(expected);
+    ];
+    test.each(cases)('%s in either target group (the other healthy or idle) -> breaching %s', (_name, values, expected) => {
+      const healthy = { requests: 5000, errors: 1 };
+      for (const [one, other] of [[1, 2], [2, 1]] as const) {
+        for (const otherValues of [{}, healthy]) {
+          const v = evaluateAlarmQueries(x.queries, minute(x, { ...group(one, values), ...group(other, otherValues) }));
+          expect([one, otherValues, v! > threshold]).toEqual([one, otherValues, expected]);
+        }
+      }
+    });
+
+    test('a minute of the group breaching is not diluted by the other group\'s healthy traffic (MAX, not the sum)', () => {
+      // 15 errors in 300 requests next to 10 000 clean requests: 0.15 % of both together, 5 % of group 2.
+      const v = evaluateAlarmQueries(x.queries, minute(x, { ...group(1, { requests: 10000 }), ...group(2, { requests: 300, errors: 15 }) }));
+      expect(v).toBeGreaterThan(threshold);
     });
   });
 
   test.each([
     ['P95Latency', 'p95', 1],
     ['P99Latency', 'p99', 2],
-  ] as const)('%s: TargetResponseTime %s, threshold %d s, only in minutes with >= 100 requests', (kind, stat, seconds) => {
-    for (const i of [0, 1]) {
-      const x = expressionOf(d.template, i, kind);
-      expect(x.alarm).toMatchObject({ Threshold: seconds, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
-      expect(x.metrics).toEqual({ requests: { MetricName: 'RequestCount', Stat: 'Sum' }, latency: { MetricName: 'TargetResponseTime', Stat: stat } });
+  ] as const)('%s: TargetResponseTime %s of either group, threshold %d s, only in minutes with >= 100 requests', (kind, stat, seconds) => {
+    const x = alarmOf(d.template, kind);
+    expect(x.alarm).toMatchObject({ Threshold: seconds, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+    expect(Object.fromEntries(Object.entries(x.metrics).map(([id, m]) => [id, { MetricName: m.MetricName, Stat: m.Stat }]))).toEqual({
+      requests1: { MetricName: 'RequestCount', Stat: 'Sum' }, latency1: { MetricName: 'TargetResponseTime', Stat: stat },
+      requests2: { MetricName: 'RequestCount', Stat: 'Sum' }, latency2: { MetricName: 'TargetResponseTime', Stat: stat },
+    });
+    for (const [one, other] of [[1, 2], [2, 1]] as const) {
+      const v = (slow: Record<string, number | undefined>) => evaluateAlarmQueries(x.queries, minute(x, { ...group(one, slow), ...group(other, { requests: 1000, latency: 0.05 }) }))!;
       // One slow request at 5 % traffic does not alarm; the same latency over enough requests does.
-      expect(evaluate(x.expression, { requests: 3, latency: 30 }) > seconds).toBe(false);
-      expect(evaluate(x.expression, { requests: undefined, latency: 30 }) > seconds).toBe(false);
-      expect(evaluate(x.expression, { requests: 100, latency: seconds + 0.5 }) > seconds).toBe(true);
+      expect(v({ requests: 3, latency: 30 }) > seconds).toBe(false);
+      expect(v({ requests: undefined, latency: 30 }) > seconds).toBe(false);
+      expect(v({ requests: 100, latency: seconds + 0.5 }) > seconds).toBe(true);
     }
   });
 
-  test('unhealthy hosts: more than 0 for 2 consecutive minutes, only while the target group serves traffic', () => {
-    for (const i of [0, 1]) {
-      const x = expressionOf(d.template, i, 'UnhealthyHosts');
-      expect(x.alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
-      expect(x.metrics.unhealthy).toEqual({ MetricName: 'UnHealthyHostCount', Stat: 'Maximum' });
-      const v = (over: Record<string, number | undefined>) => evaluate(x.expression, { requests: undefined, connerrors: undefined, tlserrors: undefined, unhealthy: undefined, ...over });
-      // Install/AfterInstall: green's tasks start (unhealthy until they pass their checks), no listener sends them a request.
+  test('unhealthy hosts: more than 0 in either group for 2 consecutive minutes, only while that group serves traffic', () => {
+    const x = alarmOf(d.template, 'UnhealthyHosts');
+    expect(x.alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+    expect(x.metrics.unhealthy1).toMatchObject({ MetricName: 'UnHealthyHostCount', Stat: 'Maximum' });
+    expect(x.metrics.unhealthy2).toMatchObject({ MetricName: 'UnHealthyHostCount', Stat: 'Maximum' });
+    for (const [one, other] of [[1, 2], [2, 1]] as const) {
+      const v = (over: Record<string, number | undefined>) => evaluateAlarmQueries(x.queries, minute(x, { ...group(one, over), ...group(other, { requests: 500 }) }));
+      // Install/AfterInstall: green's tasks start (unhealthy until they pass their checks), no listener sends them a request,
+      // while the other group serves production with every host healthy.
       expect(v({ unhealthy: 2 })).toBe(0);
       // Serving production (or a crash that only shows connection errors): unhealthy hosts count.
       expect(v({ requests: 50, unhealthy: 1 })).toBe(1);
@@ -191,20 +229,21 @@ describe('RollbackAlarms with defaults', () => {
     }
   });
 
-  test('the composite alarm fires on ALARM of any of the 8 alarms', () => {
+  test('the composite alarm fires on ALARM of any of the 4 alarms', () => {
     const composite = Object.values(resourcesOfType(d.template, 'AWS::CloudWatch::CompositeAlarm'))[0];
     const rule = composite.Properties!.AlarmRule;
     const alarmIds = Object.keys(resourcesOfType(d.template, 'AWS::CloudWatch::Alarm')).sort();
     expect(referencedIds(rule)).toEqual(alarmIds);
     const text = flatten(rule);
-    expect(text.match(/ALARM\(/g)).toHaveLength(8);
-    expect(text.match(/ OR /g)).toHaveLength(7);
+    expect(text.match(/ALARM\(/g)).toHaveLength(4);
+    expect(text.match(/ OR /g)).toHaveLength(3);
     expect(text).not.toContain(' AND ');
   });
 
-  test('exposes the composite alarm and the per-target-group alarms', () => {
+  test('exposes the composite alarm and one alarm per check', () => {
     expect(d.stack.resolve(d.alarms.alarm.alarmArn)).toEqual({ 'Fn::GetAtt': [logicalId(d.alarms.alarm), 'Arn'] });
-    expect(d.alarms.targetGroupAlarms.map((t) => t.targetGroup)).toEqual(d.tgs);
+    expect(logicalId(d.alarms.errorRate)).toContain('ErrorRate');
+    expect(logicalId(d.alarms.unhealthyHosts)).toContain('UnhealthyHosts');
     expect(d.alarms.evaluationWindow.toMinutes()).toBe(3);
   });
 });
@@ -219,21 +258,26 @@ describe('RollbackAlarms additional alarms', () => {
   test('are added to the composite alarm rule (once used) and to the deployment group alarms', () => {
     const importedArn = 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:app-errors';
     const { template, alarms } = synth({}, (stack) => [own(stack, 'Own'), cloudwatch.Alarm.fromAlarmArn(stack, 'Imported', importedArn)], true);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     const rule = Object.values(resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm'))[0].Properties!.AlarmRule;
     expect(referencedIds(rule)).toEqual(Object.keys(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).sort());
     expect(flatten(rule)).toContain(`ALARM("${importedArn}")`);
-    expect(flatten(rule).match(/ALARM\(/g)).toHaveLength(10);
-    expect(alarms.alarms).toHaveLength(10);
+    expect(flatten(rule).match(/ALARM\(/g)).toHaveLength(6);
+    expect(alarms.alarms).toHaveLength(6);
+    expect(alarms.deploymentGroupAlarms).toHaveLength(6);
+  });
+
+  test('up to 6 additional alarms: the deployment group watches 10', () => {
+    const { alarms } = synth({}, (stack) => [1, 2, 3, 4, 5, 6].map((i) => own(stack, `A${i}`)));
     expect(alarms.deploymentGroupAlarms).toHaveLength(10);
   });
 
-  test('fails when more than 2 additional alarms would exceed the deployment group\'s 10', () => {
+  test('fails when more than 6 additional alarms would exceed the deployment group\'s 10', () => {
     const { stack, tgs } = fixture();
-    const extra = [own(stack, 'A1'), own(stack, 'A2'), own(stack, 'A3')];
+    const extra = [1, 2, 3, 4, 5, 6, 7].map((i) => own(stack, `A${i}`));
     expect(() => new RollbackAlarms(stack, 'Rollback', { blueTargetGroup: tgs[0], greenTargetGroup: tgs[1], additionalAlarms: extra })).toThrow(
       'alarms.additionalAlarms: a deployment group watches at most 10 alarms (CloudFormation AlarmConfiguration); '
-      + 'the rollback alarms take 8, so pass at most 2 additional alarms (got 3). Combine yours into fewer alarms (e.g. one metric-math alarm). '
+      + 'the rollback alarms take 4, so pass at most 6 additional alarms (got 7). Combine yours into fewer alarms (e.g. one metric-math alarm). '
       + '(at TestStack/Rollback)',
     );
   });
@@ -255,28 +299,28 @@ describe('RollbackAlarms thresholds follow the props', () => {
   });
 
   test('error rate', () => {
-    const x = expressionOf(template, 0, 'ErrorRate');
+    const x = alarmOf(template, 'ErrorRate');
     expect(x.alarm).toMatchObject({ Threshold: 5, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
     // The gate follows minRequests: 20 requests all failing alarm, 19 do not.
-    expect(evaluate(x.expression, { requests: 20, errors: 20, connerrors: undefined, tlserrors: undefined }) > 5).toBe(true);
-    expect(evaluate(x.expression, { requests: 19, errors: 19, connerrors: undefined, tlserrors: undefined }) > 5).toBe(false);
+    expect(evaluateAlarmQueries(x.queries, minute(x, group(2, { requests: 20, errors: 20 })))! > 5).toBe(true);
+    expect(evaluateAlarmQueries(x.queries, minute(x, group(2, { requests: 19, errors: 19 })))! > 5).toBe(false);
   });
 
   test('latency in seconds, gated on minRequests', () => {
-    const p95 = expressionOf(template, 1, 'P95Latency');
+    const p95 = alarmOf(template, 'P95Latency');
     expect(p95.alarm).toMatchObject({ Threshold: 0.5, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
-    expect(evaluate(p95.expression, { requests: 20, latency: 0.6 })).toBe(0.6);
-    expect(evaluate(p95.expression, { requests: 19, latency: 0.6 })).toBe(0);
-    expect(expressionOf(template, 1, 'P99Latency').alarm).toMatchObject({ Threshold: 3, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
+    expect(evaluateAlarmQueries(p95.queries, minute(p95, group(1, { requests: 20, latency: 0.6 })))).toBe(0.6);
+    expect(evaluateAlarmQueries(p95.queries, minute(p95, group(1, { requests: 19, latency: 0.6 })))).toBe(0);
+    expect(alarmOf(template, 'P99Latency').alarm).toMatchObject({ Threshold: 3, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
   });
 
   test('unhealthy hosts', () => {
-    expect(expressionOf(template, 0, 'UnhealthyHosts').alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 4, DatapointsToAlarm: 4 });
+    expect(alarmOf(template, 'UnhealthyHosts').alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 4, DatapointsToAlarm: 4 });
   });
 
   test('no alarm keeps a default threshold', () => {
     const thresholds = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties!.Threshold);
-    expect(thresholds.sort()).toEqual([0.5, 0.5, 1, 1, 3, 3, 5, 5]);
+    expect(thresholds.sort()).toEqual([0.5, 1, 3, 5]);
   });
 });
 
@@ -295,7 +339,8 @@ describe('RollbackAlarms unhealthy-host window vs the health check', () => {
 
   test('warns when a starting task needs as long as the window to turn healthy (30 s x 5 = 150 s >= 2 min)', () => {
     const warnings = withHealthCheck({ interval: Duration.seconds(30), healthyThresholdCount: 5 });
-    expect(warnings).toHaveLength(2);
+    // One alarm watches both groups: the same warning once, not once per target group.
+    expect(warnings).toHaveLength(1);
     expect(warnings[0].entry.data).toContain('health check interval 30 s x healthyThresholdCount 5 = 150 s');
     expect(warnings[0].entry.data).toContain('Raise unhealthyMinutes to at least 3');
   });

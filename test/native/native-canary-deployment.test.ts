@@ -243,7 +243,8 @@ test('the rollback alarms take the analysis thresholds: minRequests gates them, 
   const alarms = Object.entries(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))
     .filter(([id]) => id.startsWith('Tuned'));
   const of = (kind: string) => alarms.filter(([id]) => id.includes(kind)).map(([, r]) => r.Properties);
-  expect(of('ErrorRate')).toHaveLength(2);
-  for (const a of of('ErrorRate')) expect(JSON.stringify(a.Metrics)).toContain('>= 250,');
-  expect(of('P95Latency').map((a) => a.Threshold)).toEqual([0.6, 0.6]);
+  // One alarm per check over both target groups, each group's expression gated.
+  expect(of('ErrorRate')).toHaveLength(1);
+  for (const a of of('ErrorRate')) expect(JSON.stringify(a.Metrics).match(/>= 250,/g)).toHaveLength(2);
+  expect(of('P95Latency').map((a) => a.Threshold)).toEqual([0.6]);
 });

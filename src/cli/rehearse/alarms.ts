@@ -1,6 +1,6 @@
 /**
  * The rollback alarms of lib/alarms/rollback-alarms.ts, evaluated on the simulated metrics of both
- * target groups. Each alarm is a metric-math expression over one-minute datapoints; the functions
+ * target groups (each alarm watches the larger of the two groups' values, MAX([tg1, tg2])). Each alarm is a metric-math expression over one-minute datapoints; the functions
  * below compute exactly those expressions (test/cli/rehearse-alarms.test.ts evaluates the
  * expressions RollbackAlarms renders and proves they agree), and `alarmInAlarm` applies the
  * alarms' "M of N" rule with missing data not breaching. CodeDeploy watches them for the whole
@@ -49,6 +49,16 @@ export function unhealthyValue(v: AlarmInputs): number {
   return attempts(v) >= 1 ? fill(v.unhealthy) : 0;
 }
 
+/**
+ * `MAX([tg1, tg2])`: each alarm watches the larger of the two target groups' values in a minute
+ * (lib/alarms/rollback-alarms.ts); a group without a value in the minute is left out
+ * [inference], and the minute has no value when neither has one.
+ */
+export function eitherValue(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.max(a, b);
+}
+
 /** The alarms' timing: RollbackThresholds' defaults (breachMinutes, evaluationMinutes are not in the runtime configuration). */
 export interface AlarmTiming {
   readonly breachMinutes: number;
@@ -78,31 +88,43 @@ function inputs(sim: SimulatedAws, side: Side, minuteMs: number, stat?: 'p95' | 
   };
 }
 
-/** The alarm in ALARM now, described in one line; undefined when every alarm is OK. */
+/**
+ * The alarm in ALARM now, described in one line; undefined when every alarm is OK. Each alarm
+ * covers both target groups (one value a minute: the larger); the line names the group with the
+ * worst breaching value (green on a tie).
+ */
 export function alarmInAlarm(sim: SimulatedAws, t: AnalysisConfig, timing: AlarmTiming = DEFAULT_ALARM_TIMING): string | undefined {
   const { evaluationMinutes: evaluation, breachMinutes: breach } = timing;
   const gate = t.minRequests;
-  for (const side of ['green', 'blue'] as Side[]) {
-    // The last published minutes; a minute the expression gives no value for is missing: not breaching.
-    const span = Math.max(evaluation, t.unhealthyMinutes) + 2;
-    const minutes = sim.publishedMinutes(sim.nowMs - span * 60_000, sim.nowMs);
-    const last = minutes.slice(-evaluation);
-    const checks: [string, (number | undefined)[], number, (x: number) => string][] = [
-      ['ErrorRate', last.map((m) => errorRateValue(inputs(sim, side, m), gate)), t.maxErrorRatePercent, (x) => `99 % lower bound ${x.toFixed(2)} % > ${t.maxErrorRatePercent} %`],
-      ['P95Latency', last.map((m) => latencyValue(inputs(sim, side, m, 'p95'), gate)), t.maxP95Ms / 1000, (x) => `p95 ${(x * 1000).toFixed(0)} ms > ${t.maxP95Ms} ms`],
-      ['P99Latency', last.map((m) => latencyValue(inputs(sim, side, m, 'p99'), gate)), t.maxP99Ms / 1000, (x) => `p99 ${(x * 1000).toFixed(0)} ms > ${t.maxP99Ms} ms`],
-    ];
-    for (const [name, values, threshold, say] of checks) {
-      const breaching = values.filter((v): v is number => v !== undefined && v > threshold);
-      if (breaching.length >= breach) {
-        return `${name} alarm of the ${side} target group: ${say(Math.max(...breaching))} in ${breaching.length} of the last ${last.length} minutes`;
-      }
+  const sides: Side[] = ['green', 'blue'];
+  // The last published minutes; a minute the expression gives no value for is missing: not breaching.
+  const span = Math.max(evaluation, t.unhealthyMinutes) + 2;
+  const minutes = sim.publishedMinutes(sim.nowMs - span * 60_000, sim.nowMs);
+  const last = minutes.slice(-evaluation);
+  /** Per minute: each side's value and the MAX the alarm sees. */
+  const series = (value: (side: Side, m: number) => number | undefined, of: number[]) => of.map((m) => {
+    const [green, blue] = sides.map((side) => value(side, m));
+    return { green, blue, max: eitherValue(green, blue) };
+  });
+  const checks: [string, ReturnType<typeof series>, number, (x: number) => string][] = [
+    ['ErrorRate', series((side, m) => errorRateValue(inputs(sim, side, m), gate), last), t.maxErrorRatePercent, (x) => `99 % lower bound ${x.toFixed(2)} % > ${t.maxErrorRatePercent} %`],
+    ['P95Latency', series((side, m) => latencyValue(inputs(sim, side, m, 'p95'), gate), last), t.maxP95Ms / 1000, (x) => `p95 ${(x * 1000).toFixed(0)} ms > ${t.maxP95Ms} ms`],
+    ['P99Latency', series((side, m) => latencyValue(inputs(sim, side, m, 'p99'), gate), last), t.maxP99Ms / 1000, (x) => `p99 ${(x * 1000).toFixed(0)} ms > ${t.maxP99Ms} ms`],
+  ];
+  const worstSide = (breaching: ReturnType<typeof series>) => {
+    const worst = breaching.reduce((a, b) => (b.max! > a.max! ? b : a));
+    return worst.green === worst.max ? 'green' : 'blue';
+  };
+  for (const [name, values, threshold, say] of checks) {
+    const breaching = values.filter((v) => v.max !== undefined && v.max > threshold);
+    if (breaching.length >= breach) {
+      return `${name} alarm of the ${worstSide(breaching)} target group: ${say(Math.max(...breaching.map((v) => v.max!)))} in ${breaching.length} of the last ${last.length} minutes`;
     }
-    const n = Math.max(1, t.unhealthyMinutes);
-    const unhealthy = minutes.slice(-n).map((m) => unhealthyValue(inputs(sim, side, m)));
-    if (unhealthy.length >= n && unhealthy.filter((u) => u > t.maxUnhealthyHosts).length >= n) {
-      return `UnhealthyHosts alarm of the ${side} target group: more than ${t.maxUnhealthyHosts} while serving for ${n} minutes`;
-    }
+  }
+  const n = Math.max(1, t.unhealthyMinutes);
+  const unhealthy = series((side, m) => unhealthyValue(inputs(sim, side, m)), minutes.slice(-n));
+  if (unhealthy.length >= n && unhealthy.filter((u) => u.max! > t.maxUnhealthyHosts).length >= n) {
+    return `UnhealthyHosts alarm of the ${worstSide(unhealthy)} target group: more than ${t.maxUnhealthyHosts} while serving for ${n} minutes`;
   }
   return undefined;
 }
