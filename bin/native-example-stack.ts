@@ -83,6 +83,7 @@ export class NativeExampleStack extends Stack {
       greenTargetGroup: green,
       schedule: props.schedule ?? TrafficSchedule.default(),
       smokeTests: [HttpCheck.get('/', { expectStatus: [200] })],
+      dashboard: true,
     });
     Validations.of(alb).acknowledge({
       id: 'AwsSolutions-EC23',

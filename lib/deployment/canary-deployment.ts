@@ -212,7 +212,7 @@ export interface CanaryDeploymentOptions {
   /**
    * A CloudWatch dashboard of its own with blue and green side by side (a dashboard costs $3 a
    * month beyond the account's first three, and 8 KB of template per service).
-   * @default false (but true for CanaryFargateService on DeploymentEngine.ECS, as NativeCanaryDeployment defaults it)
+   * @default false
    */
   readonly dashboard?: boolean;
   /**

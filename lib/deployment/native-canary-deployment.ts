@@ -82,8 +82,9 @@ export interface NativeCanaryDeploymentProps {
    */
   readonly infrastructureRole?: iam.IRole;
   /**
-   * A CloudWatch dashboard of its own with blue and green side by side.
-   * @default true
+   * A CloudWatch dashboard of its own with blue and green side by side (a dashboard costs $3 a
+   * month beyond the account's first three, and 8 KB of template per service).
+   * @default false
    */
   readonly dashboard?: boolean;
   /**
@@ -118,7 +119,13 @@ export class NativeCanaryDeployment extends Construct {
   /** Resolved analysis thresholds (the runtime configuration's shape, not a jsii type). */
   private readonly analysis: AnalysisConfig;
   public readonly rollbackAlarms: RollbackAlarms;
-  public readonly rollbackAlarm: cloudwatch.IAlarm;
+  /**
+   * Any rollback signal, for dashboards and notifications (the service's deployment alarms are the
+   * metric alarms). A composite alarm, created on first use.
+   */
+  public get rollbackAlarm(): cloudwatch.IAlarm {
+    return this.rollbackAlarms.alarm;
+  }
   public readonly hooks: NativeHooks;
   public readonly topic: sns.ITopic;
   public readonly configParameter: ssm.StringParameter;
@@ -155,7 +162,6 @@ export class NativeCanaryDeployment extends Construct {
       ...alarmThresholdsOf(this.analysis, props.alarms),
       additionalAlarms: props.alarms?.additionalAlarms,
     });
-    this.rollbackAlarm = this.rollbackAlarms.alarm;
     // ECS rolls the deployment back when one of these goes to ALARM (deployment alarms).
     service.enableDeploymentAlarms(this.rollbackAlarms.alarms.map((a) => a.alarmName), { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM });
 
@@ -235,7 +241,7 @@ export class NativeCanaryDeployment extends Construct {
     });
     this.hooks.register(clusterName);
 
-    if (props.dashboard !== false) {
+    if (props.dashboard === true) {
       this.dashboard = new CanaryDashboard(this, 'Dashboard', {
         blueTargetGroup: props.blueTargetGroup,
       greenTargetGroup: props.greenTargetGroup,

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { CanaryFargateService } from '../../lib';
+import { CanaryFargateService, DeploymentEngine } from '../../lib';
 
 function dashboardBody(template: Template): string {
   const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
@@ -45,11 +45,12 @@ describe('CanaryDashboard', () => {
   });
 
   test.each([
-    ['by default', {}],
-    ['with dashboard: false', { dashboard: false }],
+    ['by default', { releaseOnDeploy: false }],
+    ['with dashboard: false', { releaseOnDeploy: false, dashboard: false }],
+    ['on the ECS engine, by default', { engine: DeploymentEngine.ECS }],
   ])('no dashboard %s (opt-in: $3 a month and 8 KB of template each)', (_, props) => {
     const s = new Stack(new App(), 'NoDash');
-    const svc = new CanaryFargateService(s, 'Api', { image, releaseOnDeploy: false, ...props });
+    const svc = new CanaryFargateService(s, 'Api', { image, ...props });
     const t = Template.fromStack(s);
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     t.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
