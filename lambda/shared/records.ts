@@ -65,10 +65,11 @@ export function decisionKey(at: Date, seq: number): string {
   return `decision#${at.toISOString()}#${String(seq).padStart(4, '0')}`;
 }
 
-export async function putRecord<T>(
+/** One record, of its kind's document (record-types.ts); the typed writers below build it. */
+export async function putRecord(
   clients: Clients,
   table: string,
-  rec: StoredRecord<T>,
+  rec: AnyRecord,
   now: Date = new Date(),
 ): Promise<void> {
   await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: toItem(rec, now) }));
@@ -99,16 +100,16 @@ export async function putState(clients: Clients, table: string, deploymentId: st
 }
 
 export async function putControl(clients: Clients, table: string, deploymentId: string, doc: ControlDoc, now: Date): Promise<void> {
-  await putRecord<ControlDoc>(clients, table, { deploymentId, sk: CONTROL_SK, kind: 'control', doc }, now);
+  await putRecord(clients, table, { deploymentId, sk: CONTROL_SK, kind: 'control', doc }, now);
 }
 
 /** `outcome` is the top-level attribute counted without parsing: 'Failed' | 'Succeeded' (or the guard's state outcome). */
 export async function putOutcome(clients: Clients, table: string, deploymentId: string, outcome: string, doc: OutcomeDoc, now: Date): Promise<void> {
-  await putRecord<OutcomeDoc>(clients, table, { deploymentId, sk: OUTCOME_SK, kind: 'outcome', outcome, doc }, now);
+  await putRecord(clients, table, { deploymentId, sk: OUTCOME_SK, kind: 'outcome', outcome, doc }, now);
 }
 
 export async function putStable(clients: Clients, table: string, deploymentId: string, doc: StableDoc, now: Date): Promise<void> {
-  await putRecord<StableDoc>(clients, table, { deploymentId, sk: STABLE_SK, kind: 'stable', doc }, now);
+  await putRecord(clients, table, { deploymentId, sk: STABLE_SK, kind: 'stable', doc }, now);
 }
 
 /** The promote/abort request of a control document; anything malformed is no request. */
@@ -198,7 +199,8 @@ function toItem(rec: StoredRecord, now: Date): Record<string, AttributeValue> {
   return item;
 }
 
-export async function getRecord<T>(clients: Clients, table: string, deploymentId: string, sk: string): Promise<StoredRecord<T> | undefined> {
+/** Internal: the typed readers above name the document each key holds. */
+async function getRecord<T>(clients: Clients, table: string, deploymentId: string, sk: string): Promise<StoredRecord<T> | undefined> {
   const { Item } = await clients.dynamodb.send(new GetItemCommand({
     TableName: table,
     Key: { deploymentId: { S: deploymentId }, sk: { S: sk } },

@@ -7,7 +7,7 @@ import type { Verdict } from '../../../lambda/judge/types';
 import type { NativeState } from '../../../lambda/native/types';
 import {
   AnyRecord, ControlDoc, DecisionDoc, decisionOutcome, FinalDecisionDoc, fromItem, getRecords, OutcomeDoc, putControl, putDecision,
-  putOutcome, putStable, putState, readControl, readOutcome, readStable, readState, StableDoc, StepDecisionDoc,
+  putOutcome, putRecord, putStable, putState, readControl, readOutcome, readStable, readState, StableDoc, StepDecisionDoc,
 } from '../../../lambda/shared/records';
 import type { StepperState } from '../../../lambda/stepper/types';
 import { DEPLOYMENT_ID, FakeAws, T0, TABLE } from '../stepper/fake-aws';
@@ -136,4 +136,15 @@ describe('rows without a phase (never written by any version, read defensively)'
     const rec = fromItem(row({ status: 'Succeeded', verdict: PASS, window: WINDOW }));
     expect(rec.kind === 'decision' && rec.doc.phase).toBe('AfterAllowTraffic');
   });
+});
+
+test('the writers take only their kind\'s document (checked by `npm run typecheck`)', () => {
+  // Never called: the @ts-expect-error lines fail the type check if a writer accepted a wrong document.
+  const typeChecks = async (): Promise<void> => {
+    // @ts-expect-error a control document holds promote or abort only
+    await putRecord(fake.clients, TABLE, { deploymentId: 'x', sk: 'control', kind: 'control', doc: { action: 'rollback', at: ISO, by: 'bob' } });
+    // @ts-expect-error a decision record holds a DecisionDoc
+    await putDecision(fake.clients, TABLE, 'x', AT, 1, { phase: 'step', verdict: PASS });
+  };
+  expect(typeof typeChecks).toBe('function');
 });
