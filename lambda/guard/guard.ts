@@ -15,11 +15,11 @@ import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-c
 import { emitMetric } from '../shared/emf';
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { logger, setDeploymentId } from '../shared/logger';
-import { getRecord, putRecord } from '../shared/records';
+import { OutcomeDoc, putOutcome, readOutcome, readStable, readState } from '../shared/records';
 import { recordedReason } from '../shared/rollback-reason';
 import { IN_FLIGHT_STATUSES, isDeploymentId, listDeploymentIds } from '../shared/deployments';
 import { Colors, colorsFromBlue, percentOn, readPairForwards, resolveColors, setWeights } from '../shared/traffic';
-import { OUTCOME_SK, STATE_SK, StepperState } from '../stepper/types';
+import type { StepperState } from '../stepper/types';
 import {
   DEPLOYMENT_OUTCOME_METRIC,
   DeploymentOutcome,
@@ -28,8 +28,6 @@ import {
   GuardOutcomeDoc,
   GuardResult,
   OUTCOME_BY_STATE,
-  STABLE_SK,
-  StableRecordDoc,
   TrafficCheck,
 } from './types';
 
@@ -84,9 +82,8 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
     throw err;
   }
 
-  const previous = await getRecord<Record<string, unknown>>(deps.clients, deps.table, deploymentId, OUTCOME_SK);
-  const previousDoc = previous?.doc && typeof previous.doc === 'object' && !Array.isArray(previous.doc) ? previous.doc : {};
-  const previousGuard = previousDoc.guard as GuardOutcomeDoc | undefined;
+  const previousDoc: OutcomeDoc = await readOutcome(deps.clients, deps.table, deploymentId) ?? {};
+  const previousGuard = previousDoc.guard;
 
   // A late event (retries run for up to the event age) must not undo a newer release's shifts.
   const newer = outcome === 'Succeeded' ? undefined : await newerDeploymentInFlight(ctx, deps);
@@ -114,19 +111,13 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
 
   const now = deps.now();
   const guardDoc: GuardOutcomeDoc = { state, outcome, creator, traffic, trafficSkipped, metricPublished, notified, reason, at: now.toISOString() };
-  await putRecord(deps.clients, deps.table, {
-    deploymentId,
-    sk: OUTCOME_SK,
-    kind: 'outcome',
-    outcome,
-    doc: { ...previousDoc, guard: guardDoc },
-  }, now);
+  await putOutcome(deps.clients, deps.table, deploymentId, outcome, { ...previousDoc, guard: guardDoc }, now);
   logger.info('guard done', { state, outcome, creator, traffic, trafficSkipped, metricPublished, notified });
   return { deploymentId, outcome, traffic, trafficSkipped, metricPublished, notified };
 }
 
 /** The canary's recorded reason when it failed the release, else CodeDeploy's, else the bare state. */
-export function failureReason(outcomeDoc: Record<string, unknown>, codeDeployMessage: string | undefined, state: string): string {
+export function failureReason(outcomeDoc: { readonly reason?: string }, codeDeployMessage: string | undefined, state: string): string {
   const ours = recordedReason(outcomeDoc);
   if (ours) return ours;
   if (codeDeployMessage) return codeDeployMessage;
@@ -208,9 +199,9 @@ async function ensureStable(ctx: DeploymentContext, deps: GuardDeps): Promise<Tr
 async function stableColors(ctx: DeploymentContext, deps: GuardDeps): Promise<{ colors: Colors; from: TrafficCheck['stableFrom'] }> {
   const { config } = ctx;
   const usable = (arn: string | undefined): arn is string => arn !== undefined && config.targetGroupArns.includes(arn);
-  const installed = (await getRecord<StableRecordDoc>(deps.clients, deps.table, ctx.deploymentId, STABLE_SK))?.doc?.blueTargetGroupArn;
+  const installed = (await readStable(deps.clients, deps.table, ctx.deploymentId))?.blueTargetGroupArn;
   if (usable(installed)) return { colors: colorsFromBlue(config, installed), from: 'before-install' };
-  const stepped = (await getRecord<StepperState>(deps.clients, deps.table, ctx.deploymentId, STATE_SK))?.doc?.colors?.blueTargetGroupArn;
+  const stepped = (await readState<StepperState>(deps.clients, deps.table, ctx.deploymentId))?.colors?.blueTargetGroupArn;
   if (usable(stepped)) return { colors: colorsFromBlue(config, stepped), from: 'stepper-state' };
   return { colors: await resolveColors(deps.clients, config), from: 'primary-task-set' };
 }

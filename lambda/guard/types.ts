@@ -80,16 +80,6 @@ export interface GuardResult {
   readonly notified?: boolean;
 }
 
-/**
- * Sort key of the record BeforeInstall writes for every deployment, whatever its schedule: the
- * stable (blue) target group as it was before anything of the release existed. The guard
- * restores this one (after a full shift the replacement may already be PRIMARY).
- */
-export const STABLE_SK = 'stable';
-
-export interface StableRecordDoc {
-  readonly blueTargetGroupArn: string;
-  readonly greenTargetGroupArn: string;
-  readonly productionListenerArn: string;
-  readonly at: string;
-}
+/** The `stable` record (record-types.ts holds every record's document and key). */
+export { STABLE_SK } from '../shared/record-types';
+export type { StableDoc as StableRecordDoc } from '../shared/record-types';

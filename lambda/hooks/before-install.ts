@@ -13,8 +13,8 @@ import { errorMessage } from '../shared/errors';
 import { HookOutcome, InvocationContext, runHook } from '../shared/hook-handler';
 import { logger } from '../shared/logger';
 import { ENV } from '../../lib/runtime-config';
-import { STABLE_SK, StableRecordDoc } from '../guard/types';
-import { putRecord } from '../shared/records';
+import type { StableRecordDoc } from '../guard/types';
+import { putStable } from '../shared/records';
 import { Colors, readPairForwards, resolveColors } from '../shared/traffic';
 import { describeTargets, isHealthy, summarizeStates, targetGroupName, targetLabel } from './target-health';
 
@@ -122,7 +122,7 @@ export async function productionListenerProblems(
   const { blueTargetGroupArn, greenTargetGroupArn } = await colors;
   const now = (options.now ?? (() => new Date()))();
   const doc: StableRecordDoc = { blueTargetGroupArn, greenTargetGroupArn, productionListenerArn: listener, at: now.toISOString() };
-  await putRecord(clients, table, { deploymentId: ctx.deploymentId, sk: STABLE_SK, kind: 'stable', doc }, now);
+  await putStable(clients, table, ctx.deploymentId, doc, now);
   logger.info('stable target group recorded for the guard', { ...doc, forwards: forwards.map((f) => f.ruleArn ?? 'default') });
   return [];
 }

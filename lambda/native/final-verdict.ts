@@ -8,9 +8,8 @@ import type { Clients } from '../shared/clients';
 import { errorMessage } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { fetchWindow, WindowSamples } from '../shared/metrics';
-import { decisionKey, putRecord } from '../shared/records';
+import { FinalDecisionDoc, putDecision } from '../shared/records';
 import { finalVerdictWindow, judgeFinalSamples, publishFinalVerdict } from '../stepper/final-decision';
-import type { FinalDecisionDoc } from '../stepper/final-judge';
 import { colorsFromWeights, readRuleWeights } from './rule-weights';
 import type { NativeState } from './types';
 
@@ -68,7 +67,7 @@ export async function judgeNativeFinal(
   };
   const writes: [string, Promise<unknown>][] = [
     ['outcome metric', publishFinalVerdict(nativeOutcomeDimension(config), judged.status, now)],
-    ['decision record', putRecord(clients, table, { deploymentId: arn, sk: decisionKey(now, seq), kind: 'decision', outcome: judged.verdict.outcome, doc }, now)],
+    ['decision record', putDecision(clients, table, arn, now, seq, doc)],
   ];
   const results = await Promise.allSettled(writes.map(([, p]) => p));
   results.forEach((r, i) => {

@@ -22,10 +22,10 @@ import type { Clients } from '../shared/clients';
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { logger, setDeploymentId, startInvocation } from '../shared/logger';
 import { fetchWindow } from '../shared/metrics';
-import { decisionKey, getRecord, putRecord } from '../shared/records';
+import { putDecision, putOutcome, putState, readControl, readState, StepDecisionDoc } from '../shared/records';
 import { worstCaseStepSeconds } from '../../lib/policy/release-policy';
 import { decideTick, intervalSeconds } from '../stepper/schedule';
-import { CONTROL_SK, ControlDoc, OUTCOME_SK, STATE_SK, StepperDecisionDoc } from '../stepper/types';
+import type { ControlDoc } from '../stepper/types';
 import { colorsFromWeights, readRuleWeights } from './rule-weights';
 import { fetchBaseline, judgeNativeFinal, nativeFinalWindow } from './final-verdict';
 import { findDeployment, readConfig } from './deployment';
@@ -195,13 +195,13 @@ class NativeRun {
       hookStartedAtMs: now.getTime(), nowMs: now.getTime(), verdict,
     });
     const seq = state.decisions + 1;
-    const doc: StepperDecisionDoc = {
+    const doc: StepDecisionDoc = {
       phase: 'step', step: index, percent, verdict, samples,
       window: { start: from.toISOString(), end: to.toISOString() }, thresholds: analysis,
       action: decision.kind, extensions: decision.kind === 'extend' ? decision.extensions : state.extensions, at: now.toISOString(),
     };
     try {
-      await putRecord(this.deps.clients, this.deps.table, { deploymentId: this.arn, sk: decisionKey(now, seq), kind: 'decision', outcome: verdict.outcome, doc }, now);
+      await putDecision(this.deps.clients, this.deps.table, this.arn, now, seq, doc);
     } catch (err) {
       // A lost record must not hold back a rollback; anything else fails the call (and so the deployment).
       if (decision.kind !== 'fail') throw err;
@@ -304,25 +304,20 @@ class NativeRun {
   }
 
   private async readState(): Promise<NativeState | undefined> {
-    return (await getRecord<NativeState>(this.deps.clients, this.deps.table, this.arn, STATE_SK))?.doc ?? undefined;
+    return readState<NativeState>(this.deps.clients, this.deps.table, this.arn);
   }
 
   private async readControl(): Promise<ControlDoc | undefined> {
-    const doc = (await getRecord<ControlDoc>(this.deps.clients, this.deps.table, this.arn, CONTROL_SK))?.doc;
-    return doc && (doc.action === 'promote' || doc.action === 'abort') ? doc : undefined;
+    return readControl(this.deps.clients, this.deps.table, this.arn);
   }
 
   private async writeState(state: NativeState): Promise<void> {
     const now = this.deps.now();
-    await putRecord(this.deps.clients, this.deps.table, {
-      deploymentId: this.arn, sk: STATE_SK, kind: 'state', outcome: state.finished, doc: { ...state, updatedAt: now.toISOString() },
-    }, now);
+    await putState(this.deps.clients, this.deps.table, this.arn, { ...state, updatedAt: now.toISOString() }, now);
   }
 
   private async writeOutcome(doc: NativeOutcomeDoc): Promise<void> {
     const now = this.deps.now();
-    await putRecord(this.deps.clients, this.deps.table, {
-      deploymentId: this.arn, sk: OUTCOME_SK, kind: 'outcome', outcome: doc.result === 'failed' ? 'Failed' : 'Succeeded', doc,
-    }, now);
+    await putOutcome(this.deps.clients, this.deps.table, this.arn, doc.result === 'failed' ? 'Failed' : 'Succeeded', doc, now);
   }
 }

@@ -11,9 +11,8 @@ import { describeTargets, isHealthy, targetGroupName } from '../hooks/target-hea
 import type { Clients } from '../shared/clients';
 import { errorMessage } from '../shared/errors';
 import { logger, setDeploymentId, startInvocation } from '../shared/logger';
-import { putRecord } from '../shared/records';
+import { putOutcome } from '../shared/records';
 import { heaviestTargetGroup } from '../shared/traffic';
-import { OUTCOME_SK } from '../stepper/types';
 import { findDeployment, readConfig } from './deployment';
 import { readRuleWeights } from './rule-weights';
 import type { NativeExecutionDetails, NativeHookEvent, NativeHookResponse, NativeOutcomeDoc } from './types';
@@ -79,7 +78,7 @@ async function recordFailure(deps: NativeSmokeDeps, deploymentArn: string | unde
   const now = deps.now();
   const doc: NativeOutcomeDoc = { source: 'native-hook', result: 'failed', reason, at: now.toISOString() };
   try {
-    await putRecord(deps.clients, deps.table, { deploymentId: deploymentArn, sk: OUTCOME_SK, kind: 'outcome', outcome: 'Failed', doc }, now);
+    await putOutcome(deps.clients, deps.table, deploymentArn, 'Failed', doc, now);
   } catch (err) {
     logger.error('could not record the smoke test failure', { error: errorMessage(err) });
   }

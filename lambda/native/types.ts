@@ -66,14 +66,5 @@ export interface NativeState {
   readonly updatedAt: string;
 }
 
-/** The `outcome` record the native hook writes when it fails or completes a deployment. */
-export interface NativeOutcomeDoc {
-  readonly source: 'native-hook';
-  readonly result: 'failed' | 'succeeded';
-  readonly reason: string;
-  /** Shadow mode: the final verdict would have rolled back; recorded, not acted on. */
-  readonly shadowWouldHave?: string;
-  readonly stepIndex?: number;
-  readonly percent?: number;
-  readonly at: string;
-}
+/** The `outcome` record the native hook writes (record-types.ts holds every record's document). */
+export type { NativeOutcomeDoc } from '../shared/record-types';

@@ -10,7 +10,7 @@
 import { ReleaseAttributes, ReleaseResourceProperties, NO_DEPLOYMENT } from '../../lib/release/release-contract';
 import { errorMessage } from '../shared/errors';
 import { logger, setDeploymentId } from '../shared/logger';
-import { getRecord } from '../shared/records';
+import { readOutcome } from '../shared/records';
 import { recordedReason } from '../shared/rollback-reason';
 import {
   DeploymentSummary,
@@ -44,9 +44,6 @@ export const REQUEST_LOOKBACK_MS = 15 * 60 * 1000;
  * inside the provider's total timeout, so the clear error below wins over the framework's.
  */
 export const ROLLBACK_WAIT_MS = 30 * 60 * 1000;
-
-/** The sort key of the outcome record the stepper and the guard write (lambda/shared/records.ts). */
-const OUTCOME_SK = 'outcome';
 
 export function parseProperties(raw: Record<string, unknown> | undefined): ReleaseResourceProperties {
   const p = raw ?? {};
@@ -273,8 +270,7 @@ export async function failureMessage(d: DeploymentSummary, props: ReleaseResourc
 async function rollbackReason(deploymentId: string, deps: ReleaseDeps): Promise<string | undefined> {
   if (!deps.table) return undefined;
   try {
-    const rec = await getRecord<{ reason?: unknown }>(deps.clients, deps.table, deploymentId, OUTCOME_SK);
-    return recordedReason(rec?.doc);
+    return recordedReason(await readOutcome(deps.clients, deps.table, deploymentId));
   } catch (err) {
     // The failure itself is the news; a missing reason must not hide it.
     logger.warn('release: could not read the outcome record', { error: errorMessage(err) });

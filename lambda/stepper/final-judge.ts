@@ -4,16 +4,16 @@
  * an outcome metric. Pure of timing: final-verdict.ts decides which minutes to judge and when.
  */
 import { CanaryRuntimeConfig, ENV } from '../../lib/runtime-config';
-import type { MinuteSample, Verdict } from '../judge';
+import type { MinuteSample } from '../judge';
 import type { Clients } from '../shared/clients';
 import type { DeploymentContext } from '../shared/deployment-context';
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { logger } from '../shared/logger';
-import { fetchWindow, WindowSamples } from '../shared/metrics';
-import { decisionKey, DecisionWindow, getRecord, putRecord } from '../shared/records';
+import { fetchWindow } from '../shared/metrics';
+import { FinalDecisionDoc, putDecision, readStable, readState } from '../shared/records';
+import type { StepperState } from './types';
 import type { HookStatus } from '../shared/reporter';
 import { Colors, heaviestTargetGroup, readWeights, setWeights } from '../shared/traffic';
-import { STABLE_SK, StableRecordDoc } from '../guard/types';
 import { judgeFinalSamples, publishFinalVerdict } from './final-decision';
 
 export { decide, FINAL_VERDICT_METRIC } from './final-decision';
@@ -25,23 +25,8 @@ export interface StepperStateView {
   readonly baseline?: { readonly blue?: MinuteSample[] };
 }
 
-/** What the decision record of the final verdict holds. */
-export interface FinalDecisionDoc {
-  /** AfterAllowTraffic on CodeDeploy, POST_PRODUCTION_TRAFFIC_SHIFT on the ECS engine. */
-  readonly phase: 'AfterAllowTraffic' | 'POST_PRODUCTION_TRAFFIC_SHIFT';
-  /** What the verdict asks for; with shadow mode the hook is still reported Succeeded. */
-  readonly status: HookStatus;
-  readonly verdict: Verdict;
-  readonly samples: WindowSamples;
-  readonly thresholds: CanaryRuntimeConfig['analysis'];
-  readonly colors: Colors;
-  /** Where blue's samples came from: the stepper's pre-shift baseline or the judged window. */
-  readonly blueSource: 'baseline' | 'window';
-  /** The judged minutes, [start, end): whole minutes at 100 % only. */
-  readonly window: DecisionWindow;
-  /** Shadow mode: the verdict is recorded, the release is not stopped by it. */
-  readonly shadow?: boolean;
-}
+/** What the decision record of the final verdict holds (record-types.ts holds every record's document). */
+export type { FinalDecisionDoc } from '../shared/record-types';
 
 export interface FinalJudgeOptions {
   /** First whole minute at 100 % (inclusive). */
@@ -66,7 +51,7 @@ export async function judgeFinal(ctx: DeploymentContext, clients: Clients, o: Fi
   const { config } = ctx;
   if (!o.table) logger.warn(`${ENV.DECISIONS_TABLE} is not set: no stepper baseline, no decision record`);
 
-  const state = o.table ? (await getRecord<StepperStateView>(clients, o.table, ctx.deploymentId, 'state'))?.doc : undefined;
+  const state = o.table ? await readState<StepperState>(clients, o.table, ctx.deploymentId) : undefined;
   const colors = usableColors(config, state?.colors) ?? await recordedColors(ctx, clients, o.table) ?? await colorsFromListener(clients, config);
   const window = await fetchWindow(clients, config.productionListenerArn, colors, o.start, o.end);
 
@@ -125,13 +110,7 @@ async function recordOutcome(
     ['outcome metric', publishFinalVerdict(`${ctx.applicationName}/${ctx.deploymentGroupName}`, doc.status, now, namespace)],
   ];
   if (table) {
-    writes.push(['decision record', putRecord(clients, table, {
-      deploymentId: ctx.deploymentId,
-      sk: decisionKey(now, 0),
-      kind: 'decision',
-      outcome: doc.verdict.outcome,
-      doc,
-    }, now)]);
+    writes.push(['decision record', putDecision(clients, table, ctx.deploymentId, now, 0, doc)]);
   }
   const results = await Promise.allSettled(writes.map(([, p]) => p));
   results.forEach((r, i) => {
@@ -142,7 +121,7 @@ async function recordOutcome(
 /** Blue and green as BeforeInstall recorded them for this deployment (every schedule records them). */
 async function recordedColors(ctx: DeploymentContext, clients: Clients, table: string | undefined): Promise<Colors | undefined> {
   if (!table) return undefined;
-  const doc = (await getRecord<StableRecordDoc>(clients, table, ctx.deploymentId, STABLE_SK))?.doc;
+  const doc = await readStable(clients, table, ctx.deploymentId);
   return usableColors(ctx.config, doc ? { blueTargetGroupArn: doc.blueTargetGroupArn, greenTargetGroupArn: doc.greenTargetGroupArn } : undefined);
 }
 
@@ -154,7 +133,7 @@ async function recordedColors(ctx: DeploymentContext, clients: Clients, table: s
  * whichever it does. Idempotent: the same weights CodeDeploy set are written again.
  */
 export async function alignProductionOnGreen(ctx: DeploymentContext, clients: Clients, table: string | undefined): Promise<Colors> {
-  const state = table ? (await getRecord<StepperStateView>(clients, table, ctx.deploymentId, 'state'))?.doc : undefined;
+  const state = table ? await readState<StepperState>(clients, table, ctx.deploymentId) : undefined;
   const colors = usableColors(ctx.config, state?.colors) ?? await recordedColors(ctx, clients, table) ?? await colorsFromListener(clients, ctx.config);
   await setWeights(clients, ctx.config.productionListenerArn, colors, 100);
   return colors;

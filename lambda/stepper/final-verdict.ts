@@ -21,7 +21,7 @@ import { ConfigurationError, errorMessage } from '../shared/errors';
 import { isDeploymentId, TERMINAL_STATUSES } from '../shared/deployments';
 import { logger } from '../shared/logger';
 import { dispatchAction } from './dispatch';
-import { getRecord, putRecord } from '../shared/records';
+import { putState, readState } from '../shared/records';
 import { HookReporter, HookStatus } from '../shared/reporter';
 import { finalVerdictWindow } from './final-decision';
 import { alignProductionOnGreen, judgeFinal } from './final-judge';
@@ -257,17 +257,11 @@ class FinalVerdictRun {
   }
 
   private async readState(): Promise<FinalVerdictState | undefined> {
-    return (await getRecord<FinalVerdictState>(this.deps.clients, this.deps.table, this.input.deploymentId, FINAL_VERDICT_SK))?.doc ?? undefined;
+    return readState<FinalVerdictState>(this.deps.clients, this.deps.table, this.input.deploymentId, FINAL_VERDICT_SK);
   }
 
   private async writeState(state: FinalVerdictState, now: Date): Promise<void> {
-    await putRecord(this.deps.clients, this.deps.table, {
-      deploymentId: this.input.deploymentId,
-      sk: FINAL_VERDICT_SK,
-      kind: 'state',
-      outcome: state.finished,
-      doc: state,
-    }, now);
+    await putState(this.deps.clients, this.deps.table, this.input.deploymentId, state, now, FINAL_VERDICT_SK);
   }
 
   private async tryWriteState(state: FinalVerdictState): Promise<void> {

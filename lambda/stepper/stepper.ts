@@ -235,11 +235,11 @@ class StepperRun {
     };
     const checked = new Date(checkedAt);
     // The decision record goes with the state it leads to, in one write.
-    const save = (next: StepperState) => this.store.writeDecisionAndState(seq, record, verdict.outcome, next, now);
+    const save = (next: StepperState) => this.store.writeDecisionAndState(seq, record, next, now);
     switch (decision.kind) {
       case 'fail':
         try {
-          await this.store.writeDecision(seq, record, verdict.outcome, now);
+          await this.store.writeDecision(seq, record, now);
         } catch (err) {
           // A lost record must not hold back a rollback.
           logger.error('could not record the failing verdict; failing anyway', { error: errorMessage(err) });
@@ -321,7 +321,7 @@ class StepperRun {
   private async obey(config: CanaryRuntimeConfig, state: StepperState, control: ControlDoc, now: Date): Promise<StepperOutput> {
     const seq = state.decisions + 1;
     try {
-      await this.store.writeDecision(seq, { phase: 'control', step: state.stepIndex, percent: state.percent, control, at: now.toISOString() }, control.action, now);
+      await this.store.writeDecision(seq, { phase: 'control', step: state.stepIndex, percent: state.percent, control, at: now.toISOString() }, now);
     } catch (err) {
       if (control.action !== 'abort') throw err;
       logger.error('could not record the abort; aborting anyway', { error: errorMessage(err) });

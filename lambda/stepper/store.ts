@@ -1,7 +1,7 @@
-/** The stepper's records in the decisions table (records.ts holds the table layout). */
+/** The stepper's records in the decisions table (records.ts holds the table layout and the typed writers). */
 import type { Clients } from '../shared/clients';
-import { decisionKey, getRecord, getRecords, putRecord, putRecords, StoredRecord } from '../shared/records';
-import { CONTROL_SK, ControlDoc, OUTCOME_SK, STATE_SK, StepperDecisionDoc, StepperOutcomeDoc, StepperState } from './types';
+import { decisionRecord, getRecords, putDecision, putOutcome, putRecords, putState, readControl, readState, stateRecord, STATE_SK, CONTROL_SK, validControl } from '../shared/records';
+import type { StepperDecisionDoc, StepperOutcomeDoc, StepperState, ControlDoc } from './types';
 
 export class StepperStore {
   constructor(
@@ -13,52 +13,33 @@ export class StepperStore {
   /** The state and the CLI's promote/abort request in one read. */
   async readStateAndControl(): Promise<{ state?: StepperState; control?: ControlDoc }> {
     const found = await getRecords(this.clients, this.table, this.deploymentId, [STATE_SK, CONTROL_SK]);
+    // A CodeDeploy deployment's `state` is the stepper's (the native hook keys its state by service deployment ARN).
     return { state: (found.get(STATE_SK)?.doc ?? undefined) as StepperState | undefined, control: validControl(found.get(CONTROL_SK)?.doc) };
   }
 
   /** A decision record and the state it leads to, in one write. */
-  async writeDecisionAndState(seq: number, doc: StepperDecisionDoc, outcome: string, state: StepperState, now: Date): Promise<void> {
-    await putRecords(this.clients, this.table, [this.decisionRecord(seq, doc, outcome, now), this.stateRecord(state)], now);
+  async writeDecisionAndState(seq: number, doc: StepperDecisionDoc, state: StepperState, now: Date): Promise<void> {
+    await putRecords(this.clients, this.table, [decisionRecord(this.deploymentId, now, seq, doc), stateRecord(this.deploymentId, state)], now);
   }
 
   async readState(): Promise<StepperState | undefined> {
-    return (await getRecord<StepperState>(this.clients, this.table, this.deploymentId, STATE_SK))?.doc ?? undefined;
+    return readState<StepperState>(this.clients, this.table, this.deploymentId);
   }
 
   async writeState(state: StepperState, now: Date): Promise<void> {
-    await putRecord(this.clients, this.table, this.stateRecord(state), now);
-  }
-
-  private stateRecord(state: StepperState): StoredRecord<StepperState> {
-    return { deploymentId: this.deploymentId, sk: STATE_SK, kind: 'state', outcome: state.finished, doc: state };
-  }
-
-  private decisionRecord(seq: number, doc: StepperDecisionDoc, outcome: string, now: Date): StoredRecord<StepperDecisionDoc> {
-    return { deploymentId: this.deploymentId, sk: decisionKey(now, seq), kind: 'decision', outcome, doc };
+    await putState(this.clients, this.table, this.deploymentId, state, now);
   }
 
   /** The CLI's promote/abort request, if any; anything malformed is ignored. */
   async readControl(): Promise<ControlDoc | undefined> {
-    return validControl((await getRecord<ControlDoc>(this.clients, this.table, this.deploymentId, CONTROL_SK))?.doc);
+    return readControl(this.clients, this.table, this.deploymentId);
   }
 
-  async writeDecision(seq: number, doc: StepperDecisionDoc, outcome: string, now: Date): Promise<void> {
-    await putRecord(this.clients, this.table, this.decisionRecord(seq, doc, outcome, now), now);
+  async writeDecision(seq: number, doc: StepperDecisionDoc, now: Date): Promise<void> {
+    await putDecision(this.clients, this.table, this.deploymentId, now, seq, doc);
   }
 
   async writeOutcome(doc: StepperOutcomeDoc, now: Date): Promise<void> {
-    await putRecord(this.clients, this.table, {
-      deploymentId: this.deploymentId,
-      sk: OUTCOME_SK,
-      kind: 'outcome',
-      outcome: 'Failed',
-      doc,
-    }, now);
+    await putOutcome(this.clients, this.table, this.deploymentId, 'Failed', doc, now);
   }
-}
-
-function validControl(raw: unknown): ControlDoc | undefined {
-  const doc = raw as ControlDoc | undefined;
-  if (!doc || (doc.action !== 'promote' && doc.action !== 'abort')) return undefined;
-  return doc;
 }

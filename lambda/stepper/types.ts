@@ -11,9 +11,9 @@
  * Free of aws-cdk-lib and AWS SDK imports so the CDK side and the CLI can import it.
  */
 import type { MinuteSample, Verdict } from '../judge/types';
-import type { DecisionWindow } from '../shared/records';
+import type { ControlDecisionDoc, StepDecisionDoc } from '../shared/record-types';
 import { CODEDEPLOY_HOOK_LIMIT_SECONDS, HOOK_MARGIN_SECONDS } from '../../lib/runtime-config';
-import type { AnalysisConfig, CanaryRuntimeConfig } from '../../lib/runtime-config';
+import type { CanaryRuntimeConfig } from '../../lib/runtime-config';
 
 /** Name of the error the stepper throws when a retry can help; the state machine retries it. */
 export const TRANSIENT_ERROR_NAME = 'TransientError';
@@ -28,9 +28,7 @@ export const STEPPER_ERROR_NAME = 'StepperError';
 export const HOOK_BUDGET_SECONDS = CODEDEPLOY_HOOK_LIMIT_SECONDS - HOOK_MARGIN_SECONDS.stepper;
 
 /** Sort keys of the stepper's single-item records (records.ts describes the table). */
-export const STATE_SK = 'state';
-export const CONTROL_SK = 'control';
-export const OUTCOME_SK = 'outcome';
+export { CONTROL_SK, OUTCOME_SK, STATE_SK } from '../shared/record-types';
 
 // ---------------------------------------------------------------------------------------------
 // State machine payloads
@@ -165,57 +163,11 @@ export interface StepperState {
   readonly updatedAt: string;
 }
 
-export type ControlAction = 'promote' | 'abort';
+/** The stepper's `control`, `decision#...` and `outcome` documents (record-types.ts holds every record's). */
+export type { ControlAction, ControlDoc, StepperOutcomeDoc } from '../shared/record-types';
 
-/** The `control` record, written by `canary promote|abort`: read by the stepper on every tick. */
-export interface ControlDoc {
-  readonly action: ControlAction;
-  /** ISO time the person asked. */
-  readonly at: string;
-  /** Who asked (IAM identity or a name given on the command line). */
-  readonly by: string;
-}
-
-/** A `decision#...` record: one per verdict (phase 'step') and per manual action (phase 'control'). */
-export type StepperDecisionDoc =
-  | {
-    readonly phase: 'step';
-    readonly step: number;
-    readonly percent: number;
-    readonly verdict: Verdict;
-    readonly samples: { readonly green: readonly MinuteSample[]; readonly blue: readonly MinuteSample[] };
-    /** ISO start and end of the judged window (records of 0.1.0 said from/to: records.ts decodes them). */
-    readonly window: DecisionWindow;
-    readonly thresholds: AnalysisConfig;
-    /** What the stepper did with the verdict: wait, extend, advance, complete or fail. */
-    readonly action: TickDecision['kind'];
-    readonly extensions: number;
-    readonly at: string;
-    /** Taken in shadow mode (analysis.shadow): verdicts are recorded but do not stop the release. */
-    readonly shadow?: true;
-    /** Shadow mode: what the verdict would have done had it acted (always a fail), and why. */
-    readonly wouldHave?: { readonly action: 'fail'; readonly reason: string };
-  }
-  | {
-    readonly phase: 'control';
-    readonly step: number;
-    readonly percent: number;
-    readonly control: ControlDoc;
-    readonly at: string;
-  };
-
-/** The `outcome` record the stepper writes when it fails the hook (the guard adds to it later). */
-export interface StepperOutcomeDoc {
-  readonly source: 'stepper';
-  readonly result: 'failed';
-  readonly reason: string;
-  readonly stepIndex?: number;
-  readonly percent?: number;
-  /** Production was put back on blue 100 % by the stepper. */
-  readonly restored: boolean;
-  readonly restoreError?: string;
-  readonly at: string;
-}
+/** A `decision#...` record of the stepper: one per verdict (phase 'step') and per manual action (phase 'control'). */
+export type StepperDecisionDoc = StepDecisionDoc | ControlDecisionDoc;
 
 // ---------------------------------------------------------------------------------------------
 // Decisions (schedule.ts)

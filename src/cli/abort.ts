@@ -6,10 +6,9 @@
  */
 import { StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { errorMessage } from '../../lambda/shared/errors';
-import { STABLE_SK, StableRecordDoc } from '../../lambda/guard/types';
-import { getRecord, putRecord } from '../../lambda/shared/records';
+import { putControl, readStable } from '../../lambda/shared/records';
 import { Colors, colorsFromBlue, percentOn, readWeights, resolveColors, restoreStable } from '../../lambda/shared/traffic';
-import { CONTROL_SK, ControlDoc } from '../../lambda/stepper/types';
+import type { ControlDoc } from '../../lambda/stepper/types';
 import { CommandContext, decisionsTable, readState, TargetOptions } from './context';
 import { inFlightDeployment } from './deployments';
 import { CliError } from './errors';
@@ -32,7 +31,7 @@ export async function abort(ctx: CommandContext, options: TargetOptions): Promis
   let colors: Colors | undefined;
   let from = 'the BeforeInstall record';
   try {
-    const installed = table ? (await getRecord<StableRecordDoc>(ctx.clients, table, id, STABLE_SK))?.doc : undefined;
+    const installed = table ? await readStable(ctx.clients, table, id) : undefined;
     if (installed && target.config.targetGroupArns.includes(installed.blueTargetGroupArn)) {
       colors = colorsFromBlue(target.config, installed.blueTargetGroupArn);
     } else {
@@ -60,7 +59,7 @@ export async function abort(ctx: CommandContext, options: TargetOptions): Promis
     const now = ctx.now();
     const control: ControlDoc = { action: 'abort', at: now.toISOString(), by: ctx.by };
     try {
-      await putRecord(ctx.clients, table, { deploymentId: id, sk: CONTROL_SK, kind: 'control', doc: control }, now);
+      await putControl(ctx.clients, table, id, control, now);
       out.line(`2. control record: abort by ${ctx.by} at ${isoTime(now)} (the stepper fails its hook at its next tick)`);
     } catch (err) {
       problems.push(`could not write the control record: ${errorMessage(err)}`);

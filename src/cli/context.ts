@@ -1,7 +1,7 @@
 /** What every AWS command gets injected, and the options they share. */
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { fromItem, getRecord, StoredRecord } from '../../lambda/shared/records';
-import { CONTROL_SK, ControlDoc, OUTCOME_SK, STATE_SK, StepperState } from '../../lambda/stepper/types';
+import * as records from '../../lambda/shared/records';
+import type { ControlDoc, OutcomeDoc, RecordOf } from '../../lambda/shared/records';
+import type { StepperState } from '../../lambda/stepper/types';
 import type { CliClients } from './aws';
 import { CliError } from './errors';
 import type { Output } from './output';
@@ -38,29 +38,21 @@ export function requireTable(target: CanaryTarget, options: TargetOptions): stri
   return table;
 }
 
+// The CLI's views of the records, through the typed readers every Lambda reader uses (records.ts).
+
 export async function readState(ctx: CommandContext, table: string, deploymentId: string): Promise<StepperState | undefined> {
-  return (await getRecord<StepperState>(ctx.clients, table, deploymentId, STATE_SK))?.doc ?? undefined;
+  return records.readState<StepperState>(ctx.clients, table, deploymentId);
 }
 
 export async function readControl(ctx: CommandContext, table: string, deploymentId: string): Promise<ControlDoc | undefined> {
-  return (await getRecord<ControlDoc>(ctx.clients, table, deploymentId, CONTROL_SK))?.doc ?? undefined;
+  return records.readControl(ctx.clients, table, deploymentId);
 }
 
-export async function readOutcome(ctx: CommandContext, table: string, deploymentId: string): Promise<Record<string, unknown> | undefined> {
-  const doc = (await getRecord<Record<string, unknown>>(ctx.clients, table, deploymentId, OUTCOME_SK))?.doc;
-  return doc && typeof doc === 'object' ? doc : undefined;
+export async function readOutcome(ctx: CommandContext, table: string, deploymentId: string): Promise<OutcomeDoc | undefined> {
+  return records.readOutcome(ctx.clients, table, deploymentId);
 }
 
-/** The newest `decision#...` record (sort keys are ISO times, so the last in key order). */
-export async function latestDecision(ctx: CommandContext, table: string, deploymentId: string): Promise<StoredRecord<Record<string, unknown>> | undefined> {
-  const { Items } = await ctx.clients.dynamodb.send(new QueryCommand({
-    TableName: table,
-    KeyConditionExpression: 'deploymentId = :d AND begins_with(sk, :p)',
-    ExpressionAttributeValues: { ':d': { S: deploymentId }, ':p': { S: 'decision#' } },
-    ScanIndexForward: false,
-    Limit: 1,
-  }));
-  const item = Items?.[0];
-  // One decoding for every reader (records.ts): old rows come back in today's shape.
-  return item ? { ...fromItem<Record<string, unknown>>(item), deploymentId, kind: 'decision' } : undefined;
+/** The newest `decision#...` record, decoded to today's shape whichever version wrote it. */
+export async function latestDecision(ctx: CommandContext, table: string, deploymentId: string): Promise<RecordOf<'decision'> | undefined> {
+  return records.latestDecision(ctx.clients, table, deploymentId);
 }

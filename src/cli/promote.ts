@@ -8,8 +8,8 @@
  * moves) and TERMINATION_WAIT (after 100 %, while the old tasks are kept). `--full` uses the latter.
  */
 import { ContinueDeploymentCommand, DeploymentInfo, DeploymentWaitType } from '@aws-sdk/client-codedeploy';
-import { putRecord } from '../../lambda/shared/records';
-import { CONTROL_SK, ControlDoc } from '../../lambda/stepper/types';
+import { putControl } from '../../lambda/shared/records';
+import type { ControlDoc } from '../../lambda/stepper/types';
 import { CommandContext, readState, requireTable, TargetOptions } from './context';
 import { getDeployment, inFlightDeployment, LifecycleEventView, lifecycleEvents, TERMINAL } from './deployments';
 import { CliError } from './errors';
@@ -48,7 +48,7 @@ export async function promote(ctx: CommandContext, options: PromoteOptions): Pro
   } else if (STEPPER_PENDING.includes(stage)) {
     const now = ctx.now();
     const control: ControlDoc = { action: 'promote', at: now.toISOString(), by: ctx.by };
-    await putRecord(ctx.clients, table, { deploymentId: id, sk: CONTROL_SK, kind: 'control', doc: control }, now);
+    await putControl(ctx.clients, table, id, control, now);
     out.line(`  wrote control record: promote by ${ctx.by} at ${isoTime(now)}`);
     const every = duration(target.config.analysis.intervalSeconds);
     out.line(state

@@ -7,7 +7,7 @@ import type { DeploymentInfo } from '@aws-sdk/client-codedeploy';
 import type { TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { CheckResult, Verdict } from '../../lambda/judge/types';
 import { errorMessage } from '../../lambda/shared/errors';
-import { decisionTime } from '../../lambda/shared/records';
+import { DecisionDoc, decisionTime, OutcomeDoc } from '../../lambda/shared/records';
 import { percentOn, readWeights, resolveColors } from '../../lambda/shared/traffic';
 import { recordedReason } from '../../lambda/shared/rollback-reason';
 import { METRICS_SETTLE_SECONDS, stepEndsAt } from '../../lambda/stepper/schedule';
@@ -240,40 +240,34 @@ function checksOf(verdict: Verdict | undefined): VerdictView['checks'] {
   return (verdict?.checks ?? []).map((c: CheckResult) => ({ check: c.check, outcome: c.outcome, detail: c.detail }));
 }
 
-/** A decision record (stepper step, manual control, or AfterAllowTraffic's final verdict) as one view. */
-export function verdictView(doc: Record<string, unknown>): VerdictView | undefined {
-  const phase = String(doc.phase ?? 'step');
-  const verdict = doc.verdict as Verdict | undefined;
-  const step = typeof doc.step === 'number' ? doc.step + 1 : undefined;
-  const percent = typeof doc.percent === 'number' ? doc.percent : undefined;
+/** A decision record (stepper step, manual control, or a final verdict) as one view. */
+export function verdictView(doc: DecisionDoc): VerdictView | undefined {
   const at = decisionTime(doc);
+  const { phase } = doc;
   if (phase === 'control') {
-    const control = doc.control as ControlDoc | undefined;
+    const { control } = doc;
     return {
-      at, phase, step, percent,
+      at, phase, step: doc.step + 1, percent: doc.percent,
       outcome: control?.action ?? 'control',
       reason: control ? `${control.action} by ${control.by} at ${control.at}` : 'manual control',
       checks: [],
     };
   }
-  if (!verdict) return undefined;
-  const wouldHave = (doc.wouldHave as { reason?: unknown } | undefined)?.reason;
-  return {
-    at,
-    phase,
-    step,
-    percent,
-    outcome: verdict.outcome,
-    reason: verdict.reason,
-    action: typeof doc.action === 'string' ? doc.action : typeof doc.status === 'string' ? doc.status : undefined,
-    checks: checksOf(verdict),
-    ...(doc.shadow === true ? { shadow: true } : {}),
-    ...(typeof wouldHave === 'string' ? { shadowWouldHave: wouldHave } : {}),
-  };
+  // A row is JSON from the table: one without a verdict shows nothing rather than throwing.
+  if (!doc.verdict) return undefined;
+  const common = { at, phase, outcome: doc.verdict.outcome, reason: doc.verdict.reason, checks: checksOf(doc.verdict) };
+  if (phase === 'step') {
+    return {
+      ...common, step: doc.step + 1, percent: doc.percent, action: doc.action,
+      ...(doc.shadow === true ? { shadow: true } : {}),
+      ...(doc.wouldHave ? { shadowWouldHave: doc.wouldHave.reason } : {}),
+    };
+  }
+  return { ...common, action: doc.status, ...(doc.shadow === true ? { shadow: true } : {}) };
 }
 
 /** The rollback reason of a finished deployment: our records first, CodeDeploy's words otherwise. */
-function rollbackReason(d: DeploymentInfo, outcome: Record<string, unknown> | undefined, state: StepperState | undefined): string | undefined {
+function rollbackReason(d: DeploymentInfo, outcome: OutcomeDoc | undefined, state: StepperState | undefined): string | undefined {
   if (d.status !== 'Failed' && d.status !== 'Stopped') return undefined;
   const reasons: string[] = [];
   const ours = recordedReason(outcome, state);
@@ -295,7 +289,7 @@ export async function collectStatus(ctx: CommandContext, target: CanaryTarget, o
   const table = decisionsTable(target, options);
   let state: StepperState | undefined;
   let control: ControlDoc | undefined;
-  let outcome: Record<string, unknown> | undefined;
+  let outcome: OutcomeDoc | undefined;
   let lastVerdict: VerdictView | undefined;
   if (table) {
     try {

@@ -116,7 +116,7 @@ export async function rehearseNative(config: NativeRuntimeConfig, scenario: Scen
     const r = await call('PRODUCTION_TRAFFIC_SHIFT');
     const held = (sim.nowMs - before) / 1000;
     if (r.hookStatus === 'FAILED') {
-      const reason = sim.events.filter((e) => e.kind === 'decision').map((e) => (e as { doc: { verdict?: { reason?: string } } }).doc.verdict?.reason).pop() ?? 'the hook failed';
+      const reason = sim.events.flatMap((e) => (e.kind === 'decision' && e.doc.phase !== 'control' ? [e.doc.verdict.reason] : [])).pop() ?? 'the hook failed';
       return rollback(`${p} %: ${reason}`);
     }
     lines.push(`${clock((before - t0) / 1000)} ${String(p).padStart(3)} % ${held > 0 ? `held ${Math.round(held / 60)} min, passed` : 'passed through'}`);

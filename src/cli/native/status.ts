@@ -1,13 +1,28 @@
 /** `canary status --engine ecs`: the ECS service deployment, the hold the hook is in, the last verdict. */
 import type { ServiceDeployment } from '@aws-sdk/client-ecs';
 import type { NativeOutcomeDoc, NativeState } from '../../../lambda/native/types';
-import { getRecord } from '../../../lambda/shared/records';
-import { OUTCOME_SK, STATE_SK } from '../../../lambda/stepper/types';
+import { DecisionDoc, decisionTime, readOutcome, readState } from '../../../lambda/shared/records';
 import type { CommandContext, TargetOptions } from '../context';
 import { latestDecision } from '../context';
 import { isoTime, table } from '../output';
 import { nativeDeployment, TERMINAL } from './deployments';
 import { findNativeTarget, NativeTarget, nativeTargetName } from './target';
+
+/** The last verdict as shown: a hold's (its step) or the final verdict's (no step, 100 %). */
+export type NativeVerdictView = Omit<NonNullable<NativeState['lastVerdict']>, 'stepIndex'> & { readonly stepIndex?: number };
+
+/** The verdict of a decision record; a manual control is no verdict. */
+export function holdVerdict(doc: DecisionDoc | undefined): NativeVerdictView | undefined {
+  if (!doc || doc.phase === 'control') return undefined;
+  const at = decisionTime(doc) ?? '';
+  const { outcome, reason } = doc.verdict;
+  return doc.phase === 'step' ? { outcome, reason, at, stepIndex: doc.step, percent: doc.percent } : { outcome, reason, at, percent: 100 };
+}
+
+async function nativeOutcome(ctx: CommandContext, tableName: string, arn: string): Promise<NativeOutcomeDoc | undefined> {
+  const doc = await readOutcome(ctx.clients, tableName, arn);
+  return doc?.source === 'native-hook' ? doc : undefined;
+}
 
 export interface NativeStatusReport {
   readonly engine: 'ecs';
@@ -21,7 +36,7 @@ export interface NativeStatusReport {
   readonly schedule: string;
   readonly hold?: { readonly step: number; readonly percent?: number; readonly since?: string; readonly extensions: number };
   readonly pausedHooks: { readonly hookId: string; readonly type?: string; readonly expiresAt?: string }[];
-  readonly lastVerdict?: NativeState['lastVerdict'];
+  readonly lastVerdict?: NativeVerdictView;
   readonly outcome?: NativeOutcomeDoc;
 }
 
@@ -30,9 +45,9 @@ export async function nativeReport(ctx: CommandContext, target: NativeTarget, op
   const d = deployment ?? await nativeDeployment(ctx.clients, target, options.deployment);
   const arn = d.serviceDeploymentArn!;
   const tableName = options.table ?? config.decisionsTableName;
-  const state = tableName ? (await getRecord<NativeState>(ctx.clients, tableName, arn, STATE_SK))?.doc ?? undefined : undefined;
-  const outcome = tableName ? (await getRecord<NativeOutcomeDoc>(ctx.clients, tableName, arn, OUTCOME_SK))?.doc ?? undefined : undefined;
-  const verdict = state?.lastVerdict ?? (tableName ? (await latestDecision(ctx, tableName, arn))?.doc?.verdict as NativeState['lastVerdict'] : undefined);
+  const state = tableName ? await readState<NativeState>(ctx.clients, tableName, arn) : undefined;
+  const outcome = tableName ? await nativeOutcome(ctx, tableName, arn) : undefined;
+  const verdict = state?.lastVerdict ?? (tableName ? holdVerdict((await latestDecision(ctx, tableName, arn))?.doc) : undefined);
   return {
     engine: 'ecs',
     service: nativeTargetName(target),

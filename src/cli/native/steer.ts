@@ -6,8 +6,8 @@
  *   ContinueServiceDeployment(CONTINUE) for every pause hook awaiting action.
  */
 import { ContinueServiceDeploymentCommand, StopServiceDeploymentCommand } from '@aws-sdk/client-ecs';
-import { putRecord } from '../../../lambda/shared/records';
-import { CONTROL_SK, ControlAction, ControlDoc } from '../../../lambda/stepper/types';
+import { putControl } from '../../../lambda/shared/records';
+import type { ControlAction, ControlDoc } from '../../../lambda/stepper/types';
 import type { CommandContext, TargetOptions } from '../context';
 import { CliError } from '../errors';
 import { nativeDeployment } from './deployments';
@@ -17,7 +17,7 @@ import { findNativeTarget } from './target';
 async function writeControl(ctx: CommandContext, tableName: string | undefined, arn: string, action: ControlAction): Promise<void> {
   if (!tableName) throw new CliError('the configuration does not name its decisions table: pass --table <name>');
   const doc: ControlDoc = { action, at: ctx.now().toISOString(), by: ctx.by };
-  await putRecord(ctx.clients, tableName, { deploymentId: arn, sk: CONTROL_SK, kind: 'control', doc }, ctx.now());
+  await putControl(ctx.clients, tableName, arn, doc, ctx.now());
 }
 
 export async function nativeAbort(ctx: CommandContext, options: TargetOptions): Promise<number> {

@@ -5,12 +5,12 @@
  * (its last step and 100 %, watched by the rollback alarms) is modelled around it.
  */
 import * as path from 'path';
-import type { CheckResult, Verdict } from '../../../lambda/judge/types';
+import type { Verdict } from '../../../lambda/judge/types';
 import { logger } from '../../../lambda/shared/logger';
-import { getRecord } from '../../../lambda/shared/records';
+import { readState } from '../../../lambda/shared/records';
 import { METRICS_SETTLE_SECONDS } from '../../../lambda/stepper/schedule';
 import { runStepper } from '../../../lambda/stepper/stepper';
-import { STATE_SK, StepperInput, StepperOutput, StepperState } from '../../../lambda/stepper/types';
+import { StepperInput, StepperOutput, StepperState } from '../../../lambda/stepper/types';
 import { isWholeMinutes, RECOVERY_PROMISE_SECONDS } from '../../../lib/policy/release-policy';
 import type { CanaryRuntimeConfig } from '../../../lib/runtime-config';
 import type { CliClients } from '../aws';
@@ -173,13 +173,13 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
         out.line(`${at(e.atMs)}  BeforeAllowTraffic reported ${e.status} to CodeDeploy`);
         return;
       case 'decision': {
-        const doc = e.doc as { phase?: string; step?: number; percent?: number; action?: string; verdict?: Verdict };
+        const { doc } = e;
         if (doc.phase !== 'step' || !doc.verdict) return;
         decisions++;
         lastVerdict = doc.verdict;
         if (doc.verdict.outcome === 'inconclusive') inconclusive++;
-        out.line(`${at(e.atMs)}  step ${(doc.step ?? 0) + 1} ${String(doc.percent).padStart(2)} %  ${doc.verdict.outcome} -> ${doc.action}`);
-        if (!options.brief) for (const c of doc.verdict.checks as CheckResult[]) out.line(`                ${c.detail}`);
+        out.line(`${at(e.atMs)}  step ${doc.step + 1} ${String(doc.percent).padStart(2)} %  ${doc.verdict.outcome} -> ${doc.action}`);
+        if (!options.brief) for (const c of doc.verdict.checks) out.line(`                ${c.detail}`);
         return;
       }
       default: {
@@ -239,7 +239,7 @@ export async function runRehearsal(source: RehearsalSource, scenario: Scenario, 
     logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
   }
 
-  const state = (await getRecord<StepperState>(sim.clients, SIM.table, SIM.deploymentId, STATE_SK))?.doc;
+  const state = await readState<StepperState>(sim.clients, SIM.table, SIM.deploymentId);
 
   let outcome: RehearsalResult['outcome'];
   let by: RehearsalResult['by'];

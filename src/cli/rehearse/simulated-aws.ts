@@ -24,6 +24,7 @@ import { DescribeListenersCommand, DescribeRulesCommand, ModifyListenerCommand, 
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { Clients } from '../../../lambda/shared/clients';
 import { targetGroupDimension } from '../../../lambda/shared/metrics';
+import { DecisionDoc, fromItem } from '../../../lambda/shared/records';
 import { CanaryRuntimeConfig, configParameterName } from '../../../lib/runtime-config';
 import { binomial, mulberry32, Rng, runSeed, sampledPercentiles } from './random';
 import { Behaviour, NOISY_SIGMA, Scenario } from './scenario';
@@ -49,7 +50,7 @@ const HISTORY_MS = 2 * 3600_000;
 
 export type SimEvent =
   | { readonly atMs: number; readonly kind: 'weights'; readonly greenPercent: number; readonly by: 'stepper' | 'codedeploy'; readonly note?: string }
-  | { readonly atMs: number; readonly kind: 'decision'; readonly doc: Record<string, unknown> }
+  | { readonly atMs: number; readonly kind: 'decision'; readonly doc: DecisionDoc }
   | { readonly atMs: number; readonly kind: 'report'; readonly status: string };
 
 type Side = 'blue' | 'green';
@@ -330,7 +331,9 @@ export class SimulatedAws {
 
   private putItem(item: Record<string, AttributeValue>): void {
     this.items.set(`${item.deploymentId?.S}|${item.sk?.S}`, item);
-    if (item.kind?.S === 'decision') this.events.push({ atMs: this.nowMs, kind: 'decision', doc: JSON.parse(item.doc?.S ?? '{}') });
+    // Read back as the CLI and the Lambda readers read it (records.ts), so the timeline sees a typed document.
+    const rec = fromItem(item);
+    if (rec.kind === 'decision') this.events.push({ atMs: this.nowMs, kind: 'decision', doc: rec.doc });
   }
 
   /**

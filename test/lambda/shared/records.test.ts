@@ -22,16 +22,17 @@ const FINAL_ROW: Record<string, AttributeValue> = {
 };
 
 test('a 0.1.0 stepper row decodes to the one window shape, its other members untouched', () => {
-  const rec = fromItem<Record<string, unknown>>(OLD_STEP_ROW);
+  const rec = fromItem(OLD_STEP_ROW);
   expect(rec).toMatchObject({ deploymentId: 'd-OLD000001', kind: 'decision', outcome: 'pass' });
+  if (rec.kind !== 'decision' || rec.doc.phase !== 'step') throw new Error('expected a step decision');
   expect(rec.doc.window).toEqual({ start: '2025-06-02T10:00:00.000Z', end: '2025-06-02T10:06:00.000Z' });
   expect(rec.doc).toMatchObject({ phase: 'step', action: 'advance', at: '2025-06-02T10:06:00.000Z' });
 });
 
 test('rows already in the shape, and non-decision records, are returned as written', () => {
-  expect(fromItem<Record<string, unknown>>(FINAL_ROW).doc.window).toEqual({ start: '2025-06-02T10:33:00.000Z', end: '2025-06-02T10:38:00.000Z' });
-  const state = fromItem<Record<string, unknown>>({ ...OLD_STEP_ROW, sk: { S: 'state' }, kind: { S: 'state' }, doc: { S: JSON.stringify({ window: { from: 'a', to: 'b' } }) } });
-  expect(state.doc.window).toEqual({ from: 'a', to: 'b' });
+  expect((fromItem(FINAL_ROW).doc as { window?: unknown }).window).toEqual({ start: '2025-06-02T10:33:00.000Z', end: '2025-06-02T10:38:00.000Z' });
+  const state = fromItem({ ...OLD_STEP_ROW, sk: { S: 'state' }, kind: { S: 'state' }, doc: { S: JSON.stringify({ window: { from: 'a', to: 'b' } }) } });
+  expect((state.doc as { window?: unknown }).window).toEqual({ from: 'a', to: 'b' });
   expect(decodeDecisionDoc(null)).toBeNull();
 });
 
@@ -47,6 +48,6 @@ test('the CLI reads the newest decision through the same decoding', async () => 
   dynamodb.on(QueryCommand).resolves({ Items: [OLD_STEP_ROW] });
   const ctx = { clients: { dynamodb: new DynamoDBClient({}) } } as unknown as Parameters<typeof latestDecision>[0];
   const rec = await latestDecision(ctx, 'table', 'd-OLD000001');
-  expect(rec?.doc.window).toEqual({ start: '2025-06-02T10:00:00.000Z', end: '2025-06-02T10:06:00.000Z' });
+  expect(rec?.doc.phase === 'step' && rec.doc.window).toEqual({ start: '2025-06-02T10:00:00.000Z', end: '2025-06-02T10:06:00.000Z' });
   dynamodb.restore();
 });

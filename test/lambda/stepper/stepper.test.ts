@@ -21,7 +21,7 @@ import { ids, runStateMachine, stepperHandler } from './state-machine';
 const STABLE = 'ModifyListener A=0 B=100';
 
 function decisions(fake: FakeAws): { sk: string; outcome?: string; doc: StepperDecisionDoc }[] {
-  return fake.recordsOfKind('decision') as { sk: string; outcome?: string; doc: StepperDecisionDoc }[];
+  return fake.recordsOfKind('decision') as unknown as { sk: string; outcome?: string; doc: StepperDecisionDoc }[];
 }
 
 /** Production went back to blue 100 % strictly before the one Failed report, and nothing moved after. */
