@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../shared/errors';
+import { ConfigurationError, errorMessage } from '../shared/errors';
 import { logger, setDeploymentId } from '../shared/logger';
 
 /**
@@ -16,4 +16,17 @@ export function dispatchAction<A extends string, R>(
   const handler = Object.prototype.hasOwnProperty.call(handlers, input.action) ? handlers[input.action] : undefined;
   if (!handler) throw new ConfigurationError(`unknown ${what} action ${JSON.stringify(input.action)}`);
   return handler();
+}
+
+/**
+ * A read on an abort path: the thing that broke may be this very read, so its failure is logged and
+ * read as "unknown" (undefined), and the abort goes on to leave production on stable.
+ */
+export async function bestEffort<T>(what: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    logger.error(`abort: could not ${what}`, { error: errorMessage(err) });
+    return undefined;
+  }
 }

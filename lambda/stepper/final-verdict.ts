@@ -20,7 +20,7 @@ import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-c
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { isDeploymentId, TERMINAL_STATUSES } from '../shared/deployments';
 import { logger } from '../shared/logger';
-import { dispatchAction } from './dispatch';
+import { bestEffort, dispatchAction } from './dispatch';
 import { putState, readState } from '../shared/records';
 import { HookReporter, HookStatus } from '../shared/reporter';
 import { finalVerdictWindow } from './final-decision';
@@ -161,19 +161,9 @@ class FinalVerdictRun {
   async abort(error: StepperErrorInfo | undefined): Promise<StepperOutput> {
     const reason = `final verdict error: ${describeError(error)}`;
     logger.error('final verdict aborting', { reason });
-    let state: FinalVerdictState | undefined;
-    try {
-      state = await this.readState();
-    } catch (err) {
-      logger.error('abort: could not read the final verdict state', { error: errorMessage(err) });
-    }
+    const state = await bestEffort('read the final verdict state', () => this.readState());
     if (state?.finished) return this.settle(state);
-    let ctx: DeploymentContext | undefined;
-    try {
-      ctx = await this.context();
-    } catch (err) {
-      logger.error('abort: could not load the deployment', { error: errorMessage(err) });
-    }
+    const ctx = await bestEffort('load the deployment', () => this.context());
     if (ctx && TERMINAL_STATUSES.includes(ctx.status)) return this.closeTerminal(ctx, state);
     return this.finish(state, 'Failed', reason);
   }

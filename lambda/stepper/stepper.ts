@@ -23,7 +23,7 @@ import { DeploymentContext, loadDeploymentContext } from '../shared/deployment-c
 import { ConfigurationError, errorMessage } from '../shared/errors';
 import { TERMINAL_STATUSES } from '../shared/deployments';
 import { logger } from '../shared/logger';
-import { dispatchAction } from './dispatch';
+import { bestEffort, dispatchAction } from './dispatch';
 import { fetchWindow } from '../shared/metrics';
 import { HookReporter } from '../shared/reporter';
 import { resolveColors, restoreStable, setWeights } from '../shared/traffic';
@@ -297,19 +297,9 @@ class StepperRun {
     const reason = `stepper error: ${describeError(error)}`;
     logger.error('stepper aborting', { reason });
     // Every read here is best effort: the thing that broke may be one of them.
-    let state: StepperState | undefined;
-    try {
-      state = await this.store.readState();
-    } catch (err) {
-      logger.error('abort: could not read the stepper state', { error: errorMessage(err) });
-    }
+    const state = await bestEffort('read the stepper state', () => this.store.readState());
     if (state?.finished) return this.settle(state);
-    let ctx: DeploymentContext | undefined;
-    try {
-      ctx = await this.context();
-    } catch (err) {
-      logger.error('abort: could not load the deployment', { error: errorMessage(err) });
-    }
+    const ctx = await bestEffort('load the deployment', () => this.context());
     if (ctx && TERMINAL_STATUSES.includes(ctx.status)) return this.closeTerminal(ctx.status, ctx.config, state);
     return this.fail(ctx?.config, state, reason);
   }

@@ -22,3 +22,11 @@ describe('dispatchAction (both state machines)', () => {
     await expect(runFinalVerdict({ deploymentId: 'd-1', action: 'tick' } as never, deps)).rejects.toThrow('unknown final verdict action "tick"');
   });
 });
+
+describe('bestEffort (reads on the abort paths)', () => {
+  test('a read that throws reads as undefined, a read that works gives its value', async () => {
+    const { bestEffort } = await import('../../../lambda/stepper/dispatch');
+    await expect(bestEffort('read x', async () => { throw new Error('ddb down'); })).resolves.toBeUndefined();
+    await expect(bestEffort('read x', async () => 42)).resolves.toBe(42);
+  });
+});
