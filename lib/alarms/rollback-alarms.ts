@@ -93,7 +93,7 @@ export { ERROR_RATE_CONFIDENCE_Z };
  * metric only [inference, aws-facts.md: a composite may not be read]. The composite alarm combines
  * them for the dashboard and notifications.
  *
- * Both target groups are watched by each alarm (MAX of the two groups' values): blue and green
+ * Both target groups are watched by each alarm (the larger of the two groups' values): blue and green
  * swap roles every deployment, and an alarm cannot know which one is new (docs/notes/alarms.md
  * says what a blue-side alarm means; docs/notes/alarm-pair.md why one alarm covers both).
  *
@@ -154,13 +154,15 @@ export class RollbackAlarms extends Construct {
     /**
      * One alarm per check over both target groups (issue 12): blue and green swap roles every
      * release, so "either group breaches" is what a pair of per-group alarms meant, at half the
-     * alarms (4 of the deployment group's 10). MAX([tg1, tg2]) is the larger of the two groups'
-     * values minute by minute [inference: MAX of an array of series is per datapoint; docs/notes/alarm-pair.md];
-     * an M-of-N breach may now combine minutes of both groups.
+     * alarms (4 of the deployment group's 10). IF(tg1 > tg2, tg1, tg2) is the larger of the two
+     * groups' values minute by minute: a comparison of two series is per timestamp, a missing value
+     * counting as 0, and IF takes the chosen series' datapoint (CloudWatch User Guide, "Using math
+     * expressions": comparison operators, IF expressions). Not MAX([tg1, tg2]): that guide advises
+     * against MAX in alarms. An M-of-N breach may now combine minutes of both groups.
      * Each alarm reads at most 8 metrics (CloudWatch: at most 10 per metric-math alarm).
      */
     const either = (perGroup: (i: number) => { expression: string; usingMetrics: Record<string, cloudwatch.IMetric> }) => new cloudwatch.MathExpression({
-      expression: 'MAX([tg1, tg2])',
+      expression: 'IF(tg1 > tg2, tg1, tg2)',
       usingMetrics: {
         tg1: new cloudwatch.MathExpression({ ...perGroup(0), period }),
         tg2: new cloudwatch.MathExpression({ ...perGroup(1), period }),

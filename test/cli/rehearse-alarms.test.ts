@@ -91,7 +91,7 @@ describe.each([
   });
 
   test('the same value for every minute of both groups\' datapoints (random minutes, and the gate edges)', () => {
-    // Each alarm is MAX([tg1, tg2]) of the two groups' expressions; the model is eitherValue of the per-group values.
+    // Each alarm is IF(tg1 > tg2, tg1, tg2) of the two groups' expressions; the model is eitherValue of the per-group values.
     const same = (g1: AlarmInputs, g2: AlarmInputs) => {
       const values = all(g1, g2);
       const e = evaluateAlarmQueries(r.ErrorRate.queries, values);

@@ -107,10 +107,10 @@ describe('RollbackAlarms with defaults', () => {
   });
 
   test.each(['ErrorRate', 'P95Latency', 'P99Latency', 'UnhealthyHosts'] as const)(
-    '%s watches MAX([tg1, tg2]) of the two groups\' expressions, within CloudWatch\'s 10 metrics per metric-math alarm', (kind) => {
+    '%s watches IF(tg1 > tg2, tg1, tg2) of the two groups\' expressions (not MAX, which CloudWatch advises against in alarms), within CloudWatch\'s 10 metrics per metric-math alarm', (kind) => {
       const x = alarmOf(d.template, kind);
       const watched = x.queries.filter((q) => q.ReturnData !== false);
-      expect(watched).toEqual([expect.objectContaining({ Expression: 'MAX([tg1, tg2])' })]);
+      expect(watched).toEqual([expect.objectContaining({ Expression: 'IF(tg1 > tg2, tg1, tg2)' })]);
       expect(x.queries.filter((q) => q.Expression).map((q) => q.Id).sort()).toEqual([watched[0].Id, 'tg1', 'tg2'].sort());
       expect(Object.keys(x.metrics).length).toBeLessThanOrEqual(10);
       // Group 1's expression reads only group 1's metrics (ids suffixed 1), on the first target group; likewise 2.
@@ -180,7 +180,7 @@ describe('RollbackAlarms with defaults', () => {
       }
     });
 
-    test('a minute of the group breaching is not diluted by the other group\'s healthy traffic (MAX, not the sum)', () => {
+    test('a minute of the group breaching is not diluted by the other group\'s healthy traffic (the larger, not the sum)', () => {
       // 15 errors in 300 requests next to 10 000 clean requests: 0.15 % of both together, 5 % of group 2.
       const v = evaluateAlarmQueries(x.queries, minute(x, { ...group(1, { requests: 10000 }), ...group(2, { requests: 300, errors: 15 }) }));
       expect(v).toBeGreaterThan(threshold);

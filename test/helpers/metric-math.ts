@@ -1,7 +1,11 @@
-/** MAX([a, b]) over time series, per minute: the larger present value [inference: a series without a datapoint in the minute is left out]. */
-function maxOfPresent(xs: (number | undefined)[]): number | undefined {
-  const present = xs.filter((x): x is number => x !== undefined);
-  return present.length === 0 ? undefined : Math.max(...present);
+/**
+ * A comparison of two series at one timestamp, as CloudWatch documents it ("Using math expressions",
+ * comparison operators): a missing value counts as 0 when the other series has one; no datapoint
+ * when neither has.
+ */
+function greaterThan(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined && b === undefined) return undefined;
+  return (a ?? 0) > (b ?? 0) ? 1 : 0;
 }
 
 /**
@@ -11,15 +15,20 @@ function maxOfPresent(xs: (number | undefined)[]): number | undefined {
  */
 export function evaluateMetricMath(expression: string, values: Record<string, number | undefined>): number | undefined {
   const ids = Object.keys(values);
+  // `id > id` between two series: CloudWatch's series comparison (GT below), not JavaScript's.
+  const text = expression.replace(/\^/g, '**').replace(/\b([a-z]\w*) > ([a-z]\w*)\b/g, (m, a: string, b: string) => (ids.includes(a) && ids.includes(b) ? `GT(${a}, ${b})` : m));
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const fn = new Function('IF', 'FILL', 'MAX', ...ids, `return ${expression.replace(/\^/g, '**')};`);
-  return fn((c: unknown, a: number, b: number) => (c ? a : b), (x: number | undefined, d: number) => x ?? d, maxOfPresent, ...ids.map((k) => values[k]));
+  const fn = new Function('IF', 'FILL', 'GT', ...ids, `return ${text};`);
+  // IF(series, a, b) per CloudWatch: no datapoint without a condition; true with `a` missing gives 0;
+  // false with `b` missing gives no datapoint.
+  const IF = (c: number | boolean | undefined, a: number | undefined, b: number | undefined) => (c === undefined ? undefined : c ? (a ?? 0) : b);
+  return fn(IF, (x: number | undefined, d: number) => x ?? d, greaterThan, ...ids.map((k) => values[k]));
 }
 
 /**
  * Evaluates an alarm's metric-math queries (its `Metrics`, as rendered) for one minute of metric
  * values: the helper expressions (ReturnData false) first, in order of need, then the one the alarm
- * watches. MAX([a, b]) is the larger of the values present (undefined when none is).
+ * watches.
  */
 export function evaluateAlarmQueries(queries: { Id: string; Expression?: string; ReturnData?: boolean }[], values: Record<string, number | undefined>): number | undefined {
   const expressions = new Map(queries.filter((q) => q.Expression).map((q) => [q.Id, q.Expression!]));

@@ -1,6 +1,6 @@
 /**
  * The rollback alarms of lib/alarms/rollback-alarms.ts, evaluated on the simulated metrics of both
- * target groups (each alarm watches the larger of the two groups' values, MAX([tg1, tg2])). Each alarm is a metric-math expression over one-minute datapoints; the functions
+ * target groups (each alarm watches the larger of the two groups' values, IF(tg1 > tg2, tg1, tg2)). Each alarm is a metric-math expression over one-minute datapoints; the functions
  * below compute exactly those expressions (test/cli/rehearse-alarms.test.ts evaluates the
  * expressions RollbackAlarms renders and proves they agree), and `alarmInAlarm` applies the
  * alarms' "M of N" rule with missing data not breaching. CodeDeploy watches them for the whole
@@ -39,9 +39,11 @@ export function errorRateValue(v: AlarmInputs, minRequests: number): number {
   return errorRateLowerBound(v, minRequests);
 }
 
-/** `IF(FILL(requests, 0) >= gate, latency, 0)`: undefined (no datapoint) when gated open without a latency datapoint. */
-export function latencyValue(v: AlarmInputs, minRequests: number): number | undefined {
-  return fill(v.requests) >= minRequests ? v.latency : 0;
+/** `IF(FILL(requests, 0) >= gate, latency, 0)`. */
+export function latencyValue(v: AlarmInputs, minRequests: number): number {
+  // A true IF condition whose chosen series has no datapoint gives 0 (CloudWatch User Guide,
+  // "Using IF expressions"); with enough requests the load balancer publishes a latency anyway.
+  return fill(v.requests) >= minRequests ? fill(v.latency) : 0;
 }
 
 /** `IF(attempts >= 1, FILL(unhealthy, 0), 0)`: unhealthy hosts count only while the target group serves a request. */
@@ -50,13 +52,14 @@ export function unhealthyValue(v: AlarmInputs): number {
 }
 
 /**
- * `MAX([tg1, tg2])`: each alarm watches the larger of the two target groups' values in a minute
- * (lib/alarms/rollback-alarms.ts); a group without a value in the minute is left out
- * [inference], and the minute has no value when neither has one.
+ * `IF(tg1 > tg2, tg1, tg2)`: each alarm watches the larger of the two target groups' values in a
+ * minute (lib/alarms/rollback-alarms.ts), exactly as CloudWatch documents it: the comparison counts
+ * a missing value as 0, a true condition with tg1 missing gives 0, a false one with tg2 missing no
+ * datapoint; no datapoint when neither group has one.
  */
 export function eitherValue(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  return b === undefined ? a : Math.max(a, b);
+  if (a === undefined && b === undefined) return undefined;
+  return (a ?? 0) > (b ?? 0) ? (a ?? 0) : b;
 }
 
 /** The alarms' timing: RollbackThresholds' defaults (breachMinutes, evaluationMinutes are not in the runtime configuration). */
