@@ -1,6 +1,6 @@
 /** The stepper's records in the decisions table (records.ts holds the table layout and the typed writers). */
 import type { Clients } from '../shared/clients';
-import { decisionRecord, getRecords, putDecision, putOutcome, putRecords, putState, readControl, readState, stateRecord, STATE_SK, CONTROL_SK, validControl } from '../shared/records';
+import { decisionRecord, getRecords, putDecision, putOutcome, putRecords, putState, readState, stateRecord, STATE_SK, CONTROL_SK, validControl } from '../shared/records';
 import type { StepperDecisionDoc, StepperOutcomeDoc, StepperState, ControlDoc } from './types';
 
 export class StepperStore {
@@ -28,11 +28,6 @@ export class StepperStore {
 
   async writeState(state: StepperState, now: Date): Promise<void> {
     await putState(this.clients, this.table, this.deploymentId, state, now);
-  }
-
-  /** The CLI's promote/abort request, if any; anything malformed is ignored. */
-  async readControl(): Promise<ControlDoc | undefined> {
-    return readControl(this.clients, this.table, this.deploymentId);
   }
 
   async writeDecision(seq: number, doc: StepperDecisionDoc, now: Date): Promise<void> {

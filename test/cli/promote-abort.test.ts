@@ -1,7 +1,7 @@
 import { ContinueDeploymentCommand, StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { StepperStore } from '../../lambda/stepper/store';
+import { readControl } from '../../lambda/shared/records';
 import type { ControlDoc } from '../../lambda/stepper/types';
 import { abort } from '../../src/cli/abort';
 import { runCli } from '../../src/cli/program';
@@ -30,8 +30,8 @@ describe('promote', () => {
     expect(aws.out.text).toContain('the stepper skips the remaining in-hook bake at its next tick (within 1 min); traffic stays at 25 % green');
     expect(aws.out.text).toContain("CodeDeploy's own last step (50 % for 15 min, the TimeBasedCanary interval) cannot be shortened through the API");
     expect(mocks.codedeploy).not.toHaveReceivedCommand(ContinueDeploymentCommand);
-    // The stepper's own reader accepts what the CLI wrote.
-    expect(await new StepperStore(aws.context().clients, TABLE, 'd-CUR').readControl()).toEqual({ action: 'promote', at: new Date(T0).toISOString(), by: 'bob' });
+    // The stepper's control validation (validControl, behind readControl) accepts what the CLI wrote.
+    expect(await readControl(aws.context().clients, TABLE, 'd-CUR')).toEqual({ action: 'promote', at: new Date(T0).toISOString(), by: 'bob' });
   });
 
   test('during CodeDeploy\'s step there is nothing for the stepper to skip; the end of that step is named', async () => {
