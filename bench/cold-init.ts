@@ -26,12 +26,13 @@ const RUNS = Number(process.env.RUNS ?? 9);
 const ALL_CLIENTS = ['cloudwatch', 'codedeploy', 'dynamodb', 'ecs', 'elastic-load-balancing-v2', 'lambda', 'sfn', 'sns', 'ssm']
   .map((c) => `@aws-sdk/client-${c}`);
 
-interface Sample { wallMs: number; cpuMs: number }
+interface Sample { wallMs: number; cpuMs: number; clients: string[] }
 
 function timeRequire(modules: string[]): Sample {
   const script = `const c0 = process.cpuUsage(); const t0 = process.hrtime.bigint(); for (const m of ${JSON.stringify(modules)}) require(m);
     const wall = Number(process.hrtime.bigint() - t0) / 1e6; const c = process.cpuUsage(c0);
-    process.stdout.write(JSON.stringify({ wallMs: wall, cpuMs: (c.user + c.system) / 1000 }));`;
+    const clients = [...new Set(Object.keys(require.cache).map((f) => (f.match(/@aws-sdk[\\/]client-([a-z0-9-]+)[\\/]/) || [])[1]).filter(Boolean))].sort();
+    process.stdout.write(JSON.stringify({ wallMs: wall, cpuMs: (c.user + c.system) / 1000, clients }));`;
   return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' })) as Sample;
 }
 
@@ -46,7 +47,10 @@ function packagesCalledBy(name: string): string[] {
   return [...new Set(sdkActionsOfBundle(name).map((a) => `@aws-sdk/${packageOf[a.split(':')[0]]}`))];
 }
 
-export interface ColdInit { readonly name: string; readonly wallMs: number; readonly cpuMs: number }
+export interface ColdInit { readonly name: string; readonly wallMs: number; readonly cpuMs: number; readonly clients: string[] }
+
+/** The SDK clients every CodeDeploy hook needs (its configuration, its status report): the issue's ~144 ms baseline. */
+export const TWO_CLIENTS = 'baseline: two clients (codedeploy, ssm)';
 
 export function measureColdInit(runs = RUNS): ColdInit[] {
   const names = fs.readdirSync(ASSETS).filter((n) => fs.existsSync(path.join(ASSETS, n, 'index.js'))).sort();
@@ -54,6 +58,7 @@ export function measureColdInit(runs = RUNS): ColdInit[] {
   const targets: [string, string[]][] = [
     ['baseline: all nine clients', ALL_CLIENTS],
     ['baseline: one client (dynamodb)', ['@aws-sdk/client-dynamodb']],
+    [TWO_CLIENTS, ['@aws-sdk/client-codedeploy', '@aws-sdk/client-ssm']],
     ['baseline: empty', []],
     ...names.map((n): [string, string[]] => [n, [bundle(n)]]),
     ...['stepper', 'guard', 'native-hook'].filter((n) => names.includes(n))
@@ -65,13 +70,20 @@ export function measureColdInit(runs = RUNS): ColdInit[] {
   for (let r = 0; r < runs; r++) for (const [n, m] of targets) samples.get(n)!.push(timeRequire(m));
   return targets.map(([name]) => {
     const s = samples.get(name)!;
-    return { name, wallMs: median(s.map((x) => x.wallMs)), cpuMs: median(s.map((x) => x.cpuMs)) };
+    return { name, wallMs: median(s.map((x) => x.wallMs)), cpuMs: median(s.map((x) => x.cpuMs)), clients: s[0].clients };
   });
 }
 
 if (require.main === module) {
   const rows = measureColdInit();
   console.log(`cold init: require of the bundle in a fresh process, median of ${RUNS} rounds (round-robin)`);
-  console.log(`  ${'target'.padEnd(40)} ${'wall'.padStart(7)} ${'cpu'.padStart(7)}`);
-  for (const r of rows) console.log(`  ${r.name.padEnd(40)} ${r.wallMs.toFixed(0).padStart(4)} ms ${r.cpuMs.toFixed(0).padStart(4)} ms`);
+  // Milliseconds depend on the machine (the same bundle measures 74 ms idle and 150 ms on a loaded
+  // 2-core machine), so each row is also a ratio to the two-client baseline of the same rounds. The
+  // issue's target, 120 ms where two clients took ~144 ms, is 0.83 of that baseline.
+  const base = rows.find((r) => r.name === TWO_CLIENTS)!;
+  console.log(`  ${'target'.padEnd(40)} ${'wall'.padStart(7)} ${'cpu'.padStart(7)}  ${'cpu / two clients'.padStart(17)}  SDK clients loaded at start`);
+  for (const r of rows) {
+    console.log(`  ${r.name.padEnd(40)} ${r.wallMs.toFixed(0).padStart(4)} ms ${r.cpuMs.toFixed(0).padStart(4)} ms  ${(r.cpuMs / base.cpuMs).toFixed(2).padStart(16)}x  ${r.clients.join(', ') || '-'}`);
+  }
+  console.log('  target: every function <= 120 ms, i.e. <= 0.83x the two-client baseline (120 / 144 ms, as the issue measured it)');
 }

@@ -1,4 +1,4 @@
-import { Annotations, CfnResource, Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -147,7 +147,7 @@ export interface RollbackAlarmOptions {
   readonly evaluationMinutes?: number;
   /**
    * Your own alarms that roll a deployment back too: the deployment group watches them with the
-   * 4 rollback alarms (at most 10 in all: up to 6 of yours), and they join the composite alarm.
+   * 3 rollback alarms (at most 10 in all: up to 7 of yours), and they join the composite alarm.
    * @default none
    */
   readonly additionalAlarms?: cloudwatch.IAlarm[];
@@ -245,6 +245,14 @@ export interface CanaryDeploymentProps extends CanaryDeploymentOptions, AppSpecP
   readonly blueTargetGroup: elbv2.IApplicationTargetGroup;
   /** The other target group; CodeDeploy registers the new tasks there. */
   readonly greenTargetGroup: elbv2.IApplicationTargetGroup;
+  /**
+   * The protocol of the two target groups (how the load balancer reaches the tasks). Say HTTP for
+   * imported target groups that use it: the error-rate alarm then leaves out TLS negotiation
+   * errors, which only HTTPS targets have (two metrics and about 1 KB of template fewer per service).
+   * @default read from the target groups when this app creates them; otherwise HTTPS is assumed
+   * possible and TLS negotiation errors are counted
+   */
+  readonly targetProtocol?: elbv2.ApplicationProtocol;
 }
 
 /**
@@ -314,14 +322,14 @@ export class CanaryDeployment extends Construct implements ICanaryDeployment {
     this.finalVerdictWindow = props.finalVerdictWindow ?? Duration.seconds(DEFAULT_FINAL_VERDICT_WINDOW_SECONDS);
     validateDeployment(this, props, this.schedule, this.analysis);
 
-    this.rollbackAlarms = new RollbackAlarms(this, 'RollbackAlarms', {
+    this.rollbackAlarms = new RollbackAlarms(this, 'Alarms', {
       blueTargetGroup: props.blueTargetGroup,
       greenTargetGroup: props.greenTargetGroup,
       // A listener this app creates knows its load balancer: shorter metric dimensions (issue 12).
       loadBalancer: (props.listener as Partial<elbv2.ApplicationListener>).loadBalancer,
+      targetProtocol: props.targetProtocol,
       ...alarmThresholdsOf(this.analysis, props.alarms),
       additionalAlarms: props.alarms?.additionalAlarms,
-      description: `${Names.uniqueId(this)}`,
     });
     validateAlarmWindow(this, this.schedule, this.rollbackAlarms.evaluationWindow);
 
@@ -376,7 +384,7 @@ export class CanaryDeployment extends Construct implements ICanaryDeployment {
       smokeTests: smoke.map((s) => s.config),
       // The metric alarms: the composite is "any of them", and DescribeAlarms without AlarmTypes
       // returns metric alarms only.
-      alarmNames: this.rollbackAlarms.alarms.map((al) => al.alarmName),
+      alarmNames: this.rollbackAlarms.alarmNames,
       installTimeoutSeconds: this.installTimeout.toSeconds(),
       finalVerdictWindowSeconds: this.finalVerdictWindow.toSeconds(),
       decisionsTableName: this.hooks.table.tableName,
@@ -389,7 +397,6 @@ export class CanaryDeployment extends Construct implements ICanaryDeployment {
       stringValue: Stack.of(this).toJsonString(runtimeConfig),
       // Standard tier up to 4 KB, advanced beyond (many smoke tests) without a synth-time guess.
       tier: ssm.ParameterTier.INTELLIGENT_TIERING,
-      description: 'cdk-ecs-canary runtime configuration read by the lifecycle hooks',
     });
     // `canary plan` and `rehearse` name services by construct path, also in an assembly
     // synthesized without the CLI's aws:cdk:path metadata (a plain `node app.js`, tests).

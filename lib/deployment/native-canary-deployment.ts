@@ -156,7 +156,7 @@ export class NativeCanaryDeployment extends Construct {
     this.strategy = this.plan.strategy;
     this.stepPercent = this.plan.stepPercent;
 
-    this.rollbackAlarms = new RollbackAlarms(this, 'RollbackAlarms', {
+    this.rollbackAlarms = new RollbackAlarms(this, 'Alarms', {
       blueTargetGroup: props.blueTargetGroup,
       greenTargetGroup: props.greenTargetGroup,
       ...alarmThresholdsOf(this.analysis, props.alarms),

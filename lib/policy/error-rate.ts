@@ -7,31 +7,42 @@
  * Metric ids: `errors` (HTTPCode_Target_5XX_Count), `requests` (RequestCount), `connerrors`
  * (TargetConnectionErrorCount), `tlserrors` (TargetTLSNegotiationErrorCount), all Sum, each with
  * an optional suffix (ids must be unique within one dashboard graph).
+ *
+ * `tls`: whether TLS negotiation errors can occur. ALB publishes TargetTLSNegotiationErrorCount only
+ * for connections to HTTPS targets (ALB user guide, "CloudWatch metrics": "TLS connections initiated
+ * by the load balancer that did not establish a session with the target"), so for HTTP target groups
+ * the term is always 0 and the expressions leave it (and its metric) out: the same value in fewer
+ * template bytes (issue 12). When the protocol is not known, it stays in.
  */
 import { ERROR_RATE_CONFIDENCE_Z } from './release-policy';
 
 /** Attempts in the minute: requests plus connection and TLS errors, missing datapoints as 0. */
-export function attemptsExpression(suffix = ''): string {
-  return `FILL(requests${suffix}, 0) + FILL(connerrors${suffix}, 0) + FILL(tlserrors${suffix}, 0)`;
+export function attemptsExpression(suffix = '', tls = true): string {
+  return `FILL(requests${suffix}, 0) + ${connectionErrorsExpression(suffix, tls)}`;
 }
 
 /** Failed attempts in the minute: 5xx from the targets plus connection and TLS errors. */
-export function failedExpression(suffix = ''): string {
-  return `FILL(errors${suffix}, 0) + FILL(connerrors${suffix}, 0) + FILL(tlserrors${suffix}, 0)`;
+export function failedExpression(suffix = '', tls = true): string {
+  return `FILL(errors${suffix}, 0) + ${connectionErrorsExpression(suffix, tls)}`;
+}
+
+/** Connection (and, with `tls`, TLS negotiation) errors to the targets in the minute. */
+function connectionErrorsExpression(suffix: string, tls: boolean): string {
+  return tls ? `FILL(connerrors${suffix}, 0) + FILL(tlserrors${suffix}, 0)` : `FILL(connerrors${suffix}, 0)`;
 }
 
 /** The observed rate in percent (the dashboard's line). */
-export function errorRateExpression(suffix = ''): string {
-  return `100 * (${failedExpression(suffix)}) / (${attemptsExpression(suffix)})`;
+export function errorRateExpression(suffix = '', tls = true): string {
+  return `100 * (${failedExpression(suffix, tls)}) / (${attemptsExpression(suffix, tls)})`;
 }
 
 /**
  * One-sided lower confidence bound of the rate in percent (normal approximation to the Poisson
  * count, e - z·√e), 0 below `gate` attempts: above a limit only when the data show it.
  */
-export function errorRateLowerBoundExpression(gate: number | string, suffix = ''): string {
-  const attempts = attemptsExpression(suffix);
-  const failed = failedExpression(suffix);
+export function errorRateLowerBoundExpression(gate: number | string, suffix = '', tls = true): string {
+  const attempts = attemptsExpression(suffix, tls);
+  const failed = failedExpression(suffix, tls);
   return `IF((${attempts}) >= ${gate}, 100 * ((${failed}) - ${ERROR_RATE_CONFIDENCE_Z} * (${failed}) ^ 0.5) / (${attempts}), 0)`;
 }
 

@@ -130,7 +130,7 @@ export class CanaryRelease extends Construct {
     // group, config and runtime configuration, the hooks' functions and grants, and our own grants.
     // Named through the few resources that wait for the rest (DependsOn is transitive): the
     // deployment group the properties reference waits for its alarms, each function for its role.
-    const rollbackAlarms = d.node.tryFindChild('RollbackAlarms');
+    const rollbackAlarms = d.node.tryFindChild('Alarms');
     const watched = rollbackAlarms instanceof RollbackAlarms ? [...rollbackAlarms.alarms] : [];
     this.resource.node.addDependency(...dependencyRoots([d, CanaryHooks.of(this), provider], watched));
     this.deploymentId = this.resource.getAttString('DeploymentId');

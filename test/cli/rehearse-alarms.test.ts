@@ -26,18 +26,18 @@ import { resourcesOfType } from '../helpers/template';
 
 const DEFAULTS = DEFAULT_SOURCE.config.analysis;
 
-type Kind = 'ErrorRate' | 'P95Latency' | 'P99Latency' | 'UnhealthyHosts';
+type Kind = 'ErrorRate' | 'Latency' | 'UnhealthyHosts';
 interface Rendered {
   queries: any[];
   props: Record<string, any>;
 }
 
 /** The alarms RollbackAlarms renders for these thresholds, mapped from the analysis as CanaryDeployment maps them. */
-function rendered(a: AnalysisConfig): Record<Kind, Rendered> {
+function rendered(a: AnalysisConfig, targetProtocol: elbv2.ApplicationProtocol): Record<Kind, Rendered> {
   const stack = newStack();
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
   const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
-  const tg = (id: string) => new elbv2.ApplicationTargetGroup(stack, id, { vpc, port: 80, targetType: elbv2.TargetType.IP });
+  const tg = (id: string) => new elbv2.ApplicationTargetGroup(stack, id, { vpc, protocol: targetProtocol, port: 8080, targetType: elbv2.TargetType.IP });
   const tgs: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup] = [tg('Tg1'), tg('Tg2')];
   alb.addListener('Prod', { port: 80, defaultAction: elbv2.ListenerAction.forward(tgs) });
   new RollbackAlarms(stack, 'Rollback', {
@@ -55,7 +55,7 @@ function rendered(a: AnalysisConfig): Record<Kind, Rendered> {
     const [, alarm] = alarms.find(([id]) => id.includes(kind))!;
     return { queries: alarm.Properties!.Metrics as any[], props: alarm.Properties! };
   };
-  return { ErrorRate: of('ErrorRate'), P95Latency: of('P95Latency'), P99Latency: of('P99Latency'), UnhealthyHosts: of('UnhealthyHosts') };
+  return { ErrorRate: of('ErrorRate'), Latency: of('Latency'), UnhealthyHosts: of('UnhealthyHosts') };
 }
 
 const count = fc.option(fc.nat(3000), { nil: undefined });
@@ -64,48 +64,58 @@ const minute = fc.record({
   errors: count,
   connerrors: fc.option(fc.nat(300), { nil: undefined }),
   tlserrors: fc.option(fc.nat(50), { nil: undefined }),
-  latency: fc.option(fc.double({ min: 0, max: 10, noNaN: true }), { nil: undefined }),
+  p95: fc.option(fc.double({ min: 0, max: 10, noNaN: true }), { nil: undefined }),
+  p99: fc.option(fc.double({ min: 0, max: 20, noNaN: true }), { nil: undefined }),
   unhealthy: fc.option(fc.nat(4), { nil: undefined }),
 });
 /** CloudWatch sees every metric id of both target groups (suffixed 1 and 2): a metric without a datapoint is undefined. */
 const all = (g1: AlarmInputs, g2: AlarmInputs) => Object.fromEntries(([[g1, 1], [g2, 2]] as const).flatMap(([v, n]) => Object.entries({
-  requests: v.requests, errors: v.errors, connerrors: v.connerrors, tlserrors: v.tlserrors, latency: v.latency, unhealthy: v.unhealthy,
+  requests: v.requests, errors: v.errors, connerrors: v.connerrors, tlserrors: v.tlserrors, p95_: v.p95, p99_: v.p99, unhealthy: v.unhealthy,
 }).map(([k, x]) => [`${k}${n}`, x])));
+/** HTTP targets have no TLS negotiation errors: the load balancer publishes none. */
+const withoutTls = (v: AlarmInputs): AlarmInputs => ({ ...v, tlserrors: undefined });
 
+const LOW_TRAFFIC = { ...DEFAULTS, minRequests: 20, maxErrorRatePercent: 5, maxP95Ms: 400, maxP99Ms: 900, maxUnhealthyHosts: 2, unhealthyMinutes: 3 };
 describe.each([
-  ['the default policy', DEFAULTS],
-  ['a low-traffic policy (minRequests 20, 5 % errors, 2 unhealthy hosts for 3 min)', { ...DEFAULTS, minRequests: 20, maxErrorRatePercent: 5, maxP95Ms: 400, maxP99Ms: 900, maxUnhealthyHosts: 2, unhealthyMinutes: 3 }],
-] as const)('the rehearsal evaluates what RollbackAlarms renders, for %s', (_name, a) => {
+  ['the default policy, HTTPS targets', DEFAULTS, elbv2.ApplicationProtocol.HTTPS],
+  ['the default policy, HTTP targets (no TLS metric)', DEFAULTS, elbv2.ApplicationProtocol.HTTP],
+  ['a low-traffic policy (minRequests 20, 5 % errors, 2 unhealthy hosts for 3 min), HTTPS targets', LOW_TRAFFIC, elbv2.ApplicationProtocol.HTTPS],
+  ['a low-traffic policy, HTTP targets', LOW_TRAFFIC, elbv2.ApplicationProtocol.HTTP],
+] as const)('the rehearsal evaluates what RollbackAlarms renders, for %s', (_name, a, protocol) => {
   let r: Record<Kind, Rendered>;
   beforeAll(() => {
-    r = rendered(a);
+    r = rendered(a, protocol);
   });
 
   test('the same z, thresholds and M-of-N timing', () => {
     expect(ALARM_CONFIDENCE_Z).toBe(ERROR_RATE_CONFIDENCE_Z);
     const timing = { EvaluationPeriods: DEFAULT_ALARM_TIMING.evaluationMinutes, DatapointsToAlarm: DEFAULT_ALARM_TIMING.breachMinutes, TreatMissingData: 'notBreaching', ComparisonOperator: 'GreaterThanThreshold' };
     expect(r.ErrorRate.props).toMatchObject({ ...timing, Threshold: a.maxErrorRatePercent });
-    expect(r.P95Latency.props).toMatchObject({ ...timing, Threshold: a.maxP95Ms / 1000 });
-    expect(r.P99Latency.props).toMatchObject({ ...timing, Threshold: a.maxP99Ms / 1000 });
+    expect(r.Latency.props).toMatchObject({ ...timing, Threshold: 1 });
     expect(r.UnhealthyHosts.props).toMatchObject({ EvaluationPeriods: a.unhealthyMinutes, DatapointsToAlarm: a.unhealthyMinutes, TreatMissingData: 'notBreaching', Threshold: a.maxUnhealthyHosts });
   });
 
   test('the same value for every minute of both groups\' datapoints (random minutes, and the gate edges)', () => {
     // Each alarm is IF(tg1 > tg2, tg1, tg2) of the two groups' expressions; the model is eitherValue of the per-group values.
-    const same = (g1: AlarmInputs, g2: AlarmInputs) => {
+    const same = (h1: AlarmInputs, h2: AlarmInputs) => {
+      const [g1, g2] = protocol === elbv2.ApplicationProtocol.HTTP ? [withoutTls(h1), withoutTls(h2)] : [h1, h2];
       const values = all(g1, g2);
       const e = evaluateAlarmQueries(r.ErrorRate.queries, values);
       expect(eitherValue(errorRateValue(g1, a.minRequests), errorRateValue(g2, a.minRequests))).toBeCloseTo(e!, 9);
-      const latency = eitherValue(latencyValue(g1, a.minRequests), latencyValue(g2, a.minRequests));
-      expect(latency).toBe(evaluateAlarmQueries(r.P95Latency.queries, values));
-      expect(latency).toBe(evaluateAlarmQueries(r.P99Latency.queries, values));
+      const latency = eitherValue(latencyValue(g1, a), latencyValue(g2, a));
+      const rendered = evaluateAlarmQueries(r.Latency.queries, values);
+      if (latency === undefined) expect(rendered).toBeUndefined();
+      else expect(latency).toBeCloseTo(rendered!, 12);
       expect(eitherValue(unhealthyValue(g1), unhealthyValue(g2))).toBe(evaluateAlarmQueries(r.UnhealthyHosts.queries, values));
     };
     fc.assert(fc.property(minute, minute, same), { numRuns: 500, seed: 9 });
     const g = a.minRequests;
-    const edges: AlarmInputs[] = [{ requests: g - 1, errors: g - 1 }, { requests: g, errors: g }, { requests: g - 1, latency: 9 }, { requests: g, latency: 9 },
-      { connerrors: g }, { requests: g - 5, connerrors: 5, errors: 3 }, { unhealthy: 3 }, { tlserrors: 1, unhealthy: 3 }, {}];
-    for (const v of edges) for (const other of [{}, { requests: 5 * g, latency: 0.01 }]) {
+    const [p95, p99] = [a.maxP95Ms / 1000, a.maxP99Ms / 1000];
+    const edges: AlarmInputs[] = [{ requests: g - 1, errors: g - 1 }, { requests: g, errors: g }, { requests: g - 1, p95: 9, p99: 9 }, { requests: g, p95: 9 },
+      { requests: g, p99: 9 }, { requests: g, p95, p99 }, { requests: g, p95: p95 * 1.01, p99 }, { requests: g, p95, p99: p99 * 1.01 },
+      { connerrors: g }, { requests: g - 5, connerrors: 5, errors: 3 }, { unhealthy: 3 }, { tlserrors: 1, unhealthy: 3 }, { connerrors: 1, unhealthy: 3 },
+      { requests: 1, unhealthy: 3 }, {}];
+    for (const v of edges) for (const other of [{}, { requests: 5 * g, p95: 0.01, p99: 0.02 }]) {
       same(v, other);
       same(other, v);
     }

@@ -33,5 +33,5 @@ test('the app\'s alarm timing and thresholds are what the rehearsal simulates', 
   await runRehearsal(source, Scenario.named('good'), out);
   const alarms = out.lines.find((l) => l.startsWith('alarms'));
   expect(alarms).toContain('rollback alarms on both target groups, 1 of 2 minutes');
-  expect(alarms).toContain('p95 > 800 ms, p99 > 1600 ms');
+  expect(alarms).toContain('p95 > 800 ms or p99 > 1600 ms');
 });

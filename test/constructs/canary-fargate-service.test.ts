@@ -159,7 +159,7 @@ describe('CanaryFargateService with defaults', () => {
     expect(svc.vpc).toBe(svc.cluster.vpc);
   });
 
-  test('exposes rollbackAlarm: the composite of the 4 metric alarms, created on first use, the same on every use', () => {
+  test('exposes rollbackAlarm: the composite of the 3 metric alarms, created on first use, the same on every use', () => {
     const stack = newStack();
     const svc = new CanaryFargateService(stack, 'Api', { image });
     const alarm = svc.rollbackAlarm;
@@ -171,7 +171,7 @@ describe('CanaryFargateService with defaults', () => {
     expect(stack.resolve(alarm.alarmArn)).toEqual({ 'Fn::GetAtt': [composites[0][0], 'Arn'] });
     const rule = JSON.stringify(composites[0][1].Properties!.AlarmRule);
     for (const metricAlarm of svc.deployment.rollbackAlarms.alarms) expect(rule).toContain(logicalId(metricAlarm));
-    expect(svc.deployment.rollbackAlarms.alarms).toHaveLength(4);
+    expect(svc.deployment.rollbackAlarms.alarms).toHaveLength(3);
   });
 });
 

@@ -38,13 +38,13 @@ describe('the deployment group watches the metric alarms', () => {
     d = build(undefined, true);
   });
 
-  test('the 4 metric alarms (one per check over both target groups), never the composite (even once it exists)', () => {
+  test('the 3 metric alarms (one per check over both target groups), never the composite (even once it exists)', () => {
     const config = alarmConfiguration(d.template);
     expect(config.Enabled).toBe(true);
     expect(config.IgnorePollAlarmFailure).toBe(false);
     // The service's own alarms (the stack's shared hooks add a dead-letter alarm of their own).
     const metricAlarmIds = Object.keys(resourcesOfType(d.template, 'AWS::CloudWatch::Alarm')).filter((id) => !id.startsWith('CdkEcsCanaryHooks')).sort();
-    expect(metricAlarmIds).toHaveLength(4);
+    expect(metricAlarmIds).toHaveLength(3);
     expect(config.Alarms.map((a) => (a.Name as { Ref: string }).Ref).sort()).toEqual(metricAlarmIds);
     const compositeId = Object.keys(resourcesOfType(d.template, 'AWS::CloudWatch::CompositeAlarm'))[0];
     expect(compositeId).toBeDefined();
@@ -59,37 +59,40 @@ describe('the deployment group watches the metric alarms', () => {
     });
   });
 
-  test('no composite alarm when nobody uses rollbackAlarm; the deployment group watches the same 4 alarms', () => {
+  test('no composite alarm when nobody uses rollbackAlarm; the deployment group watches the same 3 alarms', () => {
     const unused = build();
     unused.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
-    expect(alarmConfiguration(unused.template).Alarms).toHaveLength(4);
+    expect(alarmConfiguration(unused.template).Alarms).toHaveLength(3);
   });
 
   test('the preflight reads every alarm the deployment group watches (runtime config alarmNames)', () => {
     const param = Object.values(resourcesOfType(d.template, 'AWS::SSM::Parameter'))[0];
     const config = parseJoinedJson(param.Properties!.Value);
-    const watched = alarmConfiguration(d.template).Alarms.map((a) => `<<Ref:${(a.Name as { Ref: string }).Ref}>>`);
+    // The watched alarms' names (a Ref of an alarm is its name), written as the strings they are.
+    const alarms = resourcesOfType(d.template, 'AWS::CloudWatch::Alarm');
+    const watched = alarmConfiguration(d.template).Alarms.map((a) => alarms[(a.Name as { Ref: string }).Ref].Properties!.AlarmName);
     // Exactly the watched metric alarms: the composite is "any of them" and not read.
     expect(config.alarmNames).toEqual(watched);
+    expect(watched).toHaveLength(3);
   });
 
   test('the request gate of the alarms is analysis.minRequests', () => {
     const custom = build(() => ({ analysis: { minRequests: 40 } }));
     const expressions = Object.values(resourcesOfType(custom.template, 'AWS::CloudWatch::Alarm'))
       .flatMap((r) => ((r.Properties!.Metrics ?? []) as { Expression?: string }[]).map((m) => m.Expression).filter((e): e is string => !!e));
-    // The error-rate and the 2 latency alarms gate on 40 requests, in each target group's expression.
-    expect(expressions.filter((e) => e.includes('>= 40,'))).toHaveLength(6);
+    // The error-rate and the latency alarms gate on 40 requests, in each target group's expression.
+    expect(expressions.filter((e) => e.includes('>= 40,'))).toHaveLength(4);
     expect(expressions.some((e) => e.includes('>= 100,'))).toBe(false);
   });
 });
 
 describe('user alarms', () => {
-  test('up to 6 more are watched by the deployment group too (10 in all)', () => {
-    const d = build((stack) => ({ alarms: { additionalAlarms: [1, 2, 3, 4, 5, 6].map((i) => ownAlarm(stack, `Own${i}`)) } }));
+  test('up to 7 more are watched by the deployment group too (10 in all)', () => {
+    const d = build((stack) => ({ alarms: { additionalAlarms: [1, 2, 3, 4, 5, 6, 7].map((i) => ownAlarm(stack, `Own${i}`)) } }));
     const names = alarmConfiguration(d.template).Alarms.map((a) => (a.Name as { Ref: string }).Ref);
     expect(names).toHaveLength(10);
     expect(names).toContain(logicalId(d.stack.node.findChild('Own1')));
-    expect(names).toContain(logicalId(d.stack.node.findChild('Own6')));
+    expect(names).toContain(logicalId(d.stack.node.findChild('Own7')));
   });
 
   test('the preflight may read them one by one (their names are not under the stack\'s prefix), besides the prefix pattern', () => {
@@ -101,20 +104,20 @@ describe('user alarms', () => {
       `<<GetAtt:${logicalId(d.stack.node.findChild('Own2'))}.Arn>>`,
     ].sort());
     const config = parseJoinedJson(Object.values(resourcesOfType(d.template, 'AWS::SSM::Parameter'))[0].Properties!.Value);
-    expect(config.alarmNames).toHaveLength(6);
+    expect(config.alarmNames).toHaveLength(5);
     expect(config.alarmNames).toContain(`<<Ref:${logicalId(d.stack.node.findChild('Own1'))}>>`);
   });
 
   test('fails when the user alarms would make more than 10', () => {
     let error: unknown;
     try {
-      build((stack) => ({ alarms: { additionalAlarms: [1, 2, 3, 4, 5, 6, 7].map((i) => ownAlarm(stack, `Own${i}`)) } }));
+      build((stack) => ({ alarms: { additionalAlarms: [1, 2, 3, 4, 5, 6, 7, 8].map((i) => ownAlarm(stack, `Own${i}`)) } }));
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(CanaryValidationError);
     expect((error as CanaryValidationError).prop).toBe('alarms.additionalAlarms');
     expect((error as Error).message).toContain('a deployment group watches at most 10 alarms');
-    expect((error as Error).message).toContain('pass at most 6 additional alarms (got 7)');
+    expect((error as Error).message).toContain('pass at most 7 additional alarms (got 8)');
   });
 });

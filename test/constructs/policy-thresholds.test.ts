@@ -50,8 +50,8 @@ describe('CanaryDeployment: the alarms use the judge thresholds', () => {
       expect(a.threshold).toBe(3);
       expect(a.expression.match(/>= 40,/g)).toHaveLength(2);
     }
-    expect(alarmsOf(template, 'P95Latency').map((a) => a.threshold)).toEqual([0.8]);
-    expect(alarmsOf(template, 'P99Latency').map((a) => a.threshold)).toEqual([1.7]);
+    // One latency alarm: value latency / limit, threshold 1, the limits in its expression.
+    expect(alarmsOf(template, 'Latency').map((a) => [a.threshold, a.expression.match(/p95_1 \/ ([\d.]+) > p99_1 \/ ([\d.]+)/)?.slice(1)])).toEqual([[1, ['0.8', '1.7']]]);
     expect(alarmsOf(template, 'UnhealthyHosts').map((a) => a.periods)).toEqual([3]);
   });
 
@@ -62,9 +62,9 @@ describe('CanaryDeployment: the alarms use the judge thresholds', () => {
     });
     expect(analysisOf(template)).toMatchObject({ maxErrorRatePercent: 0.5, maxP95Ms: 600, maxP99Ms: 900, minRequests: 250 });
     expect(alarmsOf(template, 'ErrorRate').map((a) => [a.threshold, a.periods, a.toAlarm])).toEqual([[0.5, 4, 3]]);
-    expect(alarmsOf(template, 'P95Latency').map((a) => a.threshold)).toEqual([0.6]);
-    const p99 = alarmsOf(template, 'P99Latency');
-    expect(p99).toHaveLength(1);
-    expect(p99.every((a) => a.threshold === 0.9 && a.expression.match(/>= 250,/g)?.length === 2)).toBe(true);
+    const latency = alarmsOf(template, 'Latency');
+    expect(latency.map((a) => [a.threshold, a.periods, a.toAlarm])).toEqual([[1, 4, 3]]);
+    expect(latency[0].expression).toContain('IF(FILL(requests1, 0) >= 250, IF(p95_1 / 0.6 > p99_1 / 0.9, p95_1 / 0.6, p99_1 / 0.9), 0)');
+    expect(latency[0].expression.match(/>= 250,/g)).toHaveLength(2);
   });
 });

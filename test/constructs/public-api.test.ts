@@ -32,7 +32,7 @@ const thrown = validationFailure;
 /** The runtime configuration (SSM parameter) of the only canary in `stack`. */
 function runtimeConfig(stack: ReturnType<typeof newStack>): any {
   const params = Object.values(resourcesOfType(Template.fromStack(stack), 'AWS::SSM::Parameter'))
-    .filter((p) => String(p.Properties!.Description).includes('runtime configuration'));
+    .filter((p) => JSON.stringify(p.Properties!.Name).includes('/cdk-ecs-canary/') && !JSON.stringify(p.Properties!.Name).includes('/appspec'));
   expect(params).toHaveLength(1);
   return parseJoinedJson(params[0].Properties!.Value);
 }
@@ -40,7 +40,7 @@ function runtimeConfig(stack: ReturnType<typeof newStack>): any {
 /** The smoke checks rendered into the deployment's runtime configuration (SSM parameter). */
 function smokeConfig(stack: ReturnType<typeof newStack>): unknown[] {
   const [param] = Object.values(resourcesOfType(Template.fromStack(stack), 'AWS::SSM::Parameter'))
-    .filter((p) => String(p.Properties!.Description).includes('runtime configuration'));
+    .filter((p) => JSON.stringify(p.Properties!.Name).includes('/cdk-ecs-canary/') && !JSON.stringify(p.Properties!.Name).includes('/appspec'));
   return parseJoinedJson(param.Properties!.Value).smokeTests;
 }
 

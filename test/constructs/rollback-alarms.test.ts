@@ -14,12 +14,15 @@ interface Fixture {
   tgs: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup];
 }
 
-/** Two target groups attached to an ALB (their metrics need the load balancer dimension). */
-function fixture(): Fixture {
+/**
+ * Two target groups attached to an ALB (their metrics need the load balancer dimension). HTTPS
+ * targets by default, so the error-rate alarm counts TLS negotiation errors; HTTP ones leave them out.
+ */
+function fixture(protocol = elbv2.ApplicationProtocol.HTTPS): Fixture {
   const stack = newStack();
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
   const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
-  const tg = (id: string) => new elbv2.ApplicationTargetGroup(stack, id, { vpc, port: 80, targetType: elbv2.TargetType.IP });
+  const tg = (id: string) => new elbv2.ApplicationTargetGroup(stack, id, { vpc, port: protocol === elbv2.ApplicationProtocol.HTTPS ? 443 : 80, protocol, targetType: elbv2.TargetType.IP });
   const tgs: [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup] = [tg('Tg1'), tg('Tg2')];
   alb.addListener('Prod', { port: 80, defaultAction: elbv2.ListenerAction.forward([tgs[0]]) });
   alb.addListener('Test', { port: 9000, protocol: elbv2.ApplicationProtocol.HTTP, open: false, defaultAction: elbv2.ListenerAction.forward([tgs[1]]) });
@@ -41,7 +44,7 @@ const tgDimensions = (tgId: string) => [
   { Name: 'TargetGroup', Value: { 'Fn::GetAtt': [tgId, 'TargetGroupFullName'] } },
 ];
 
-type Kind = 'ErrorRate' | 'P95Latency' | 'P99Latency' | 'UnhealthyHosts';
+type Kind = 'ErrorRate' | 'Latency' | 'UnhealthyHosts';
 
 /** The alarm of this check, its queries, and its metrics by id (ids suffixed 1/2 per target group). */
 function alarmOf(template: Template, kind: Kind): {
@@ -77,11 +80,11 @@ describe('RollbackAlarms with defaults', () => {
     tgIds = d.tgs.map(logicalId);
   });
 
-  test('no composite alarm until `alarm` is used; the 4 metric alarms regardless', () => {
+  test('no composite alarm until `alarm` is used; the 3 metric alarms regardless', () => {
     const unused = synth();
     unused.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
-    unused.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
-    expect(unused.alarms.deploymentGroupAlarms).toHaveLength(4);
+    unused.template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    expect(unused.alarms.deploymentGroupAlarms).toHaveLength(3);
   });
 
   test('every alarm is named <stack>-canary-<unique>-<what> (RollbackAlarms.namePrefix), uniquely', () => {
@@ -90,23 +93,27 @@ describe('RollbackAlarms with defaults', () => {
       ...Object.values(resourcesOfType(d.template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties!.AlarmName),
       ...Object.values(resourcesOfType(d.template, 'AWS::CloudWatch::CompositeAlarm')).map((a) => a.Properties!.AlarmName),
     ];
-    expect(names).toHaveLength(5);
+    expect(names).toHaveLength(4);
     for (const name of names) {
-      expect(name).toMatch(/^TestStack-canary-\S+-(ErrorRate|P95Latency|P99Latency|UnhealthyHosts|Any)$/);
+      expect(name).toMatch(/^TestStack-canary-\S+-(ErrorRate|Latency|UnhealthyHosts|Any)$/);
       expect(name.length).toBeLessThanOrEqual(255);
     }
-    expect(new Set(names).size).toBe(5);
+    expect(new Set(names).size).toBe(4);
+    // alarmNames: the same names as strings known at synth (no reference to the alarm resources).
+    const metricNames = Object.values(resourcesOfType(d.template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties!.AlarmName);
+    expect(d.alarms.alarmNames).toEqual(metricNames);
+    for (const name of d.alarms.alarmNames) expect(JSON.stringify(d.stack.resolve(name))).not.toContain('Ref');
   });
 
-  test('creates 4 metric alarms, one per check over both target groups, and, once `alarm` is used, one composite alarm', () => {
-    d.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  test('creates 3 metric alarms, one per check over both target groups, and, once `alarm` is used, one composite alarm', () => {
+    d.template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     d.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
-    expect(d.alarms.alarms).toEqual([d.alarms.errorRate, d.alarms.p95Latency, d.alarms.p99Latency, d.alarms.unhealthyHosts]);
-    expect(d.alarms.deploymentGroupAlarms).toHaveLength(4);
+    expect(d.alarms.alarms).toEqual([d.alarms.errorRate, d.alarms.latency, d.alarms.unhealthyHosts]);
+    expect(d.alarms.deploymentGroupAlarms).toHaveLength(3);
     expect(d.alarms.deploymentGroupAlarms).not.toContain(d.alarms.alarm);
   });
 
-  test.each(['ErrorRate', 'P95Latency', 'P99Latency', 'UnhealthyHosts'] as const)(
+  test.each(['ErrorRate', 'Latency', 'UnhealthyHosts'] as const)(
     '%s watches IF(tg1 > tg2, tg1, tg2) of the two groups\' expressions (not MAX, which CloudWatch advises against in alarms), within CloudWatch\'s 10 metrics per metric-math alarm', (kind) => {
       const x = alarmOf(d.template, kind);
       const watched = x.queries.filter((q) => q.ReturnData !== false);
@@ -187,22 +194,26 @@ describe('RollbackAlarms with defaults', () => {
     });
   });
 
-  test.each([
-    ['P95Latency', 'p95', 1],
-    ['P99Latency', 'p99', 2],
-  ] as const)('%s: TargetResponseTime %s of either group, threshold %d s, only in minutes with >= 100 requests', (kind, stat, seconds) => {
-    const x = alarmOf(d.template, kind);
-    expect(x.alarm).toMatchObject({ Threshold: seconds, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+  test('latency: TargetResponseTime p95 over 1 s or p99 over 2 s in either group, as latency / limit over 1, only in minutes with >= 100 requests', () => {
+    const x = alarmOf(d.template, 'Latency');
+    expect(x.alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
     expect(Object.fromEntries(Object.entries(x.metrics).map(([id, m]) => [id, { MetricName: m.MetricName, Stat: m.Stat }]))).toEqual({
-      requests1: { MetricName: 'RequestCount', Stat: 'Sum' }, latency1: { MetricName: 'TargetResponseTime', Stat: stat },
-      requests2: { MetricName: 'RequestCount', Stat: 'Sum' }, latency2: { MetricName: 'TargetResponseTime', Stat: stat },
+      requests1: { MetricName: 'RequestCount', Stat: 'Sum' }, p95_1: { MetricName: 'TargetResponseTime', Stat: 'p95' }, p99_1: { MetricName: 'TargetResponseTime', Stat: 'p99' },
+      requests2: { MetricName: 'RequestCount', Stat: 'Sum' }, p95_2: { MetricName: 'TargetResponseTime', Stat: 'p95' }, p99_2: { MetricName: 'TargetResponseTime', Stat: 'p99' },
     });
     for (const [one, other] of [[1, 2], [2, 1]] as const) {
-      const v = (slow: Record<string, number | undefined>) => evaluateAlarmQueries(x.queries, minute(x, { ...group(one, slow), ...group(other, { requests: 1000, latency: 0.05 }) }))!;
+      const v = (slow: Record<string, number | undefined>) => evaluateAlarmQueries(x.queries, minute(x, { ...group(one, slow), ...group(other, { requests: 1000, p95_: 0.05, p99_: 0.1 }) }))!;
       // One slow request at 5 % traffic does not alarm; the same latency over enough requests does.
-      expect(v({ requests: 3, latency: 30 }) > seconds).toBe(false);
-      expect(v({ requests: undefined, latency: 30 }) > seconds).toBe(false);
-      expect(v({ requests: 100, latency: seconds + 0.5 }) > seconds).toBe(true);
+      expect(v({ requests: 3, p95_: 30, p99_: 30 }) > 1).toBe(false);
+      expect(v({ requests: undefined, p95_: 30, p99_: 30 }) > 1).toBe(false);
+      // Either percentile over its own limit alarms; both under theirs do not (p99 at 1.9 s is over p95's 1 s but under its 2 s).
+      expect(v({ requests: 100, p95_: 1.5, p99_: 1.6 }) > 1).toBe(true);
+      expect(v({ requests: 100, p95_: 0.5, p99_: 2.5 }) > 1).toBe(true);
+      expect(v({ requests: 100, p95_: 0.9, p99_: 1.9 }) > 1).toBe(false);
+      expect(v({ requests: 100, p95_: 0.5, p99_: 1.9 })).toBeCloseTo(0.95, 9);
+      // A percentile without a datapoint: the other decides.
+      expect(v({ requests: 100, p99_: 2.5 }) > 1).toBe(true);
+      expect(v({ requests: 100, p95_: 1.5 }) > 1).toBe(true);
     }
   });
 
@@ -216,9 +227,12 @@ describe('RollbackAlarms with defaults', () => {
       // Install/AfterInstall: green's tasks start (unhealthy until they pass their checks), no listener sends them a request,
       // while the other group serves production with every host healthy.
       expect(v({ unhealthy: 2 })).toBe(0);
-      // Serving production (or a crash that only shows connection errors): unhealthy hosts count.
+      // Serving production: unhealthy hosts count. RequestCount counts the requests for which a target
+      // was chosen, refused connections included [inference]; connection errors alone do not open the
+      // gate (a group failing every connection fires the error-rate alarm instead).
       expect(v({ requests: 50, unhealthy: 1 })).toBe(1);
-      expect(v({ connerrors: 20, unhealthy: 2 })).toBe(2);
+      expect(v({ requests: 1, unhealthy: 2 })).toBe(2);
+      expect(v({ connerrors: 20, unhealthy: 2 })).toBe(0);
       expect(v({ requests: 50 })).toBe(0);
     }
   });
@@ -229,14 +243,14 @@ describe('RollbackAlarms with defaults', () => {
     }
   });
 
-  test('the composite alarm fires on ALARM of any of the 4 alarms', () => {
+  test('the composite alarm fires on ALARM of any of the 3 alarms', () => {
     const composite = Object.values(resourcesOfType(d.template, 'AWS::CloudWatch::CompositeAlarm'))[0];
     const rule = composite.Properties!.AlarmRule;
     const alarmIds = Object.keys(resourcesOfType(d.template, 'AWS::CloudWatch::Alarm')).sort();
     expect(referencedIds(rule)).toEqual(alarmIds);
     const text = flatten(rule);
-    expect(text.match(/ALARM\(/g)).toHaveLength(4);
-    expect(text.match(/ OR /g)).toHaveLength(3);
+    expect(text.match(/ALARM\(/g)).toHaveLength(3);
+    expect(text.match(/ OR /g)).toHaveLength(2);
     expect(text).not.toContain(' AND ');
   });
 
@@ -258,26 +272,28 @@ describe('RollbackAlarms additional alarms', () => {
   test('are added to the composite alarm rule (once used) and to the deployment group alarms', () => {
     const importedArn = 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:app-errors';
     const { template, alarms } = synth({}, (stack) => [own(stack, 'Own'), cloudwatch.Alarm.fromAlarmArn(stack, 'Imported', importedArn)], true);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     const rule = Object.values(resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm'))[0].Properties!.AlarmRule;
     expect(referencedIds(rule)).toEqual(Object.keys(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).sort());
     expect(flatten(rule)).toContain(`ALARM("${importedArn}")`);
-    expect(flatten(rule).match(/ALARM\(/g)).toHaveLength(6);
-    expect(alarms.alarms).toHaveLength(6);
-    expect(alarms.deploymentGroupAlarms).toHaveLength(6);
+    expect(flatten(rule).match(/ALARM\(/g)).toHaveLength(5);
+    expect(alarms.alarms).toHaveLength(5);
+    expect(alarms.deploymentGroupAlarms).toHaveLength(5);
+    // Ours by name, the additional ones by their alarmName (a reference for the one this app creates).
+    expect(alarms.alarmNames.slice(3)).toEqual([alarms.alarms[3].alarmName, alarms.alarms[4].alarmName]);
   });
 
-  test('up to 6 additional alarms: the deployment group watches 10', () => {
-    const { alarms } = synth({}, (stack) => [1, 2, 3, 4, 5, 6].map((i) => own(stack, `A${i}`)));
+  test('up to 7 additional alarms: the deployment group watches 10', () => {
+    const { alarms } = synth({}, (stack) => [1, 2, 3, 4, 5, 6, 7].map((i) => own(stack, `A${i}`)));
     expect(alarms.deploymentGroupAlarms).toHaveLength(10);
   });
 
-  test('fails when more than 6 additional alarms would exceed the deployment group\'s 10', () => {
+  test('fails when more than 7 additional alarms would exceed the deployment group\'s 10', () => {
     const { stack, tgs } = fixture();
-    const extra = [1, 2, 3, 4, 5, 6, 7].map((i) => own(stack, `A${i}`));
+    const extra = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => own(stack, `A${i}`));
     expect(() => new RollbackAlarms(stack, 'Rollback', { blueTargetGroup: tgs[0], greenTargetGroup: tgs[1], additionalAlarms: extra })).toThrow(
       'alarms.additionalAlarms: a deployment group watches at most 10 alarms (CloudFormation AlarmConfiguration); '
-      + 'the rollback alarms take 4, so pass at most 6 additional alarms (got 7). Combine yours into fewer alarms (e.g. one metric-math alarm). '
+      + 'the rollback alarms take 3, so pass at most 7 additional alarms (got 8). Combine yours into fewer alarms (e.g. one metric-math alarm). '
       + '(at TestStack/Rollback)',
     );
   });
@@ -306,12 +322,12 @@ describe('RollbackAlarms thresholds follow the props', () => {
     expect(evaluateAlarmQueries(x.queries, minute(x, group(2, { requests: 19, errors: 19 })))! > 5).toBe(false);
   });
 
-  test('latency in seconds, gated on minRequests', () => {
-    const p95 = alarmOf(template, 'P95Latency');
-    expect(p95.alarm).toMatchObject({ Threshold: 0.5, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
-    expect(evaluateAlarmQueries(p95.queries, minute(p95, group(1, { requests: 20, latency: 0.6 })))).toBe(0.6);
-    expect(evaluateAlarmQueries(p95.queries, minute(p95, group(1, { requests: 19, latency: 0.6 })))).toBe(0);
-    expect(alarmOf(template, 'P99Latency').alarm).toMatchObject({ Threshold: 3, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
+  test('latency over the limits in seconds (p95 0.5 s, p99 3 s), gated on minRequests', () => {
+    const x = alarmOf(template, 'Latency');
+    expect(x.alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
+    expect(evaluateAlarmQueries(x.queries, minute(x, group(1, { requests: 20, p95_: 0.6, p99_: 0.7 })))).toBeCloseTo(1.2, 9);
+    expect(evaluateAlarmQueries(x.queries, minute(x, group(1, { requests: 20, p95_: 0.4, p99_: 3.3 })))).toBeCloseTo(1.1, 9);
+    expect(evaluateAlarmQueries(x.queries, minute(x, group(1, { requests: 19, p95_: 0.6, p99_: 0.7 })))).toBe(0);
   });
 
   test('unhealthy hosts', () => {
@@ -319,8 +335,12 @@ describe('RollbackAlarms thresholds follow the props', () => {
   });
 
   test('no alarm keeps a default threshold', () => {
-    const thresholds = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties!.Threshold);
-    expect(thresholds.sort()).toEqual([0.5, 1, 3, 5]);
+    const thresholds = Object.fromEntries(Object.entries(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))
+      .map(([id, r]) => [id.replace(/^Rollback|[0-9A-F]{8}$/g, ''), r.Properties!.Threshold]));
+    // The latency alarm's threshold is 1 (latency / limit): its limits are in the expression.
+    expect(thresholds).toEqual({ ErrorRate: 5, Latency: 1, UnhealthyHosts: 1 });
+    const latency = alarmOf(template, 'Latency').queries.find((q) => q.Id === 'tg1').Expression;
+    expect(latency).toBe('IF(FILL(requests1, 0) >= 20, IF(p95_1 / 0.5 > p99_1 / 3, p95_1 / 0.5, p99_1 / 3), 0)');
   });
 });
 
@@ -419,7 +439,7 @@ describe('the LoadBalancer dimension (issue 12: template bytes)', () => {
   test('with the load balancer given (one of this app): its LoadBalancerFullName attribute in every metric', () => {
     const { albId, alarms } = render(true);
     const stats = queries(alarms).filter((q) => q.MetricStat);
-    expect(stats.length).toBe(24);
+    expect(stats.length).toBe(8 + 6 + 4);
     for (const q of stats) expect(q.MetricStat.Metric.Dimensions[0]).toEqual({ Name: 'LoadBalancer', Value: { 'Fn::GetAtt': [albId, 'LoadBalancerFullName'] } });
   });
 
@@ -436,5 +456,45 @@ describe('the LoadBalancer dimension (issue 12: template bytes)', () => {
     expect(shape(named.alarms)).toEqual(shape(parsed.alarms));
     // No labels: the expression is the alarm's definition, and 30 services share one template.
     for (const q of queries(named.alarms)) expect(q.Label).toBeUndefined();
+  });
+});
+
+describe('the targets\' protocol (issue 12: template bytes)', () => {
+  const errorRateMetrics = (template: Template) => Object.values(alarmOf(template, 'ErrorRate').metrics).map((m) => m.MetricName).sort();
+  const withoutTls = ['HTTPCode_Target_5XX_Count', 'HTTPCode_Target_5XX_Count', 'RequestCount', 'RequestCount', 'TargetConnectionErrorCount', 'TargetConnectionErrorCount'];
+
+  test('HTTP target groups this app creates: the error-rate alarm leaves TLS negotiation errors out, and is otherwise the same', () => {
+    const { stack, tgs } = fixture(elbv2.ApplicationProtocol.HTTP);
+    new RollbackAlarms(stack, 'Rollback', { blueTargetGroup: tgs[0], greenTargetGroup: tgs[1] });
+    const template = Template.fromStack(stack);
+    expect(errorRateMetrics(template)).toEqual(withoutTls);
+    const x = alarmOf(template, 'ErrorRate');
+    for (const q of x.queries) expect(q.Expression ?? '').not.toContain('tlserrors');
+    // The same verdicts as with HTTPS targets when there are no TLS errors (HTTP targets have none).
+    const https = alarmOf(synth().template, 'ErrorRate');
+    for (const v of [{ requests: 300, errors: 15 }, { requests: 500, errors: 5 }, { connerrors: 200 }, { requests: 40, connerrors: 80 }]) {
+      expect(evaluateAlarmQueries(x.queries, minute(x, group(2, v)))).toBeCloseTo(evaluateAlarmQueries(https.queries, minute(https, group(2, v)))!, 12);
+    }
+  });
+
+  test('imported target groups: TLS errors counted unless targetProtocol says HTTP', () => {
+    const render = (targetProtocol?: elbv2.ApplicationProtocol) => {
+      const stack = newStack();
+      const tg = (name: string) => elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, name, {
+        targetGroupArn: `arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/${name}/6d0ecf831eec9f09`,
+        loadBalancerArns: 'arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/shared/50dc6c495c0c9188',
+      });
+      new RollbackAlarms(stack, 'Rollback', { blueTargetGroup: tg('blue'), greenTargetGroup: tg('green'), targetProtocol });
+      return Template.fromStack(stack);
+    };
+    expect(errorRateMetrics(render())).toContain('TargetTLSNegotiationErrorCount');
+    expect(errorRateMetrics(render(elbv2.ApplicationProtocol.HTTPS))).toContain('TargetTLSNegotiationErrorCount');
+    expect(errorRateMetrics(render(elbv2.ApplicationProtocol.HTTP))).toEqual(withoutTls);
+  });
+
+  test('a targetProtocol that contradicts the target groups this app creates is refused, naming the prop', () => {
+    const { stack, tgs } = fixture(elbv2.ApplicationProtocol.HTTPS);
+    expect(() => new RollbackAlarms(stack, 'Rollback', { blueTargetGroup: tgs[0], greenTargetGroup: tgs[1], targetProtocol: elbv2.ApplicationProtocol.HTTP }))
+      .toThrow('targetProtocol: is HTTP, but the target groups this app creates use HTTPS: remove targetProtocol or set it to HTTPS. (at TestStack/Rollback)');
   });
 });

@@ -137,7 +137,7 @@ describe('the example app through the README entry point (npx cdk synth)', () =>
     // and are what the deployment group watches; the composite is created only when used.
     const alarms = Object.entries(plain.findResources('AWS::CloudWatch::Alarm'))
       .filter(([, a]: [string, any]) => String(a.Properties.AlarmName).startsWith('CanaryExample-canary-'));
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(3);
     const group = Object.values(plain.findResources('AWS::CodeDeploy::DeploymentGroup'))[0] as any;
     expect(group.Properties.AlarmConfiguration.Alarms.map((a: any) => a.Name.Ref).sort())
       .toEqual(alarms.map(([logicalId]) => logicalId).sort());

@@ -3,9 +3,15 @@
  * comparison operators): a missing value counts as 0 when the other series has one; no datapoint
  * when neither has.
  */
-function greaterThan(a: number | undefined, b: number | undefined): number | undefined {
+function greaterThan(x: number | undefined, y: number | undefined): number | undefined {
+  const [a, b] = [missingIfNaN(x), missingIfNaN(y)];
   if (a === undefined && b === undefined) return undefined;
   return (a ?? 0) > (b ?? 0) ? 1 : 0;
+}
+
+/** Arithmetic on a series without a datapoint (undefined in JavaScript: NaN) gives no datapoint. */
+function missingIfNaN(x: number | undefined): number | undefined {
+  return x === undefined || Number.isNaN(x) ? undefined : x;
 }
 
 /**
@@ -15,14 +21,18 @@ function greaterThan(a: number | undefined, b: number | undefined): number | und
  */
 export function evaluateMetricMath(expression: string, values: Record<string, number | undefined>): number | undefined {
   const ids = Object.keys(values);
-  // `id > id` between two series: CloudWatch's series comparison (GT below), not JavaScript's.
-  const text = expression.replace(/\^/g, '**').replace(/\b([a-z]\w*) > ([a-z]\w*)\b/g, (m, a: string, b: string) => (ids.includes(a) && ids.includes(b) ? `GT(${a}, ${b})` : m));
+  // `a > b` between two series (an id, or an id divided or multiplied by a number): CloudWatch's
+  // series comparison (GT below), not JavaScript's.
+  const side = '([a-z]\\w*)((?: [*/] [0-9.]+)?)';
+  const text = expression.replace(/\^/g, '**').replace(new RegExp(`\\b${side} > ${side}(?![\\w.])`, 'g'),
+    (m, a: string, sa: string, b: string, sb: string) => (ids.includes(a) && ids.includes(b) ? `GT(${a}${sa}, ${b}${sb})` : m));
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const fn = new Function('IF', 'FILL', 'GT', ...ids, `return ${text};`);
   // IF(series, a, b) per CloudWatch: no datapoint without a condition; true with `a` missing gives 0;
   // false with `b` missing gives no datapoint.
-  const IF = (c: number | boolean | undefined, a: number | undefined, b: number | undefined) => (c === undefined ? undefined : c ? (a ?? 0) : b);
-  return fn(IF, (x: number | undefined, d: number) => x ?? d, greaterThan, ...ids.map((k) => values[k]));
+  const IF = (c: number | boolean | undefined, a: number | undefined, b: number | undefined) =>
+    (c === undefined ? undefined : c ? (missingIfNaN(a) ?? 0) : missingIfNaN(b));
+  return missingIfNaN(fn(IF, (x: number | undefined, d: number) => missingIfNaN(x) ?? d, greaterThan, ...ids.map((k) => values[k])));
 }
 
 /**

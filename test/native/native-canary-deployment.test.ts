@@ -246,5 +246,7 @@ test('the rollback alarms take the analysis thresholds: minRequests gates them, 
   // One alarm per check over both target groups, each group's expression gated.
   expect(of('ErrorRate')).toHaveLength(1);
   for (const a of of('ErrorRate')) expect(JSON.stringify(a.Metrics).match(/>= 250,/g)).toHaveLength(2);
-  expect(of('P95Latency').map((a) => a.Threshold)).toEqual([0.6]);
+  const [latency] = of('Latency');
+  expect(latency.Threshold).toBe(1);
+  expect(JSON.stringify(latency.Metrics)).toContain('IF(FILL(requests1, 0) >= 250, IF(p95_1 / 0.6 > p99_1 / 2, p95_1 / 0.6, p99_1 / 2), 0)');
 });

@@ -61,6 +61,6 @@ describe('the release resource of a CanaryFargateService', () => {
     // 71 before: every resource of the hooks, the provider and the deployment.
     expect(dependsOn.length).toBeLessThanOrEqual(30);
     expect(dependsOn.filter((id) => /^CdkEcsCanaryHooks.*(Role|Logs)/.test(id) && !/StateMachineLogs/.test(id))).toEqual([]);
-    expect(dependsOn.some((id) => /RollbackAlarms/.test(id))).toBe(false);
+    expect(dependsOn.some((id) => /Alarms(ErrorRate|Latency|UnhealthyHosts)/.test(id))).toBe(false);
   });
 });

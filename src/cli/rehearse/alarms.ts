@@ -7,7 +7,8 @@
  * deployment and stops it (with a rollback) when one is in ALARM.
  */
 import type { AnalysisConfig } from '../../../lib/runtime-config';
-import { attempts, errorRateLowerBound } from '../../../lib/policy/error-rate';
+import { ifGreater, latencyOverLimit, unhealthyWhileServing } from '../../../lib/policy/alarm-math';
+import { errorRateLowerBound } from '../../../lib/policy/error-rate';
 import { DEFAULT_ALARM_TIMING as POLICY_ALARM_TIMING, ERROR_RATE_CONFIDENCE_Z } from '../../../lib/policy/release-policy';
 import type { SimulatedAws } from './simulated-aws';
 
@@ -26,29 +27,27 @@ export interface AlarmInputs {
   readonly connerrors?: number;
   /** TargetTLSNegotiationErrorCount, Sum. */
   readonly tlserrors?: number;
-  /** TargetResponseTime, seconds (p95 or p99). */
-  readonly latency?: number;
+  /** TargetResponseTime p95, seconds. */
+  readonly p95?: number;
+  /** TargetResponseTime p99, seconds. */
+  readonly p99?: number;
   /** UnHealthyHostCount, Maximum. */
   readonly unhealthy?: number;
 }
-
-const fill = (x: number | undefined) => x ?? 0;
 
 /** The error-rate alarm's expression, evaluated (lib/policy/error-rate.ts holds both forms). */
 export function errorRateValue(v: AlarmInputs, minRequests: number): number {
   return errorRateLowerBound(v, minRequests);
 }
 
-/** `IF(FILL(requests, 0) >= gate, latency, 0)`. */
-export function latencyValue(v: AlarmInputs, minRequests: number): number {
-  // A true IF condition whose chosen series has no datapoint gives 0 (CloudWatch User Guide,
-  // "Using IF expressions"); with enough requests the load balancer publishes a latency anyway.
-  return fill(v.requests) >= minRequests ? fill(v.latency) : 0;
+/** The latency alarm's expression, evaluated: latency over its limit (lib/policy/alarm-math.ts holds both forms). */
+export function latencyValue(v: AlarmInputs, t: Pick<AnalysisConfig, 'minRequests' | 'maxP95Ms' | 'maxP99Ms'>): number {
+  return latencyOverLimit(v, t.minRequests, t.maxP95Ms / 1000, t.maxP99Ms / 1000);
 }
 
-/** `IF(attempts >= 1, FILL(unhealthy, 0), 0)`: unhealthy hosts count only while the target group serves a request. */
+/** The unhealthy-host alarm's expression, evaluated: unhealthy hosts count only in a minute the group served a request. */
 export function unhealthyValue(v: AlarmInputs): number {
-  return attempts(v) >= 1 ? fill(v.unhealthy) : 0;
+  return unhealthyWhileServing(v);
 }
 
 /**
@@ -57,10 +56,7 @@ export function unhealthyValue(v: AlarmInputs): number {
  * a missing value as 0, a true condition with tg1 missing gives 0, a false one with tg2 missing no
  * datapoint; no datapoint when neither group has one.
  */
-export function eitherValue(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined && b === undefined) return undefined;
-  return (a ?? 0) > (b ?? 0) ? (a ?? 0) : b;
-}
+export const eitherValue = ifGreater;
 
 /** The alarms' timing: RollbackThresholds' defaults (breachMinutes, evaluationMinutes are not in the runtime configuration). */
 export interface AlarmTiming {
@@ -73,20 +69,21 @@ export const DEFAULT_ALARM_TIMING: AlarmTiming = POLICY_ALARM_TIMING;
 /** The rehearsal's header line describing the alarms. */
 export function describeAlarms(t: AnalysisConfig, timing: AlarmTiming = DEFAULT_ALARM_TIMING): string {
   return `rollback alarms on both target groups, ${timing.breachMinutes} of ${timing.evaluationMinutes} minutes: 5xx+connection errors `
-    + `above ${t.maxErrorRatePercent} % at 99 % confidence, p95 > ${t.maxP95Ms} ms, p99 > ${t.maxP99Ms} ms, each in minutes with >= ${t.minRequests} requests; `
+    + `above ${t.maxErrorRatePercent} % at 99 % confidence, p95 > ${t.maxP95Ms} ms or p99 > ${t.maxP99Ms} ms, each in minutes with >= ${t.minRequests} requests; `
     + `unhealthy hosts > ${t.maxUnhealthyHosts} for ${t.unhealthyMinutes} of ${t.unhealthyMinutes} minutes while serving; checked by CodeDeploy every minute`;
 }
 
 /** Datapoints of one simulated minute, read the way the simulated CloudWatch answers GetMetricData. */
-function inputs(sim: SimulatedAws, side: Side, minuteMs: number, stat?: 'p95' | 'p99'): AlarmInputs {
-  const ms = stat ? sim.datapoint(side, minuteMs, 'TargetResponseTime', stat) : undefined;
+function inputs(sim: SimulatedAws, side: Side, minuteMs: number): AlarmInputs {
+  const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
   return {
     requests: sim.datapoint(side, minuteMs, 'RequestCount', 'Sum'),
     errors: sim.datapoint(side, minuteMs, 'HTTPCode_Target_5XX_Count', 'Sum'),
     connerrors: sim.datapoint(side, minuteMs, 'TargetConnectionErrorCount', 'Sum'),
     // The simulated targets are HTTP: no TLS negotiation errors, no datapoint.
     tlserrors: sim.datapoint(side, minuteMs, 'TargetTLSNegotiationErrorCount', 'Sum'),
-    latency: ms === undefined ? undefined : ms / 1000,
+    p95: seconds(sim.datapoint(side, minuteMs, 'TargetResponseTime', 'p95')),
+    p99: seconds(sim.datapoint(side, minuteMs, 'TargetResponseTime', 'p99')),
     unhealthy: sim.datapoint(side, minuteMs, 'UnHealthyHostCount', 'Maximum'),
   };
 }
@@ -111,8 +108,7 @@ export function alarmInAlarm(sim: SimulatedAws, t: AnalysisConfig, timing: Alarm
   });
   const checks: [string, ReturnType<typeof series>, number, (x: number) => string][] = [
     ['ErrorRate', series((side, m) => errorRateValue(inputs(sim, side, m), gate), last), t.maxErrorRatePercent, (x) => `99 % lower bound ${x.toFixed(2)} % > ${t.maxErrorRatePercent} %`],
-    ['P95Latency', series((side, m) => latencyValue(inputs(sim, side, m, 'p95'), gate), last), t.maxP95Ms / 1000, (x) => `p95 ${(x * 1000).toFixed(0)} ms > ${t.maxP95Ms} ms`],
-    ['P99Latency', series((side, m) => latencyValue(inputs(sim, side, m, 'p99'), gate), last), t.maxP99Ms / 1000, (x) => `p99 ${(x * 1000).toFixed(0)} ms > ${t.maxP99Ms} ms`],
+    ['Latency', series((side, m) => latencyValue(inputs(sim, side, m), t), last), 1, (x) => `latency at ${x.toFixed(2)}x its limit (p95 ${t.maxP95Ms} ms, p99 ${t.maxP99Ms} ms)`],
   ];
   const worstSide = (breaching: ReturnType<typeof series>) => {
     const worst = breaching.reduce((a, b) => (b.max! > a.max! ? b : a));
