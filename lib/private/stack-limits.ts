@@ -41,6 +41,41 @@ function policyChars(stack: Stack, doc: unknown): number {
   return JSON.stringify(stack.resolve(doc)).length;
 }
 
+/** Adds `n` characters to the role with logical id `roleLogicalId`, if it is one of the stack's. */
+type AddPolicyChars = (roleLogicalId: string, n: number) => void;
+
+/** Inline policy characters per role, each policy resolved from the construct tree. */
+export function policyCharsFromTree(stack: Stack, resources: CfnResource[], add: AddPolicyChars): void {
+  for (const r of resources) {
+    if (r instanceof iam.CfnRole) {
+      const inline = stack.resolve(r.policies) as { PolicyDocument?: unknown; policyDocument?: unknown }[] | undefined;
+      for (const p of inline ?? []) add(stack.resolve(r.logicalId), JSON.stringify(p.policyDocument ?? p.PolicyDocument ?? {}).length);
+    } else if (r instanceof iam.CfnPolicy) {
+      const n = policyChars(stack, r.policyDocument);
+      for (const ref of (stack.resolve(r.roles) ?? []) as { Ref?: string }[]) if (ref?.Ref) add(ref.Ref, n);
+    }
+  }
+}
+
+interface RenderedResource { Type?: string; Properties?: { Policies?: { PolicyDocument?: unknown }[]; PolicyDocument?: unknown; Roles?: { Ref?: string }[] } }
+
+/**
+ * policyCharsFromTree, read from a rendered template instead: the same resolved documents (the
+ * render resolves every resource), without resolving each policy a second time.
+ */
+export function policyCharsFromTemplate(stack: Stack, resources: CfnResource[], rendered: Record<string, RenderedResource>, add: AddPolicyChars): void {
+  for (const r of resources) {
+    if (!(r instanceof iam.CfnRole) && !(r instanceof iam.CfnPolicy)) continue;
+    const props = rendered[stack.resolve(r.logicalId)]?.Properties;
+    if (r instanceof iam.CfnRole) {
+      for (const p of props?.Policies ?? []) add(stack.resolve(r.logicalId), JSON.stringify(p.PolicyDocument ?? {}).length);
+    } else if (props?.PolicyDocument !== undefined) {
+      const n = JSON.stringify(props.PolicyDocument).length;
+      for (const ref of props.Roles ?? []) if (ref?.Ref) add(ref.Ref, n);
+    }
+  }
+}
+
 /** Measures what the three limits count, from the construct tree (no template is written). */
 export function measureStack(stack: Stack): StackUsage {
   const resources = cfnResourcesOf(stack);
@@ -53,20 +88,15 @@ export function measureStack(stack: Stack): StackUsage {
     const key = role.node.path;
     chars.set(key, (chars.get(key) ?? 0) + n);
   };
-  for (const r of resources) {
-    if (r instanceof iam.CfnRole) {
-      const inline = stack.resolve(r.policies) as { PolicyDocument?: unknown; policyDocument?: unknown }[] | undefined;
-      for (const p of inline ?? []) add(stack.resolve(r.logicalId), JSON.stringify(p.policyDocument ?? p.PolicyDocument ?? {}).length);
-    } else if (r instanceof iam.CfnPolicy) {
-      const n = policyChars(stack, r.policyDocument);
-      for (const ref of (stack.resolve(r.roles) ?? []) as { Ref?: string }[]) if (ref?.Ref) add(ref.Ref, n);
-    }
-  }
   let templateBytes: number | undefined;
   if (resources.length >= TEMPLATE_CHECK_FROM_RESOURCES) {
-    // Internal but stable API: the same rendering `synth` writes to the template file.
-    const render = (stack as unknown as { _toCloudFormation(): unknown })._toCloudFormation();
+    // Internal but stable API: the same rendering `synth` writes to the template file. It is the
+    // check's main cost (a whole template resolved, at synth), so the policies are read from it.
+    const render = (stack as unknown as { _toCloudFormation(): { Resources?: Record<string, RenderedResource> } })._toCloudFormation();
     templateBytes = Buffer.byteLength(JSON.stringify(render, undefined, 1));
+    policyCharsFromTemplate(stack, resources, render.Resources ?? {}, add);
+  } else {
+    policyCharsFromTree(stack, resources, add);
   }
   return { resources: resources.length, templateBytes, roleInlinePolicyChars: chars };
 }

@@ -4,12 +4,12 @@
  * policy at any number of services (their grants are patterns, not one statement per service).
  * The synth-time check warns before any of the three limits is reached, naming it.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { fargateServices, importedServices } from '../../bench/scale';
-import { limitFindings, measureStack, STACK_LIMITS } from '../../lib/private/stack-limits';
+import { limitFindings, measureStack, policyCharsFromTemplate, policyCharsFromTree, STACK_LIMITS } from '../../lib/private/stack-limits';
 
 function synth(build: (stack: Stack) => void): { stack: Stack; resources: number; bytes: number; roles: Map<string, number> } {
   const app = new App();
@@ -141,5 +141,24 @@ describe('the stack-limit check', () => {
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] }));
     const chars = measureStack(stack).roleInlinePolicyChars.get('S/Role/Resource');
     expect(chars).toBe(JSON.stringify({ Statement: [{ Action: 's3:GetObject', Effect: 'Allow', Resource: 'arn:aws:s3:::bucket/*' }], Version: '2012-10-17' }).length);
+  });
+
+  test('reads the policies of a rendered (large) stack from its template as from the tree', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const role = new iam.Role(stack, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      inlinePolicies: { Inline: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [stack.formatArn({ service: 'sqs', resource: 'q' })] })] }) },
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] }));
+    new iam.Policy(stack, 'Extra', { roles: [role], statements: [new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: ['*'] })] });
+    const resources = stack.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c));
+    const fromTree: [string, number][] = [];
+    const fromTemplate: [string, number][] = [];
+    policyCharsFromTree(stack, resources, (id, n) => fromTree.push([id, n]));
+    const rendered = app.synth().getStackByName('S').template.Resources;
+    policyCharsFromTemplate(stack, resources, rendered, (id, n) => fromTemplate.push([id, n]));
+    expect(fromTree).toHaveLength(3);
+    expect(fromTemplate).toEqual(fromTree);
   });
 });
