@@ -10,7 +10,8 @@ import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..');
 const PAIRS = Number(process.env.PAIRS ?? 7);
-type Kind = 'peer' | 'ours';
+/** 'floor': the same process with the VPC and cluster only (no canary library): what both pay. */
+type Kind = 'peer' | 'ours' | 'floor';
 
 /** The child: load the construct library, build N services, synthesize; print ms and phase split. */
 function child(kind: Kind, n: number): void {
@@ -20,14 +21,14 @@ function child(kind: Kind, n: number): void {
   const ec2 = require('aws-cdk-lib/aws-ec2') as typeof import('aws-cdk-lib/aws-ec2');
   const ecs = require('aws-cdk-lib/aws-ecs') as typeof import('aws-cdk-lib/aws-ecs');
   // Ours as users get it: the compiled package (dist/), not the TypeScript sources through ts-node.
-  const lib = kind === 'ours' ? require(path.join(ROOT, 'dist', 'lib')) : require('@cdklabs/cdk-ecs-codedeploy');
+  const lib = kind === 'floor' ? undefined : kind === 'ours' ? require(path.join(ROOT, 'dist', 'lib')) : require('@cdklabs/cdk-ecs-codedeploy');
   const tLoaded = process.hrtime.bigint();
   const app = new App({ outdir: path.join(require('os').tmpdir(), `peer-bench-${process.pid}`) });
   const stack = new Stack(app, 'Bench', { env: { account: '111111111111', region: 'eu-west-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
   const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable');
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; lib !== undefined && i < n; i++) {
     if (kind === 'ours') {
       new lib.CanaryFargateService(stack, `Svc${i}`, { cluster, image });
     } else {
@@ -66,9 +67,11 @@ function main(): void {
     run('peer', n); run('ours', n); // warm the file system cache
     const peer: Timing[] = [];
     const ours: Timing[] = [];
+    const floor: Timing[] = [];
     for (let i = 0; i < PAIRS; i++) {
       peer.push(run('peer', n));
       ours.push(run('ours', n));
+      if (n === 1) floor.push(run('floor', 0));
     }
     const p = median(peer.map((x) => x.total));
     const o = median(ours.map((x) => x.total));
@@ -79,6 +82,13 @@ function main(): void {
     const [ps, os] = [median(peer.map((x) => x.synth)), median(ours.map((x) => x.synth))];
     console.log(`  N=${String(n).padEnd(2)}  peer ${p.toFixed(0)} ms (load ${pl.toFixed(0)}, synth ${ps.toFixed(0)})  `
       + `ours ${o.toFixed(0)} ms (load ${ol.toFixed(0)}, synth ${os.toFixed(0)})  ratio ${(o / p).toFixed(2)}x`);
+    if (floor.length > 0) {
+      // What both pay regardless (node, aws-cdk-lib, the VPC and cluster, the synth of those): 0.8x of
+      // the peer's total leaves ours 0.8 x peer - floor, against the peer's own peer - floor.
+      const f = median(floor.map((x) => x.total));
+      console.log(`        floor (VPC and cluster, no canary library) ${f.toFixed(0)} ms: above it ours ${(o - f).toFixed(0)} ms, the peer ${(p - f).toFixed(0)} ms `
+        + `(${((o - f) / (p - f)).toFixed(2)}x); 0.8x of the peer's total would leave ours ${Math.max(0, 0.8 * p - f).toFixed(0)} ms above it`);
+    }
   }
 }
 
