@@ -1,6 +1,7 @@
 /**
- * cfn-lint (the version in this machine image) reports no error on the example app's template nor
- * on a stack that puts a CanaryDeployment on imported resources. Warnings and informational
+ * cfn-lint (the version in this machine image) reports no error on the example app's template, on
+ * a stack that puts a CanaryDeployment on imported resources, nor on the largest stacks the README
+ * says fit (30 imported services on one listener; 20 CanaryFargateServices on one cluster and ALB). Warnings and informational
  * findings are not failures. Skipped, saying so, where cfn-lint is not installed.
  */
 import { spawnSync } from 'child_process';
@@ -12,6 +13,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { ExampleStack } from '../../bin/example-stack';
+import { fargateServices, importedServices } from '../../bench/scale';
 import { CanaryDeployment, HttpCheck } from '../../lib';
 
 const cfnLintVersion = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
@@ -64,6 +66,13 @@ function importedStack(app: App): Stack {
     const app = new App({ outdir });
     const example = new ExampleStack(app, 'CanaryExample', { env: { account: '111111111111', region: 'eu-west-1' } });
     const imported = importedStack(app);
+    const scaled = (id: string, build: (stack: Stack) => void) => {
+      const stack = new Stack(app, id, { env: { account: '111111111111', region: 'eu-west-1' } });
+      build(stack);
+      return stack;
+    };
+    const imported30 = scaled('Imported30', importedServices(30));
+    const fargate20 = scaled('Fargate20', fargateServices(20));
     const assembly = app.synth();
     // A control template with a known error (an unknown property), so the test is seen to fail on one.
     const control = path.join(outdir, 'control.template.json');
@@ -73,10 +82,12 @@ function importedStack(app: App): Stack {
     files = {
       example: assembly.getStackByName(example.stackName).templateFullPath,
       imported: assembly.getStackByName(imported.stackName).templateFullPath,
+      imported30: assembly.getStackByName(imported30.stackName).templateFullPath,
+      fargate20: assembly.getStackByName(fargate20.stackName).templateFullPath,
       control,
     };
     // One cfn-lint run for every template keeps the test fast.
-    const run = spawnSync('cfn-lint', ['--format', 'json', '--', files.example, files.imported, files.control], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync('cfn-lint', ['--format', 'json', '--', ...Object.values(files)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     if (run.error) throw run.error;
     findings = JSON.parse(run.stdout || '[]') as Finding[];
   }, 120000);
@@ -95,5 +106,10 @@ function importedStack(app: App): Stack {
 
   test('no error on a CanaryDeployment over imported resources', () => {
     expect(errorsIn(files.imported)).toEqual([]);
+  });
+
+  test('no error on 30 imported services in one stack, nor on 20 CanaryFargateServices on one cluster and ALB', () => {
+    expect(errorsIn(files.imported30)).toEqual([]);
+    expect(errorsIn(files.fargate20)).toEqual([]);
   });
 });
