@@ -132,7 +132,10 @@ export class CanaryRelease extends Construct {
     // deployment group the properties reference waits for its alarms, each function for its role.
     const rollbackAlarms = d.node.tryFindChild('Alarms');
     const watched = rollbackAlarms instanceof RollbackAlarms ? [...rollbackAlarms.alarms] : [];
-    this.resource.node.addDependency(...dependencyRoots([d, CanaryHooks.of(this), provider], watched));
+    // What its properties reference (the hook functions in the AppSpec, the provider's function, the
+    // deployment group) comes first anyway and is not named again.
+    this.resource.node.addDependency(...dependencyRoots([d, CanaryHooks.of(this), provider], watched,
+      { scope: this, value: [provider.serviceToken, properties] }));
     this.deploymentId = this.resource.getAttString('DeploymentId');
 
     const output = new CfnOutput(this, 'DeploymentId', {
