@@ -260,6 +260,15 @@ describe('custom deployment config', () => {
     expect(t.canaryA.deploymentConfig).toBe(t.canaryB.deploymentConfig);
   });
 
+  test('each group orders itself after the config by its Ref alone: no DependsOn saying it again (cfn-lint W3005)', () => {
+    const configId = Object.keys(resourcesOfType(t.template, 'AWS::CodeDeploy::DeploymentConfig'))[0];
+    for (const dg of [ids.dgA, ids.dgB]) {
+      const group = resourcesOfType(t.template, 'AWS::CodeDeploy::DeploymentGroup')[dg] as { DependsOn?: string[] };
+      expect(groupProps(dg).DeploymentConfigName).toEqual({ Ref: configId });
+      expect(group.DependsOn ?? []).not.toContain(configId);
+    }
+  });
+
   test('a different schedule gets its own config; allAtOnce uses the predefined one', () => {
     const stack = newStack();
     const network = buildNetwork(stack);
