@@ -85,14 +85,9 @@ export class NativeHooks extends Construct {
    */
   public register(clusterName: string): void {
     const stack = Stack.of(this);
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ssm:GetParameter'],
-      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: nativeConfigParameterName(clusterName, '*').replace(/^\//, '') })],
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ecs:ListServiceDeployments'],
-      resources: [clusterServicesOf(stack, clusterName)],
-    }));
+    const reason = 'The hook reads the configuration and the service deployments of the services of one cluster: a statement naming '
+      + 'the service would be a circular dependency (the service names the hook function, which waits for this policy).';
+    const token = grantClusterServices(this.role, clusterName, reason);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ecs:DescribeServiceDeployments'],
       resources: [stack.formatArn({ service: 'ecs', resource: 'service-deployment', resourceName: `${clusterName}/*` })],
@@ -101,13 +96,7 @@ export class NativeHooks extends Construct {
       actions: ['ecs:DescribeServiceRevisions'],
       resources: [stack.formatArn({ service: 'ecs', resource: 'service-revision', resourceName: `${clusterName}/*` })],
     }));
-    const cluster = Stack.of(this).resolve(clusterName);
-    const token = typeof cluster === 'object' && cluster && 'Ref' in cluster ? `<${(cluster as { Ref: string }).Ref}>` : String(cluster);
-    const reason = 'The hook reads the configuration and the service deployments of the services of one cluster: a statement naming '
-      + 'the service would be a circular dependency (the service names the hook function, which waits for this policy).';
     Validations.of(this.role).acknowledge(
-      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/cdk-ecs-canary/ecs/${token}/*]`, reason },
-      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/${token}/*]`, reason },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service-deployment/${token}/*]`, reason },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service-revision/${token}/*]`, reason },
     );
@@ -150,24 +139,35 @@ export class NativeHooks extends Construct {
   public registerSmoke(fn: lambda.Function, clusterName: string, checkFunctions: lambda.IFunction[]): void {
     const entry = [...this.smoke.values()].find((e) => e.fn === fn);
     if (!entry) throw new Error('registerSmoke: not a smoke function of this stack');
-    const stack = Stack.of(this);
-    entry.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ssm:GetParameter'],
-      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: nativeConfigParameterName(clusterName, '*').replace(/^\//, '') })],
-    }));
-    entry.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ecs:ListServiceDeployments'],
-      resources: [clusterServicesOf(stack, clusterName)],
-    }));
+    grantClusterServices(entry.role, clusterName,
+      'The smoke hook reads the configuration and the service deployments of the services of one cluster (a statement naming the service would be a circular dependency).');
     if (checkFunctions.length > 0) {
       entry.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: checkFunctions.map((f) => f.functionArn) }));
     }
-    const cluster = Stack.of(this).resolve(clusterName);
-    const token = typeof cluster === 'object' && cluster && 'Ref' in cluster ? `<${(cluster as { Ref: string }).Ref}>` : String(cluster);
-    const reason = 'The smoke hook reads the configuration and the service deployments of the services of one cluster (a statement naming the service would be a circular dependency).';
-    Validations.of(entry.role).acknowledge(
-      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/cdk-ecs-canary/ecs/${token}/*]`, reason },
-      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/${token}/*]`, reason },
-    );
   }
+}
+
+/**
+ * Grants `role` the per-cluster reads both native hooks make (the services' configuration
+ * parameters, their service deployments) and acknowledges the two cluster-wide resources for
+ * cdk-nag with `reason`. Returns the cluster as it appears in cdk-nag's finding ids (`<LogicalId>`
+ * for a cluster of this stack, the name itself for an imported one), for further acknowledgements.
+ */
+function grantClusterServices(role: iam.Role, clusterName: string, reason: string): string {
+  const stack = Stack.of(role);
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['ssm:GetParameter'],
+    resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: nativeConfigParameterName(clusterName, '*').replace(/^\//, '') })],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['ecs:ListServiceDeployments'],
+    resources: [clusterServicesOf(stack, clusterName)],
+  }));
+  const cluster = stack.resolve(clusterName);
+  const token = typeof cluster === 'object' && cluster && 'Ref' in cluster ? `<${(cluster as { Ref: string }).Ref}>` : String(cluster);
+  Validations.of(role).acknowledge(
+    { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/cdk-ecs-canary/ecs/${token}/*]`, reason },
+    { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/${token}/*]`, reason },
+  );
+  return token;
 }
