@@ -14,7 +14,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
 import { CODEDEPLOY_HOOK_LIMIT_SECONDS, DEFAULT_METRICS_NAMESPACE, ENV, HOOK_MARGIN_SECONDS } from '../runtime-config';
 import { LAMBDA_TIMEOUT_SECONDS } from '../policy/release-policy';
-import { clusterServicesOf, configParametersOf, deploymentGroupsOf, listenerRulesArn, listenersOf, OnceGrants } from '../private/grant-patterns';
+import { applicationListenersAndRules, clusterServicesOf, configParametersOf, deploymentGroupsOf, listenerRulesArn, OnceGrants } from '../private/grant-patterns';
+import { TRAFFIC_TAG_KEY, TrafficTags } from '../private/traffic-tags';
 import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { BundledFunction } from '../private/assets';
 import { decisionsTable, rollbackTopic } from '../private/records-resources';
@@ -38,8 +39,9 @@ export interface HookTarget {
   /** The production listener the stepper and the guard weight. */
   readonly productionListenerArn: string;
   /**
-   * The production listener's load balancer. One this stack creates gives the stepper and the guard
-   * one grant on its listeners and rules (a pattern), however many services' listeners it has.
+   * The production listener's load balancer. For one this stack creates, its listeners and their
+   * rules carry the stack's traffic tag (TrafficTags), and the stepper and the guard get one grant
+   * on listeners and rules with that tag, however many such load balancers and services there are.
    * @default grants on the production listener and its rules only
    */
   readonly productionLoadBalancer?: elbv2.IApplicationLoadBalancer;
@@ -281,7 +283,8 @@ export class CanaryHooks extends Construct {
       services: 'The services of the canary service\'s cluster (read only): one pattern per cluster, not per service.',
       rules: 'elasticloadbalancing:ModifyRule on the rules of the production listener only: the service\'s rule ids are not known at synth time (shared load balancers route it by a listener rule).',
       alarms: 'cloudwatch:DescribeAlarms (read only) on this stack\'s canary alarms, which share one name prefix.',
-      lbListeners: 'The listeners (and their rules) of a load balancer this stack creates for its canary services: one pattern per load balancer, not per service.',
+      lbListeners: `Application Load Balancer listeners and rules tagged ${TRAFFIC_TAG_KEY}=<this stack's name> only (the listeners of the load balancers `
+        + 'this stack creates for its canary services, and their rules): one statement for every load balancer and service.',
     };
     for (const fn of all) {
       this.grantPattern(fn, ['codedeploy:GetDeployment'], groups, why.groups);
@@ -295,11 +298,13 @@ export class CanaryHooks extends Construct {
       this.grantPattern(fn, ['ecs:DescribeServices'], services, why.services);
     }
     const lb = ownLoadBalancer(stack, target.productionLoadBalancer);
+    if (lb) this.trafficTags().add(lb, target.productionListenerArn);
     for (const fn of [this.stepper, this.guard]) {
       if (lb) {
-        // A load balancer of this stack: its listeners and their rules, one pattern each for every
-        // service on it (CanaryFargateServices sharing one ALB each add two listeners).
-        this.grantPattern(fn, ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'], listenersOf(stack, lb.loadBalancerFullName), why.lbListeners);
+        // A load balancer of this stack: its listeners and their rules carry the stack's traffic
+        // tag, and one statement conditioned on it covers every load balancer and service.
+        this.grants.grant(fn.role!, ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'],
+          applicationListenersAndRules(stack), why.lbListeners, this.trafficTags().condition);
         continue;
       }
       this.grantOnce(fn, ['elasticloadbalancing:ModifyListener'], target.productionListenerArn);
@@ -354,6 +359,18 @@ export class CanaryHooks extends Construct {
   private grantPattern(fn: lambda.Function, actions: string[], pattern: string, reason: string): void {
     this.grants.grant(fn.role!, actions, pattern, reason);
   }
+
+  /** The stack's traffic tags (created on first use, with the synth-time check that the production listeners carry them). */
+  private trafficTags(): TrafficTags {
+    const tags = TrafficTags.of(Stack.of(this));
+    if (!this.trafficTagsChecked) {
+      this.trafficTagsChecked = true;
+      this.node.addValidation({ validate: () => tags.validate() });
+    }
+    return tags;
+  }
+
+  private trafficTagsChecked = false;
 
   private grantUnscoped(fn: lambda.Function, ...actions: string[]): void {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: ['*'] }));

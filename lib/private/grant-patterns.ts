@@ -12,13 +12,14 @@ export class OnceGrants {
 
   /**
    * Adds `actions` on `resource` to `role` unless it has them already. With `patternReason`, the
-   * resource is a pattern and cdk-nag's IAM5 finding for it is acknowledged once on the role.
+   * resource is a pattern and cdk-nag's IAM5 finding for it is acknowledged once on the role;
+   * `conditions` narrow the statement (e.g. to resources carrying a tag).
    */
-  public grant(role: iam.IRole, actions: string[], resource: string, patternReason?: string): void {
-    const key = `${role.node.addr}|${actions.join(',')}|${resource}`;
+  public grant(role: iam.IRole, actions: string[], resource: string, patternReason?: string, conditions?: Record<string, Record<string, string>>): void {
+    const key = `${role.node.addr}|${actions.join(',')}|${resource}|${JSON.stringify(conditions ?? {})}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [resource] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [resource], conditions }));
     const ackKey = `${role.node.addr}|ack|${resource}`;
     if (patternReason === undefined || this.seen.has(ackKey)) return;
     this.seen.add(ackKey);
@@ -42,14 +43,12 @@ export function listenerRulesArn(listenerArn: string): string {
 }
 
 /**
- * Every listener and every listener rule of one Application Load Balancer, from its
- * LoadBalancerFullName `app/<lb>/<lb-id>`: `arn:...:listener` + `*` + `/app/<lb>/<lb-id>/` + `*` matches both
- * `listener/app/<lb>/<lb-id>/<listener-id>` and `listener-rule/app/<lb>/<lb-id>/<listener-id>/<rule-id>`
- * (Service Authorization Reference, ELB v2 resource types listener/app and listener-rule/app), so
- * ModifyListener and ModifyRule share one statement.
+ * Every Application Load Balancer listener and listener rule of the account and region:
+ * `listener*` + `/app/*` matches `listener/app/...` and `listener-rule/app/...`. Only ever granted
+ * with a condition on the resource's tag (see TrafficTags).
  */
-export function listenersOf(stack: Stack, loadBalancerFullName: string): string {
-  return stack.formatArn({ service: 'elasticloadbalancing', resource: 'listener*', resourceName: `${loadBalancerFullName}/*` });
+export function applicationListenersAndRules(stack: Stack): string {
+  return stack.formatArn({ service: 'elasticloadbalancing', resource: 'listener*', resourceName: 'app/*' });
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   flatten,
   functionRoleId,
   logicalId,
+  mayChangeListener,
   parseJoinedJson,
   policyStatements,
   referencedIds,
@@ -522,19 +523,31 @@ describe('IAM', () => {
     expect(alarms.resources.map(flatten)).toEqual([arn('cloudwatch', 'alarm:TestStack-canary-*')]);
   });
 
-  // Each service here has its own load balancer, created in the stack: one pattern per load
-  // balancer covers its listeners and their rules (a service sharing it adds nothing).
-  const lbListenersPattern = (svc: 'a' | 'b') =>
-    `arn:<<Ref:AWS::Partition>>:elasticloadbalancing:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:listener*/<<GetAtt:${logicalId(t[svc].loadBalancer)}.LoadBalancerFullName>>/*`;
-
-  test('ModifyRule and ModifyListener: only the stepper and the guard, in one statement per role and load balancer, on its listeners and rules only', () => {
+  // Each service here has its own load balancer, created in the stack: their listeners and rules
+  // carry the stack's traffic tag, and one statement per role, conditioned on it, covers them all.
+  test('ModifyRule and ModifyListener: only the stepper and the guard, in one statement per role however many load balancers, on listeners and rules tagged with the stack\'s name', () => {
     for (const action of ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:ModifyListener']) {
       const { roles, resources } = rolesWith(action);
       expect(roles).toEqual([roleOf('stepper'), roleOf('guard')].sort());
-      expect(resources.map(flatten).sort()).toEqual([lbListenersPattern('a'), lbListenersPattern('a'), lbListenersPattern('b'), lbListenersPattern('b')].sort());
+      expect(resources.map(flatten)).toEqual(['stepper', 'guard'].map(() =>
+        'arn:<<Ref:AWS::Partition>>:elasticloadbalancing:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:listener*/app/*'));
     }
     const both = policyStatements(t.template).filter((st) => st.actions.includes('elasticloadbalancing:ModifyRule'));
-    for (const st of both) expect([...st.actions].sort()).toEqual(['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule']);
+    for (const st of both) {
+      expect([...st.actions].sort()).toEqual(['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule']);
+      expect(st.statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/cdk-ecs-canary:traffic': t.stack.stackName } });
+    }
+  });
+
+  test('the stepper and the guard may change both services\' listeners (production and test); the hooks may not', () => {
+    for (const listener of [ids.listenerA, ids.listenerB, ids.testListenerA]) {
+      for (const fn of ['stepper', 'guard'] as const) {
+        expect({ fn, listener, allowed: mayChangeListener(t.template, roleOf(fn), 'elasticloadbalancing:ModifyListener', listener) }).toEqual({ fn, listener, allowed: true });
+      }
+      for (const fn of ['beforeInstall', 'afterAllowTraffic'] as const) {
+        expect(mayChangeListener(t.template, roleOf(fn), 'elasticloadbalancing:ModifyListener', listener)).toBe(false);
+      }
+    }
   });
 
   test('no statement allows every action or every action of a service', () => {

@@ -5,13 +5,12 @@
  * that listener's rules (and no other listener's).
  */
 import { Stack } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { CanaryDeployment } from '../../lib';
+import { CanaryDeployment, CanaryHooks } from '../../lib';
 import { buildNetwork, newStack } from '../helpers/fixtures';
-import { flatten, logicalId, parseJoinedJson, resourcesOfType } from '../helpers/template';
+import { flatten, functionRoleId, logicalId, mayChangeListener, parseJoinedJson, resourcesOfType } from '../helpers/template';
 
 interface RoutedService {
   service: ecs.FargateService;
@@ -98,21 +97,31 @@ describe('a service routed by a listener rule on a shared listener', () => {
     ].sort());
   });
 
-  test('stepper and guard may modify the listeners and rules of that (stack-owned) load balancer only, in one statement each, and read rules', () => {
+  test('stepper and guard may modify the listeners and rules of that (stack-owned) load balancer, in one statement each conditioned on its traffic tag, and read rules', () => {
     const policies = Object.values(resourcesOfType(t.template, 'AWS::IAM::Policy'));
-    const statements = policies.flatMap((p) => p.Properties!.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const statements = policies.flatMap((p) => p.Properties!.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[]);
     const modifyRule = statements.filter((s) => [s.Action].flat().includes('elasticloadbalancing:ModifyRule'));
     // Stepper and guard (the second service's identical statement is merged into the same policy).
     expect(modifyRule).toHaveLength(2);
-    const lbId = logicalId(t.listener.loadBalancer as unknown as IConstruct);
     for (const s of modifyRule) {
       expect([s.Action].flat().sort()).toEqual(['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule']);
-      expect(flatten(s.Resource)).toBe(
-        `arn:<<Ref:AWS::Partition>>:elasticloadbalancing:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:listener*/<<GetAtt:${lbId}.LoadBalancerFullName>>/*`,
-      );
+      expect(flatten(s.Resource)).toBe('arn:<<Ref:AWS::Partition>>:elasticloadbalancing:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:listener*/app/*');
+      expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/cdk-ecs-canary:traffic': t.stack.stackName } });
     }
     expect(statements.filter((s) => [s.Action].flat().includes('elasticloadbalancing:ModifyListener'))).toHaveLength(2);
     expect(statements.some((s) => [s.Action].flat().includes('elasticloadbalancing:DescribeRules') && s.Resource === '*')).toBe(true);
+  });
+
+  test('the rules the services are routed by, declared outside the load balancer, carry the tag: the stepper and the guard may change them and the listener', () => {
+    const hooks = CanaryHooks.of(t.stack);
+    const roles = [hooks.stepper, hooks.guard].map((fn) => functionRoleId(t.template, logicalId(fn)));
+    const rules = Object.entries(resourcesOfType(t.template, 'AWS::ElasticLoadBalancingV2::ListenerRule'))
+      .filter(([, r]) => JSON.stringify(r.Properties!.ListenerArn) === JSON.stringify({ Ref: listenerId })).map(([id]) => id);
+    expect(rules).toHaveLength(2);
+    for (const role of roles) {
+      for (const rule of rules) expect({ rule, allowed: mayChangeListener(t.template, role, 'elasticloadbalancing:ModifyRule', rule) }).toEqual({ rule, allowed: true });
+      expect(mayChangeListener(t.template, role, 'elasticloadbalancing:ModifyListener', listenerId)).toBe(true);
+    }
   });
 
   test('the listener rules stay as the user declared them (the canary does not add actions to them)', () => {

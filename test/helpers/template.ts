@@ -104,3 +104,48 @@ export function serializeResources(template: Template, types: string[]): string 
   const picked = Object.keys(all).sort().filter((k) => types.includes(all[k].Type)).map((k) => [k, all[k]]);
   return JSON.stringify(picked, null, 1);
 }
+
+/** The account and region the ARN of a resource is assumed to be in, for mayChangeListener. */
+const ARN_ENV = { partition: 'aws', region: 'eu-west-1', account: '111111111111' };
+
+/**
+ * Whether role `roleId` may call `action` (ModifyListener or ModifyRule) on the listener or listener
+ * rule `resourceId` of the template, evaluated as IAM would for the ARN the resource gets
+ * (`listener/app/<lb>/<lb-id>/<id>`, `listener-rule/app/<lb>/<lb-id>/<listener-id>/<id>`, in
+ * ARN_ENV, or the stack's own account and region when literal) and the tags it is created with.
+ * A statement naming the resource itself (`{Ref}`) matches it. Conditions other than
+ * `StringEquals` on `aws:ResourceTag/<key>` throw: the evaluation would not be sound.
+ */
+export function mayChangeListener(template: Template, roleId: string, action: string, resourceId: string): boolean {
+  const resources = template.toJSON().Resources as Resources;
+  const target = resources[resourceId];
+  if (!target) throw new Error(`no resource ${resourceId}`);
+  const kind = { 'AWS::ElasticLoadBalancingV2::Listener': 'listener', 'AWS::ElasticLoadBalancingV2::ListenerRule': 'listener-rule' }[target.Type];
+  if (!kind) throw new Error(`${resourceId} is a ${target.Type}, not a listener or listener rule`);
+  const tags = new Map<string, string>(asArray(target.Properties?.Tags as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]));
+  const suffix = kind === 'listener' ? `lb/0123456789abcdef/${resourceId}` : `lb/0123456789abcdef/listener/${resourceId}`;
+  const statements = policyStatements(template).filter((s) => s.roles.includes(roleId) && s.statement.Effect === 'Allow' && s.actions.includes(action));
+  return statements.some((s) => {
+    const arnMatches = s.resources.some((r) => {
+      const pattern = flatten(r);
+      if (pattern === `<<Ref:${resourceId}>>`) return true;
+      const concrete = pattern.replace(/<<Ref:AWS::Partition>>/g, ARN_ENV.partition).replace(/<<Ref:AWS::Region>>/g, ARN_ENV.region)
+        .replace(/<<Ref:AWS::AccountId>>/g, ARN_ENV.account);
+      if (concrete.includes('<<')) return false; // another resource's attribute: not this one's ARN pattern
+      const [, , , region, account] = concrete.split(':');
+      const arn = `arn:${ARN_ENV.partition}:elasticloadbalancing:${region}:${account}:${kind}/app/${suffix}`;
+      const glob = new RegExp(`^${concrete.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+      return glob.test(arn);
+    });
+    if (!arnMatches) return false;
+    const condition = s.statement.Condition as Record<string, Record<string, string>> | undefined;
+    for (const [operator, entries] of Object.entries(condition ?? {})) {
+      for (const [key, value] of Object.entries(entries)) {
+        const tag = /^aws:ResourceTag\/(.+)$/.exec(key);
+        if (operator !== 'StringEquals' || !tag || typeof value !== 'string') throw new Error(`unsupported condition ${operator} ${key}`);
+        if (tags.get(tag[1]) !== value) return false;
+      }
+    }
+    return true;
+  });
+}

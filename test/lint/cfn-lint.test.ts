@@ -57,6 +57,43 @@ function importedStack(app: App): Stack {
   return stack;
 }
 
+const LISTENER_TYPES = ['AWS::ElasticLoadBalancingV2::Listener', 'AWS::ElasticLoadBalancingV2::ListenerRule'];
+
+/**
+ * CloudFormation added `Tags` to AWS::ElasticLoadBalancingV2::Listener and ::ListenerRule in 2026
+ * (CloudFormation Template Reference, aws-resource-elasticloadbalancingv2-listener.html#cfn-elasticloadbalancingv2-listener-tags
+ * and ...-listenerrule-tags; aws-cdk-lib 2.276's CfnListener and CfnListenerRule take them), after
+ * the resource schemas this cfn-lint ships, and the library tags its listeners and rules
+ * (lib/private/traffic-tags.ts). Where cfn-lint's schema for them has no Tags, `dir` gets a copy of
+ * its own schema with the Tags property of its AWS::ElasticLoadBalancingV2::LoadBalancer schema
+ * added, nothing else changed (cfn-lint's --registry-schemas replaces a type's schema). Returns
+ * the types so taught; a cfn-lint that knows the property is left alone.
+ */
+function teachListenerTags(dir: string): string[] {
+  const script = `
+import json, os, sys
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER as m
+lb = m.get_resource_schema('us-east-1', 'AWS::ElasticLoadBalancingV2::LoadBalancer').schema
+taught = []
+for t in json.loads(sys.argv[2]):
+    s = json.loads(json.dumps(m.get_resource_schema('us-east-1', t).schema))
+    if 'Tags' in s['properties']:
+        continue
+    s['properties']['Tags'] = lb['properties']['Tags']
+    s.setdefault('definitions', {})['Tag'] = lb['definitions']['Tag']
+    s['tagging'] = dict(lb['tagging'], cloudFormationSystemTags=False)
+    with open(os.path.join(sys.argv[1], t.replace('::', '-') + '.json'), 'w') as f:
+        json.dump(s, f)
+    taught.append(t)
+print(json.dumps(taught))
+`;
+  const run = spawnSync('python3', ['-c', script, dir, JSON.stringify(LISTENER_TYPES)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`reading cfn-lint's schemas with python3 failed: ${run.stderr || run.error}`);
+  return JSON.parse(run.stdout) as string[];
+}
+
+let taughtListenerTags: string[] = [];
+
 (available ? describe : describe.skip)(`cfn-lint ${available ? cfnLintVersion.stdout.trim() : '(not installed: skipped)'}`, () => {
   let findings: Finding[];
   let files: Record<string, string>;
@@ -79,15 +116,32 @@ function importedStack(app: App): Stack {
     fs.writeFileSync(control, JSON.stringify({
       Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { NoSuchProperty: 'x' } } },
     }));
+    // And one whose listener tag has no Key: the Tags cfn-lint is taught are checked, not waved through.
+    const controlTags = path.join(outdir, 'control-tags.template.json');
+    fs.writeFileSync(controlTags, JSON.stringify({
+      Resources: {
+        Listener: {
+          Type: 'AWS::ElasticLoadBalancingV2::Listener',
+          Properties: {
+            LoadBalancerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/lb/0123456789abcdef',
+            DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }],
+            Tags: [{ Value: 'no key' }],
+          },
+        },
+      },
+    }));
     files = {
+      controlTags,
       example: assembly.getStackByName(example.stackName).templateFullPath,
       imported: assembly.getStackByName(imported.stackName).templateFullPath,
       imported30: assembly.getStackByName(imported30.stackName).templateFullPath,
       fargate20: assembly.getStackByName(fargate20.stackName).templateFullPath,
       control,
     };
+    const schemas = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-lint-schemas-'));
+    taughtListenerTags = teachListenerTags(schemas);
     // One cfn-lint run for every template keeps the test fast.
-    const run = spawnSync('cfn-lint', ['--format', 'json', '--', ...Object.values(files)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync('cfn-lint', ['--format', 'json', '--registry-schemas', schemas, '--', ...Object.values(files)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     if (run.error) throw run.error;
     findings = JSON.parse(run.stdout || '[]') as Finding[];
   }, 120000);
@@ -95,6 +149,15 @@ function importedStack(app: App): Stack {
   const errorsIn = (file: string) => findings
     .filter((f) => f.Filename === file && f.Level === 'Error')
     .map((f) => `${f.Rule.Id}: ${f.Message}`);
+
+  test('listener and rule Tags are in the templates, and checked: a tag without Key is an error', () => {
+    const resources = Object.values(JSON.parse(fs.readFileSync(files.fargate20, 'utf8')).Resources as Record<string, { Type: string; Properties: { Tags?: unknown } }>);
+    for (const type of LISTENER_TYPES) expect(resources.some((r) => r.Type === type && r.Properties.Tags !== undefined)).toBe(true);
+    const errors = errorsIn(files.controlTags);
+    expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/^E3003: 'Key' is a required property/)]));
+    for (const e of errors) expect(e).toMatch(/'Key' is a required property/);
+    console.log(`cfn-lint taught Tags for: ${taughtListenerTags.join(', ') || 'none (it knows them)'}`);
+  });
 
   test('reports the error of the control template (the check can fail)', () => {
     expect(errorsIn(files.control).join('\n')).toMatch(/^E\d+: .*NoSuchProperty/m);
