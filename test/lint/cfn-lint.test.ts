@@ -60,34 +60,13 @@ function importedStack(app: App): Stack {
 const LISTENER_TYPES = ['AWS::ElasticLoadBalancingV2::Listener', 'AWS::ElasticLoadBalancingV2::ListenerRule'];
 
 /**
- * CloudFormation added `Tags` to AWS::ElasticLoadBalancingV2::Listener and ::ListenerRule in 2026
- * (CloudFormation Template Reference, aws-resource-elasticloadbalancingv2-listener.html#cfn-elasticloadbalancingv2-listener-tags
- * and ...-listenerrule-tags; aws-cdk-lib 2.276's CfnListener and CfnListenerRule take them), after
- * the resource schemas this cfn-lint ships, and the library tags its listeners and rules
- * (lib/private/traffic-tags.ts). Where cfn-lint's schema for them has no Tags, `dir` gets a copy of
- * its own schema with the Tags property of its AWS::ElasticLoadBalancingV2::LoadBalancer schema
- * added, nothing else changed (cfn-lint's --registry-schemas replaces a type's schema). Returns
- * the types so taught; a cfn-lint that knows the property is left alone.
+ * This cfn-lint may predate the Tags CloudFormation added to listeners and listener rules in 2026,
+ * which the library sets (lib/private/traffic-tags.ts): scripts/cfn-lint-listener-tags.py writes
+ * into `dir` cfn-lint's own schemas with the property added, where they lack it, for
+ * `--registry-schemas` (the pack test does the same). Returns the types so taught.
  */
 function teachListenerTags(dir: string): string[] {
-  const script = `
-import json, os, sys
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER as m
-lb = m.get_resource_schema('us-east-1', 'AWS::ElasticLoadBalancingV2::LoadBalancer').schema
-taught = []
-for t in json.loads(sys.argv[2]):
-    s = json.loads(json.dumps(m.get_resource_schema('us-east-1', t).schema))
-    if 'Tags' in s['properties']:
-        continue
-    s['properties']['Tags'] = lb['properties']['Tags']
-    s.setdefault('definitions', {})['Tag'] = lb['definitions']['Tag']
-    s['tagging'] = dict(lb['tagging'], cloudFormationSystemTags=False)
-    with open(os.path.join(sys.argv[1], t.replace('::', '-') + '.json'), 'w') as f:
-        json.dump(s, f)
-    taught.append(t)
-print(json.dumps(taught))
-`;
-  const run = spawnSync('python3', ['-c', script, dir, JSON.stringify(LISTENER_TYPES)], { encoding: 'utf8' });
+  const run = spawnSync('python3', [path.join(__dirname, '..', '..', 'scripts', 'cfn-lint-listener-tags.py'), dir], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`reading cfn-lint's schemas with python3 failed: ${run.stderr || run.error}`);
   return JSON.parse(run.stdout) as string[];
 }
