@@ -14,8 +14,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
 import { CODEDEPLOY_HOOK_LIMIT_SECONDS, DEFAULT_METRICS_NAMESPACE, ENV, HOOK_MARGIN_SECONDS } from '../runtime-config';
 import { LAMBDA_TIMEOUT_SECONDS } from '../policy/release-policy';
-import { applicationListenersAndRules, clusterServicesOf, configParametersOf, deploymentGroupsOf, listenerRulesArn, OnceGrants } from '../private/grant-patterns';
-import { TRAFFIC_TAG_KEY, TrafficTags } from '../private/traffic-tags';
+import { applicationListenersAndRules, clusterServicesOf, configParametersOf, deploymentGroupsOf, listenerRulesArn, listenersOf, OnceGrants } from '../private/grant-patterns';
+import { listenerTagsEnabled, TRAFFIC_TAG_KEY, TrafficTags } from '../private/traffic-tags';
 import { RollbackAlarms } from '../alarms/rollback-alarms';
 import { BundledFunction } from '../private/assets';
 import { decisionsTable, rollbackTopic } from '../private/records-resources';
@@ -283,6 +283,7 @@ export class CanaryHooks extends Construct {
       services: 'The services of the canary service\'s cluster (read only): one pattern per cluster, not per service.',
       rules: 'elasticloadbalancing:ModifyRule on the rules of the production listener only: the service\'s rule ids are not known at synth time (shared load balancers route it by a listener rule).',
       alarms: 'cloudwatch:DescribeAlarms (read only) on this stack\'s canary alarms, which share one name prefix.',
+      lbListenersByArn: 'The listeners (and their rules) of a load balancer this stack creates for its canary services: one pattern per load balancer, not per service.',
       lbListeners: `Application Load Balancer listeners and rules tagged ${TRAFFIC_TAG_KEY}=<this stack's name> only (the listeners of the load balancers `
         + 'this stack creates for its canary services, and their rules): one statement for every load balancer and service.',
     };
@@ -298,8 +299,14 @@ export class CanaryHooks extends Construct {
       this.grantPattern(fn, ['ecs:DescribeServices'], services, why.services);
     }
     const lb = ownLoadBalancer(stack, target.productionLoadBalancer);
-    if (lb) this.trafficTags().add(lb, target.productionListenerArn);
+    const byTag = lb !== undefined && listenerTagsEnabled(this);
+    if (lb && byTag) this.trafficTags().add(lb, target.productionListenerArn);
     for (const fn of [this.stepper, this.guard]) {
+      if (lb && !byTag) {
+        // Listener tags turned off (LISTENER_TAGS_CONTEXT): one pattern per load balancer.
+        this.grantPattern(fn, ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'], listenersOf(stack, lb.loadBalancerFullName), why.lbListenersByArn);
+        continue;
+      }
       if (lb) {
         // A load balancer of this stack: its listeners and their rules carry the stack's traffic
         // tag, and one statement conditioned on it covers every load balancer and service.

@@ -43,6 +43,17 @@ export function listenerRulesArn(listenerArn: string): string {
 }
 
 /**
+ * Every listener and every listener rule of one Application Load Balancer, from its
+ * LoadBalancerFullName `app/<lb>/<lb-id>`: `arn:...:listener` + `*` + `/app/<lb>/<lb-id>/` + `*` matches both
+ * `listener/app/<lb>/<lb-id>/<listener-id>` and `listener-rule/app/<lb>/<lb-id>/<listener-id>/<rule-id>`
+ * (Service Authorization Reference, ELB v2 resource types listener/app and listener-rule/app), so
+ * ModifyListener and ModifyRule share one statement. Used when listener tags are turned off.
+ */
+export function listenersOf(stack: Stack, loadBalancerFullName: string): string {
+  return stack.formatArn({ service: 'elasticloadbalancing', resource: 'listener*', resourceName: `${loadBalancerFullName}/*` });
+}
+
+/**
  * Every Application Load Balancer listener and listener rule of the account and region:
  * `listener*` + `/app/*` matches `listener/app/...` and `listener-rule/app/...`. Only ever granted
  * with a condition on the resource's tag (see TrafficTags).

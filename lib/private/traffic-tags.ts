@@ -1,9 +1,24 @@
 import { Aspects, IAspect, Stack, Stage, TagManager } from 'aws-cdk-lib';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { IConstruct } from 'constructs';
+import { invalid } from './validation';
 
 /** The tag on the listeners and listener rules a stack's stepper and guard may change; its value is the stack's name. */
 export const TRAFFIC_TAG_KEY = 'cdk-ecs-canary:traffic';
+
+/**
+ * Context key (cdk.json or `--context`): `false` gives the stepper and the guard one ARN pattern per
+ * load balancer instead, for an account whose CloudFormation does not take Tags on listeners yet.
+ */
+export const LISTENER_TAGS_CONTEXT = 'cdk-ecs-canary:listenerTags';
+
+/** Whether `scope`'s stack reaches its own load balancers' listeners by tag (the default), per LISTENER_TAGS_CONTEXT. */
+export function listenerTagsEnabled(scope: IConstruct): boolean {
+  const value: unknown = scope.node.tryGetContext(LISTENER_TAGS_CONTEXT);
+  if (value === undefined || value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  return invalid(scope, `context ${LISTENER_TAGS_CONTEXT}`, `is ${JSON.stringify(value)}: set it to true (the default: listeners are reached by tag) or false (one ARN pattern per load balancer, for a partition whose CloudFormation does not take Tags on ELB listeners).`);
+}
 
 const INSTANCES = new WeakMap<Stack, TrafficTags>();
 

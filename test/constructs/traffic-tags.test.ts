@@ -7,10 +7,11 @@
  */
 import { App, Stack, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { IConstruct } from 'constructs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { CanaryDeployment, CanaryHooks } from '../../lib';
-import { buildExistingService, buildNetwork, deploymentPropsFor } from '../helpers/fixtures';
-import { functionRoleId, logicalId, mayChangeListener } from '../helpers/template';
+import { buildExistingService, buildNetwork, deploymentPropsFor, validationFailure } from '../helpers/fixtures';
+import { flatten, functionRoleId, logicalId, mayChangeListener, policyStatements } from '../helpers/template';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const TAG = 'cdk-ecs-canary:traffic';
@@ -85,5 +86,31 @@ describe('traffic tags', () => {
     Tags.of(stack).add('team', 'payments');
     const template = Template.fromStack(stack);
     expect(tagsOf(template, logicalId(svc.listener))).toEqual({ [TAG]: 'Canaries', team: 'payments' });
+  });
+
+  describe('turned off with the context cdk-ecs-canary:listenerTags', () => {
+    test.each([false, 'false'])('%p: no tags, and one ARN pattern per load balancer (its listeners and rules), as before tags', (value) => {
+      const app = new App({ context: { 'cdk-ecs-canary:listenerTags': value } });
+      const { stack, network, svc } = canaryStack(app, 'Canaries');
+      const second = buildExistingService(stack, 'Second', { network });
+      new CanaryDeployment(stack, 'SecondCanary', deploymentPropsFor(second));
+      const template = Template.fromStack(stack);
+      for (const listener of [svc.listener, second.listener]) expect(tagsOf(template, logicalId(listener))[TAG]).toBeUndefined();
+      const roles = rolesOf(stack, template);
+      const modify = policyStatements(template).filter((st) => st.actions.includes('elasticloadbalancing:ModifyListener'));
+      expect(modify.map((st) => st.statement.Condition)).toEqual(modify.map(() => undefined));
+      const pattern = (lb: IConstruct) => `arn:<<Ref:AWS::Partition>>:elasticloadbalancing:eu-west-1:111111111111:listener*/<<GetAtt:${logicalId(lb)}.LoadBalancerFullName>>/*`;
+      for (const role of roles) {
+        expect(modify.filter((st) => st.roles.includes(role)).flatMap((st) => st.resources.map(flatten)).sort())
+          .toEqual([pattern(svc.loadBalancer), pattern(second.loadBalancer)].sort());
+      }
+    });
+
+    test('any other value is an error naming the context key and the values it takes', () => {
+      const app = new App({ context: { 'cdk-ecs-canary:listenerTags': 'no' } });
+      const error = validationFailure(() => canaryStack(app, 'Canaries'));
+      expect(error.prop).toBe('context cdk-ecs-canary:listenerTags');
+      expect(error.message).toMatch(/is "no": set it to true .* or false/);
+    });
   });
 });
