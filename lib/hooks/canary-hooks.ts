@@ -299,19 +299,15 @@ export class CanaryHooks extends Construct {
       this.grantPattern(fn, ['ecs:DescribeServices'], services, why.services);
     }
     const lb = ownLoadBalancer(stack, target.productionLoadBalancer);
-    const byTag = lb !== undefined && listenerTagsEnabled(this);
-    if (lb && byTag) this.trafficTags().add(lb, target.productionListenerArn);
+    // A load balancer of this stack: ModifyListener and ModifyRule in one statement on its listeners
+    // and their rules, by the stack's traffic tag (one statement for every load balancer and
+    // service), or, with listener tags turned off (LISTENER_TAGS_CONTEXT), one pattern per load balancer.
+    const lbGrant = !lb ? undefined : listenerTagsEnabled(this)
+      ? { resource: applicationListenersAndRules(stack), reason: why.lbListeners, conditions: TrafficTags.of(stack).add(lb, target.productionListenerArn) }
+      : { resource: listenersOf(stack, lb.loadBalancerFullName), reason: why.lbListenersByArn, conditions: undefined };
     for (const fn of [this.stepper, this.guard]) {
-      if (lb && !byTag) {
-        // Listener tags turned off (LISTENER_TAGS_CONTEXT): one pattern per load balancer.
-        this.grantPattern(fn, ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'], listenersOf(stack, lb.loadBalancerFullName), why.lbListenersByArn);
-        continue;
-      }
-      if (lb) {
-        // A load balancer of this stack: its listeners and their rules carry the stack's traffic
-        // tag, and one statement conditioned on it covers every load balancer and service.
-        this.grants.grant(fn.role!, ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'],
-          applicationListenersAndRules(stack), why.lbListeners, this.trafficTags().condition);
+      if (lbGrant) {
+        this.grants.grant(fn.role!, ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'], lbGrant.resource, lbGrant.reason, lbGrant.conditions);
         continue;
       }
       this.grantOnce(fn, ['elasticloadbalancing:ModifyListener'], target.productionListenerArn);
@@ -366,18 +362,6 @@ export class CanaryHooks extends Construct {
   private grantPattern(fn: lambda.Function, actions: string[], pattern: string, reason: string): void {
     this.grants.grant(fn.role!, actions, pattern, reason);
   }
-
-  /** The stack's traffic tags (created on first use, with the synth-time check that the production listeners carry them). */
-  private trafficTags(): TrafficTags {
-    const tags = TrafficTags.of(Stack.of(this));
-    if (!this.trafficTagsChecked) {
-      this.trafficTagsChecked = true;
-      this.node.addValidation({ validate: () => tags.validate() });
-    }
-    return tags;
-  }
-
-  private trafficTagsChecked = false;
 
   private grantUnscoped(fn: lambda.Function, ...actions: string[]): void {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: ['*'] }));

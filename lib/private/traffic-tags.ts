@@ -36,33 +36,39 @@ const INSTANCES = new WeakMap<Stack, TrafficTags>();
  * unique per account and region, as the ARN pattern is scoped to both.
  */
 export class TrafficTags implements IAspect {
-  /** The stack's instance, created (and its aspect added to the stack's stage) on first use. */
+  /**
+   * The stack's instance, created on first use: its aspect is added to the stack's stage, and its
+   * synth-time check (validate) to the stack.
+   */
   public static of(stack: Stack): TrafficTags {
-    let tags = INSTANCES.get(stack);
-    if (!tags) {
-      tags = new TrafficTags(stack);
-      INSTANCES.set(stack, tags);
-      // The stage, not the stack: a rule of one of these listeners may be declared in another stack.
-      Aspects.of(Stage.of(stack) ?? stack.node.root).add(tags);
-    }
+    const existing = INSTANCES.get(stack);
+    if (existing) return existing;
+    const tags = new TrafficTags(stack);
+    INSTANCES.set(stack, tags);
+    Aspects.of(tags.scope).add(tags);
+    stack.node.addValidation({ validate: () => tags.validate() });
     return tags;
   }
 
+  /** The stage, not the stack: a rule of one of these listeners may be declared in another stack. */
+  private readonly scope: IConstruct;
   private readonly loadBalancerArns = new Set<string>();
   private readonly productionListeners = new Set<string>();
   private listeners?: Map<string, elbv2.CfnListener>;
 
-  private constructor(private readonly stack: Stack) {}
-
-  /** The IAM condition: the resource carries this stack's tag. */
-  public get condition(): Record<string, Record<string, string>> {
-    return { StringEquals: { [`aws:ResourceTag/${TRAFFIC_TAG_KEY}`]: this.stack.stackName } };
+  private constructor(private readonly stack: Stack) {
+    this.scope = Stage.of(stack) ?? stack.node.root;
   }
 
-  /** Tags the listeners of `loadBalancer` and their rules; `productionListenerArn` must be one of them (checked at synth). */
-  public add(loadBalancer: elbv2.ApplicationLoadBalancer, productionListenerArn: string): void {
+  /**
+   * Tags the listeners of `loadBalancer` and their rules; `productionListenerArn` must be one of
+   * them (checked at synth). Returns the IAM condition that reaches them: the resource carries this
+   * stack's tag.
+   */
+  public add(loadBalancer: elbv2.ApplicationLoadBalancer, productionListenerArn: string): Record<string, Record<string, string>> {
     this.loadBalancerArns.add(loadBalancer.loadBalancerArn);
     this.productionListeners.add(productionListenerArn);
+    return { StringEquals: { [`aws:ResourceTag/${TRAFFIC_TAG_KEY}`]: this.stack.stackName } };
   }
 
   public visit(node: IConstruct): void {
@@ -93,7 +99,7 @@ export class TrafficTags implements IAspect {
   /** Every listener of the app on one of the load balancers, by its ARN (its Ref token). */
   private listenersOfTaggedLoadBalancers(): Map<string, elbv2.CfnListener> {
     if (!this.listeners) {
-      const all = (Stage.of(this.stack) ?? this.stack.node.root).node.findAll();
+      const all = this.scope.node.findAll();
       this.listeners = new Map(all
         .filter((c): c is elbv2.CfnListener => c instanceof elbv2.CfnListener && this.loadBalancerArns.has(c.loadBalancerArn))
         .map((l) => [l.ref, l]));
