@@ -73,7 +73,7 @@ describe('traffic tags', () => {
     }
   });
 
-  test('removing the tag from the production listener fails synth, naming the listener and the tag', () => {
+  test('fails when the production listener loses the tag (Tags.of().remove), naming the listener and the tag', () => {
     const app = new App();
     const { svc } = canaryStack(app, 'Canaries');
     Tags.of(svc.listener).remove(TAG);
@@ -106,7 +106,7 @@ describe('traffic tags', () => {
       }
     });
 
-    test('any other value is an error naming the context key and the values it takes', () => {
+    test('fails when the context has any other value, naming the key and the values it takes', () => {
       const app = new App({ context: { 'cdk-ecs-canary:listenerTags': 'no' } });
       const error = validationFailure(() => canaryStack(app, 'Canaries'));
       expect(error.prop).toBe('context cdk-ecs-canary:listenerTags');
